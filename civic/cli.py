@@ -1,0 +1,192 @@
+"""The `civic` command: one subcommand per job."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from civic import config
+
+DEFAULT_MONTHS = "2025-01..2026-10"
+DEFAULT_SEED = 7
+
+
+def registry_option(f):
+    return click.option(
+        "--registry",
+        "registry_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Registry folder (default: data/registry).",
+    )(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def main() -> None:
+    """civic: the county civilization-practice office's data tool.
+
+    Load the monthly exports, rank the units, publish the index, serve the dashboard.
+    """
+
+
+@main.command("registry")
+@registry_option
+def registry_cmd(registry_dir: Path | None) -> None:
+    """Check the county registry and print what it holds."""
+    from civic.registry import RegistryError, load_registry
+
+    try:
+        reg = load_registry(registry_dir)
+    except RegistryError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"{reg.settings['county']['name']} ({reg.county_code}), registry {reg.folder}")
+    labels = {
+        "county": "县级中心",
+        "subcentre": "片区分中心",
+        "institute": "实践所",
+        "station": "实践站",
+        "county_team": "县级志愿服务队",
+        "town_team": "乡镇志愿服务队",
+        "village_team": "村级志愿服务队",
+        "brand_project": "品牌项目",
+        "points_item": "积分项目",
+    }
+    for key, n in reg.counts().items():
+        click.echo(f"  {labels.get(key, key)}: {n}")
+    click.echo(f"  人口: {int(reg.of_kind('county')['population'][0]):,}")
+
+
+@main.command("templates")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+def templates_cmd(out_dir: Path) -> None:
+    """Write the blank export templates (.xlsx with drop-downs, and CSV headers)."""
+    from civic.templates import write_templates
+
+    files = write_templates(out_dir)
+    for f in files:
+        click.echo(f"  {f}")
+    click.echo(f"{len(files)} template files written to {out_dir}")
+
+
+@main.command("generate")
+@click.option(
+    "--months",
+    default=DEFAULT_MONTHS,
+    show_default=True,
+    help="Months to generate, FIRST..LAST as YYYY-MM..YYYY-MM.",
+)
+@click.option(
+    "--seed",
+    default=DEFAULT_SEED,
+    show_default=True,
+    type=int,
+    help="Random seed; the same seed writes the same bytes.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write into (default: data/inbox).",
+)
+@click.option(
+    "--scale",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 30),
+    help="Multiply stations, households and volunteers (for benchmarks).",
+)
+@click.option(
+    "--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes to use."
+)
+@click.option(
+    "--clean/--no-clean", default=True, show_default=True, help="Empty the output folder first."
+)
+@registry_option
+def generate_cmd(
+    months: str,
+    seed: int,
+    out: Path | None,
+    scale: int,
+    workers: int,
+    clean: bool,
+    registry_dir: Path | None,
+) -> None:
+    """Write the demo county's monthly export files, dirt included."""
+    summary = _generate(months, seed, out, scale, workers, clean, registry_dir)
+    _print_summary(summary, out or config.inbox_dir())
+
+
+def _generate(months, seed, out, scale, workers, clean, registry_dir) -> dict:
+    from civic.demo.generate import generate, parse_months
+    from civic.registry import RegistryError, load_registry
+
+    try:
+        month_list = parse_months(months)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--months") from e
+    try:
+        reg = load_registry(registry_dir)
+    except RegistryError as e:
+        raise click.ClickException(str(e)) from e
+    out = out or config.inbox_dir()
+    if clean and out.exists():
+        shutil.rmtree(out)
+    click.echo(f"Generating {months} (seed {seed}, scale {scale}) into {out} …")
+    summary = generate(out, month_list, seed=seed, scale=scale, registry=reg, workers=workers)
+    if scale > 1:
+        from civic.demo.scale import scale_registry, write_registry
+
+        folder = write_registry(scale_registry(reg, scale), out.parent / f"registry-scale{scale}")
+        summary["registry"] = str(folder)
+    return summary
+
+
+def _print_summary(s: dict, out: Path) -> None:
+    u = s["units"]
+    click.echo(
+        f"Units: {u['station']} stations, {u['institute']} institutes, {u['subcentre']} "
+        f"sub-centres, {u['county_team']} county teams, "
+        f"{u['town_team'] + u['village_team']} town/village teams, {u['brand_project']} brand projects"
+    )
+    fmts = ", ".join(f"{k} {v}" for k, v in s["formats"].items())
+    click.echo(f"Files: {s['files']} ({fmts}); {s['zips']} zip archives")
+    click.echo("Rows: " + ", ".join(f"{k} {v:,}" for k, v in s["rows"].items()))
+    click.echo(
+        f"Dirty rows planted: {s['dirty_total']:,} ("
+        + ", ".join(f"{k} {v}" for k, v in s["dirty_rows"].items())
+        + ")"
+    )
+    click.echo(
+        f"Submissions: {s['submissions']:,}, missing {s['missing_submissions']}, "
+        f"late {s['late_submissions']}, corrected resubmissions {s['resubmissions']}"
+    )
+    click.echo(
+        f"Points issued {s['points_issued']:,}, redeemed {s['points_redeemed']:,}: "
+        f"redemption ratio {s['redemption_ratio']:.1%}"
+    )
+    click.echo(f"Registered volunteers at the end: {s['volunteers_registered']:,}")
+    if "registry" in s:
+        click.echo(f"Scaled registry written to {s['registry']} (use --registry with it)")
+    click.echo(f"Done in {s['seconds']} s; manifest {out / '_generation.json'}")
+
+
+@main.command("demo")
+@click.option(
+    "--serve/--no-serve", default=True, show_default=True, help="Serve the dashboard at the end."
+)
+@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int)
+@click.option("--months", default=DEFAULT_MONTHS, show_default=True)
+def demo_cmd(serve: bool, seed: int, months: str) -> None:
+    """Build the demo county end to end: generate its exports (more steps as they land)."""
+    out = config.inbox_dir()
+    summary = _generate(months, seed, out, 1, 2, True, None)
+    _print_summary(summary, out)
+    if serve:
+        click.echo("The dashboard is not part of this version yet; nothing to serve.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
