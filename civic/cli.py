@@ -149,7 +149,8 @@ def _print_summary(s: dict, out: Path) -> None:
     click.echo(
         f"Units: {u['station']} stations, {u['institute']} institutes, {u['subcentre']} "
         f"sub-centres, {u['county_team']} county teams, "
-        f"{u['town_team'] + u['village_team']} town/village teams, {u['brand_project']} brand projects"
+        f"{u['town_team'] + u['village_team']} town/village teams, "
+        f"{u['brand_project']} brand projects"
     )
     fmts = ", ".join(f"{k} {v}" for k, v in s["formats"].items())
     click.echo(f"Files: {s['files']} ({fmts}); {s['zips']} zip archives")

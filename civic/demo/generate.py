@@ -15,7 +15,7 @@ import multiprocessing
 import re
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -367,6 +367,7 @@ def _file_record(
         "received_at": when.isoformat(timespec="minutes"),
         "format": style.fmt,
         "encoding": style.encoding if style.fmt == "csv" else "",
+        "style": {k: v for k, v in asdict(style).items() if k not in ("fmt", "encoding")},
         "clean_rows": clean,
         "dirty_rows": len(r.dirt),
         "superseded": superseded,

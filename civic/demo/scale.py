@@ -15,6 +15,10 @@ import polars as pl
 from civic.registry import Registry, validate
 
 
+def base_name(station_name: str) -> str:
+    return station_name.removesuffix("新时代文明实践站")
+
+
 def scale_registry(reg: Registry, n: int) -> Registry:
     if n <= 1:
         return reg
@@ -32,7 +36,7 @@ def scale_registry(reg: Registry, n: int) -> Registry:
                     {
                         **r,
                         "code": code,
-                        "name": f"{r['name'].removesuffix('新时代文明实践站')}{j + 1}新时代文明实践站",
+                        "name": f"{base_name(r['name'])}{j + 1}新时代文明实践站",
                         "longitude": round(r["longitude"] + 0.004 * j, 4),
                         "latitude": round(r["latitude"] - 0.003 * j, 4),
                     }

@@ -1,0 +1,29 @@
+"""Shared fixtures: the real registry and generated demo exports (built once per session)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from civic.demo.generate import MANIFEST, generate, parse_months
+from civic.registry import load_registry
+
+
+@pytest.fixture(scope="session")
+def registry():
+    return load_registry()
+
+
+@pytest.fixture(scope="session")
+def demo_inbox(tmp_path_factory, registry) -> Path:
+    """The default demo county (22 months, seed 7), generated once for the session."""
+    out = tmp_path_factory.mktemp("inbox")
+    generate(out, parse_months("2025-01..2026-10"), seed=7, registry=registry, workers=2)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_manifest(demo_inbox) -> dict:
+    return json.loads((demo_inbox / MANIFEST).read_text(encoding="utf-8"))
