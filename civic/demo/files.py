@@ -192,46 +192,62 @@ def render_csv(
     return Rendered(name, data, {sheet_key: len(rows)}, _dirt_records(sheet, name, rows, placed))
 
 
-def render_xlsx(
-    name: str, sheets: dict[str, list[dict]], style: Style, title: str, salt: int = 0
-) -> Rendered:
-    """Several sheets as one .xlsx workbook (xlsxwriter, as Excel writes them)."""
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(
-        buf,
-        {
-            "in_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
-    wb.set_properties({"author": "文明实践站", "created": FIXED_CREATED})
-    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
-    dt_fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-    bold = wb.add_format({"bold": True})
+def _cells(sheets: dict[str, list[dict]], style: Style, title: str, salt: int, add_sheet):
+    """Lay every sheet out and yield its non-empty cells; return the dirt and row counts.
+
+    add_sheet(label) makes the workbook's sheet and returns a write(i, j, value)
+    for it; the two workbook writers differ only in that function.
+    """
     dirt: list[dict] = []
     counts = {}
     for key, rows in sheets.items():
         sheet = SHEET_BY_KEY[key]
         label = sheet_label(sheet, style.sheet_naming if len(sheets) == 1 else "title")
-        ws = wb.add_worksheet(label)
+        write = add_sheet(label)
         grid, placed = _layout(sheet, rows, style, title, salt)
-        header_at = 1 if style.title_row else 0
         for i, line in enumerate(grid):
             for j, v in enumerate(line):
-                if v == "" or v is None:
-                    continue
-                if isinstance(v, datetime):
-                    ws.write_datetime(i, j, v, dt_fmt)
-                elif isinstance(v, date):
-                    ws.write_datetime(i, j, datetime(v.year, v.month, v.day), date_fmt)
-                elif isinstance(v, (int, float)):
-                    ws.write_number(i, j, v)
-                else:
-                    ws.write_string(i, j, v, bold if i == header_at else None)
+                if v != "" and v is not None:
+                    write(i, j, v)
         dirt += _dirt_records(sheet, label, rows, placed)
         counts[key] = len(rows)
+    return dirt, counts
+
+
+def render_xlsx(
+    name: str, sheets: dict[str, list[dict]], style: Style, title: str, salt: int = 0
+) -> Rendered:
+    """Several sheets as one .xlsx workbook (xlsxwriter, as Excel writes them)."""
+    buf = io.BytesIO()
+    options = {
+        "in_memory": True,
+        "strings_to_numbers": False,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+    }
+    wb = xlsxwriter.Workbook(buf, options)
+    wb.set_properties({"author": "文明实践站", "created": FIXED_CREATED})
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    dt_fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    bold = wb.add_format({"bold": True})
+    header_at = 1 if style.title_row else 0
+
+    def add_sheet(label: str):
+        ws = wb.add_worksheet(label)
+
+        def write(i: int, j: int, v: object) -> None:
+            if isinstance(v, datetime):
+                ws.write_datetime(i, j, v, dt_fmt)
+            elif isinstance(v, date):
+                ws.write_datetime(i, j, datetime(v.year, v.month, v.day), date_fmt)
+            elif isinstance(v, (int, float)):
+                ws.write_number(i, j, v)
+            else:
+                ws.write_string(i, j, v, bold if i == header_at else None)
+
+        return write
+
+    dirt, counts = _cells(sheets, style, title, salt, add_sheet)
     wb.close()
     return Rendered(name, buf.getvalue(), counts, dirt)
 
@@ -243,25 +259,21 @@ def render_xls(
     wb = xlwt.Workbook(encoding="utf-8")
     date_fmt = xlwt.easyxf(num_format_str="YYYY-MM-DD")
     dt_fmt = xlwt.easyxf(num_format_str="YYYY-MM-DD HH:MM")
-    dirt: list[dict] = []
-    counts = {}
-    for key, rows in sheets.items():
-        sheet = SHEET_BY_KEY[key]
-        label = sheet_label(sheet, style.sheet_naming if len(sheets) == 1 else "title")
+
+    def add_sheet(label: str):
         ws = wb.add_sheet(label)
-        grid, placed = _layout(sheet, rows, style, title, salt)
-        for i, line in enumerate(grid):
-            for j, v in enumerate(line):
-                if v == "" or v is None:
-                    continue
-                if isinstance(v, datetime):
-                    ws.write(i, j, v, dt_fmt)
-                elif isinstance(v, date):
-                    ws.write(i, j, datetime(v.year, v.month, v.day), date_fmt)
-                else:
-                    ws.write(i, j, v)
-        dirt += _dirt_records(sheet, label, rows, placed)
-        counts[key] = len(rows)
+
+        def write(i: int, j: int, v: object) -> None:
+            if isinstance(v, datetime):
+                ws.write(i, j, v, dt_fmt)
+            elif isinstance(v, date):
+                ws.write(i, j, datetime(v.year, v.month, v.day), date_fmt)
+            else:
+                ws.write(i, j, v)
+
+        return write
+
+    dirt, counts = _cells(sheets, style, title, salt, add_sheet)
     buf = io.BytesIO()
     wb.save(buf)
     return Rendered(name, buf.getvalue(), counts, dirt)
