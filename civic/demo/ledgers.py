@@ -143,7 +143,7 @@ def activities(unit: Unit, month: date, index: int, ctx: Context) -> list[dict]:
         n = 1
     weights = platform_weights(month, ctx, unit)
     theme, _ = ctx.themes[month.month]
-    home = ctx.brands_home.get(unit.town or "", []) + ([] if unit.kind == "station" else [])
+    home = ctx.brands_home.get(unit.town or "", [])
     county_wide = ctx.brands_home.get(ctx.reg.county_code, [])
     served = ctx.orders_by_taker.get((unit.code, month), [])
     rows = []
@@ -447,7 +447,7 @@ class Volunteer:
     active: bool = True
 
 
-def roster_rows(vs: list[Volunteer], status_of=None) -> list[dict]:
+def roster_rows(vs: list[Volunteer]) -> list[dict]:
     return [
         {
             "volunteer_id": v.volunteer_id,
