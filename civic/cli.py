@@ -174,6 +174,61 @@ def _print_summary(s: dict, out: Path) -> None:
     click.echo(f"Done in {s['seconds']} s; manifest {out / '_generation.json'}")
 
 
+def store_option(f):
+    return click.option(
+        "--db",
+        "store",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Database folder: versions and the CURRENT pointer (default: data/db).",
+    )(f)
+
+
+@main.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+@registry_option
+@click.option("--workers", default=None, type=int, help="Reader processes (default: 2).")
+@click.option("--verbose", "-v", is_flag=True, help="List every file, not only those with issues.")
+def ingest_cmd(
+    paths: tuple[Path, ...], store: Path | None, registry_dir: Path | None, workers, verbose
+) -> None:
+    """Load export files, folders or .zip archives into the database."""
+    _ingest(list(paths), store, registry_dir, workers, verbose)
+
+
+def _ingest(paths, store, registry_dir, workers, verbose) -> None:
+    from civic.registry import RegistryError, load_registry
+    from etl.ingest import ingest
+    from etl.summary import file_lines, total_lines
+
+    try:
+        reg = load_registry(registry_dir)
+    except RegistryError as e:
+        raise click.ClickException(str(e)) from e
+    with click.progressbar(length=1, label="导入", show_pos=True, file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        report = ingest(paths, store, reg, workers, progress)
+    for line in file_lines(report, verbose) + total_lines(report):
+        click.echo(line)
+
+
+@main.command("db-path")
+@store_option
+def db_path_cmd(store: Path | None) -> None:
+    """Print the current database file, for read-only queries with other tools."""
+    from civic.store import NoDatabase, current_path
+
+    try:
+        click.echo(current_path(store))
+    except NoDatabase as e:
+        raise click.ClickException(str(e)) from e
+
+
 @main.command("demo")
 @click.option(
     "--serve/--no-serve", default=True, show_default=True, help="Serve the dashboard at the end."
@@ -181,10 +236,14 @@ def _print_summary(s: dict, out: Path) -> None:
 @click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int)
 @click.option("--months", default=DEFAULT_MONTHS, show_default=True)
 def demo_cmd(serve: bool, seed: int, months: str) -> None:
-    """Build the demo county end to end: generate its exports (more steps as they land)."""
+    """Build the demo county end to end: generate its exports and ingest them."""
     out = config.inbox_dir()
     summary = _generate(months, seed, out, 1, 2, True, None)
     _print_summary(summary, out)
+    store = config.data_dir() / "db"
+    if store.exists():
+        shutil.rmtree(store)  # the demo rebuilds its database from scratch
+    _ingest([out], store, None, None, False)
     if serve:
         click.echo("The dashboard is not part of this version yet; nothing to serve.")
 

@@ -68,6 +68,9 @@ class Sheet:
         raise KeyError(f"{self.key} has no column {key!r}")
 
 
+ID_SYNONYMS = ("身份证号码", "身份证", "证件号码", "公民身份号码")
+PHONE_SYNONYMS = ("手机", "手机号码", "电话号码", "联系方式")
+
 UNIT_CODE = Column(
     "unit_code",
     "单位编码",
@@ -132,8 +135,14 @@ SHEETS: tuple[Sheet, ...] = (
             UNIT_CODE,
             Column("household_id", "户编号", "text", True, synonyms=("农户编号", "户号")),
             Column("head_name", "户主姓名", "text", synonyms=("户主", "姓名"), personal="name"),
-            Column("id_number", "身份证号", "text", synonyms=("身份证号码",), personal="secret"),
-            Column("phone", "联系电话", "text", synonyms=("电话", "手机号"), personal="secret"),
+            Column("id_number", "身份证号", "text", synonyms=ID_SYNONYMS, personal="secret"),
+            Column(
+                "phone",
+                "联系电话",
+                "text",
+                synonyms=("电话", "手机号", *PHONE_SYNONYMS),
+                personal="secret",
+            ),
             Column(
                 "category",
                 "积分类别",
@@ -273,8 +282,14 @@ SHEETS: tuple[Sheet, ...] = (
             ),
             Column("registered_date", "注册日期", "date", True, synonyms=("注册时间",)),
             Column("status", "状态", "enum", enum=("在册", "注销"), synonyms=("在册状态",)),
-            Column("id_number", "身份证号", "text", synonyms=("身份证号码",), personal="secret"),
-            Column("phone", "手机号", "text", synonyms=("联系电话", "电话"), personal="secret"),
+            Column("id_number", "身份证号", "text", synonyms=ID_SYNONYMS, personal="secret"),
+            Column(
+                "phone",
+                "手机号",
+                "text",
+                synonyms=("联系电话", "电话", *PHONE_SYNONYMS),
+                personal="secret",
+            ),
         ),
     ),
     Sheet(

@@ -1,0 +1,167 @@
+"""The database store: versioned DuckDB files and a pointer to the current one.
+
+DuckDB lets one process write a file or several read it, never both at once.
+So the ETL never writes the file readers use: it copies the current version,
+loads into the copy, checkpoints and closes it, then moves the pointer
+(`CURRENT`, replaced atomically) to it. Readers (the dashboard) open the file
+the pointer names, read-only and briefly, so they are never blocked and
+never see half a load; a killed ingest leaves only an unfinished copy, which
+the next ingest deletes. Old versions are kept a while for readers that
+opened them just before a swap, then deleted.
+
+    data/db/CURRENT               "civic-000042.duckdb"
+    data/db/civic-000041.duckdb   previous versions (KEEP_VERSIONS in all)
+    data/db/civic-000042.duckdb
+    data/db/civic-000043.building an ingest in progress (or killed)
+    data/db/.writer.lock          held by the one ingest allowed at a time
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from civic.config import data_dir
+
+POINTER = "CURRENT"
+KEEP_VERSIONS = 3
+_VERSION = re.compile(r"^civic-(\d{6})\.duckdb$")
+
+
+class NoDatabase(FileNotFoundError):
+    """Nothing has been ingested into this store yet."""
+
+
+def default_store() -> Path:
+    return Path(os.environ.get("CIVIC_DB_DIR", data_dir() / "db"))
+
+
+def current_path(store: Path | None = None) -> Path:
+    """The database file readers should open now."""
+    store = store or default_store()
+    try:
+        name = (store / POINTER).read_text().strip()
+    except FileNotFoundError:
+        raise NoDatabase(f"{store} 中还没有数据库：请先导入报送文件（civic ingest）") from None
+    return store / name
+
+
+def version_of(path: Path) -> int:
+    m = _VERSION.match(path.name)
+    return int(m.group(1)) if m else 0
+
+
+def connect(config: dict | None = None, store: Path | None = None):
+    """A read-only connection to the current version; close it soon (or use `reading`)."""
+    return duckdb.connect(
+        str(current_path(store)),
+        read_only=True,
+        config={"autoinstall_known_extensions": False, **(config or {})},
+    )
+
+
+@contextmanager
+def reading(store: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(store=store)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def writer_lock(store: Path) -> Iterator[None]:
+    """One ingest at a time per store; a second waits rather than corrupting the first."""
+    store.mkdir(parents=True, exist_ok=True)
+    with open(store / ".writer.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+class Building:
+    """A new version being built; `publish()` makes it current."""
+
+    def __init__(self, store: Path, base: Path | None):
+        self.store = store
+        self.base = base
+        number = max([version_of(p) for p in store.glob("civic-*.duckdb")] + [0]) + 1
+        self.final = store / f"civic-{number:06d}.duckdb"
+        self.path = store / f"civic-{number:06d}.building"
+        if base is not None:
+            shutil.copyfile(base, self.path)
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(
+            str(self.path),
+            config={
+                "autoinstall_known_extensions": False,
+                "memory_limit": os.environ.get("CIVIC_DB_MEMORY", "1GB"),
+                "preserve_insertion_order": False,
+            },
+        )
+
+    def publish(self) -> Path:
+        os.replace(self.path, self.final)
+        tmp = self.store / f"{POINTER}.tmp"
+        with open(tmp, "w") as f:
+            f.write(self.final.name + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.store / POINTER)
+        _fsync_dir(self.store)
+        _prune(self.store, self.final)
+        return self.final
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+        Path(str(self.path) + ".wal").unlink(missing_ok=True)
+
+
+@contextmanager
+def building(store: Path | None = None) -> Iterator[Building]:
+    """Hold the writer lock and build a new version from the current one.
+
+    The version becomes current only when the caller calls publish(); on any
+    exception, or if the process dies, readers keep the version they had.
+    """
+    store = store or default_store()
+    with writer_lock(store):
+        for stale in store.glob("civic-*.building*"):
+            stale.unlink()  # a copy left by a killed ingest
+        try:
+            base = current_path(store)
+        except NoDatabase:
+            base = None
+        b = Building(store, base)
+        try:
+            yield b
+        except BaseException:
+            b.discard()
+            raise
+        if b.path.exists():
+            b.discard()
+
+
+def _prune(store: Path, keep_newest: Path) -> None:
+    versions = sorted(store.glob("civic-*.duckdb"), key=version_of)
+    for old in versions[:-KEEP_VERSIONS]:
+        if old != keep_newest:
+            old.unlink(missing_ok=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

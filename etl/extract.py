@@ -1,0 +1,259 @@
+"""Turn a batch of export files into accepted rows, quarantined rows and a report per file.
+
+This is the CPU-heavy part of an ingest and runs in worker processes; it
+touches no database. Files are read one by one, then the rows of each export
+kind are validated together, which keeps polars' per-call cost off each
+small file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import polars as pl
+
+from civic.contract import SHEET_BY_KEY
+from etl import identity
+from etl.grid import UnreadableFile, read_grids
+from etl.layout import Layout, Unrecognised, find_layout, table_rows
+from etl.sources import SourceRef
+from etl.validate import stored_name, validate
+
+# The column whose month tells which month a sheet reports on.
+MONTH_COLUMN = {
+    "activities": "activity_date",
+    "points": "entry_date",
+    "redemptions": "redeemed_date",
+    "matters": "accepted_date",
+    "standards": "month",
+    "orders": "ordered_at",
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a worker needs to know about the county."""
+
+    known_codes: list[str]
+    submitters: dict[str, str]  # code -> name, units and county teams
+    short_names: dict[str, str]  # 安家河村 -> code
+    secret: bytes
+
+
+@dataclass(frozen=True)
+class FileJob:
+    file_id: int
+    ref: SourceRef
+    sha256: str
+    size_bytes: int
+
+
+@dataclass
+class SheetReport:
+    sheet_name: str
+    sheet_key: str | None
+    header_row: int | None
+    status: str  # loaded | missing_columns | skipped | problem
+    message: str = ""
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    rows_blank: int = 0
+    rows_total: int = 0
+    rows_note: int = 0
+    dropped_columns: str = ""
+
+
+@dataclass
+class FileReport:
+    file_id: int
+    status: str  # loaded | unreadable | skipped
+    message: str = ""
+    file_format: str = ""
+    encoding: str = ""
+    unit_code: str | None = None
+    month: date | None = None
+    sheets: list[SheetReport] = field(default_factory=list)
+
+
+@dataclass
+class Extracted:
+    files: list[FileReport]
+    accepted: dict[str, pl.DataFrame]  # sheet key -> typed rows with lineage
+    quarantine: pl.DataFrame
+
+
+def extract(jobs: list[FileJob], ctx: Context) -> Extracted:
+    """Read, lay out and validate a batch of files."""
+    reports: list[FileReport] = []
+    tables: dict[str, list[pl.DataFrame]] = {}
+    missing_col_rows: list[pl.DataFrame] = []
+    for job in jobs:
+        report, found = _read_file(job)
+        reports.append(report)
+        for key, frame, missing in found:
+            if missing:
+                missing_col_rows.append(_missing_column_rows(key, frame, missing))
+            else:
+                tables.setdefault(key, []).append(frame)
+    known = pl.Series(ctx.known_codes, dtype=pl.String)
+    accepted: dict[str, pl.DataFrame] = {}
+    quarantined = list(missing_col_rows)
+    for key, frames in tables.items():
+        frame = pl.concat(frames, how="diagonal_relaxed")
+        result = validate(SHEET_BY_KEY[key], frame, known, ctx.secret)
+        accepted[key] = result.accepted
+        quarantined.append(result.quarantine.with_columns(sheet_key=pl.lit(key)))
+    quarantine = (
+        pl.concat(quarantined, how="diagonal_relaxed") if quarantined else _empty_quarantine()
+    )
+    _count(reports, accepted, quarantine)
+    _identify(reports, jobs, accepted, ctx)
+    return Extracted(reports, accepted, quarantine)
+
+
+def _read_file(job: FileJob) -> tuple[FileReport, list[tuple[str, pl.DataFrame, tuple]]]:
+    report = FileReport(job.file_id, "loaded")
+    try:
+        grids = read_grids(job.ref.name, job.ref.read())
+    except UnreadableFile as e:
+        report.status = "skipped" if "不是报送文件类型" in str(e) else "unreadable"
+        report.message = str(e)
+        return report, []
+    except OSError as e:
+        report.status, report.message = "unreadable", f"文件无法读取（{e.strerror or e}）"
+        return report, []
+    report.file_format, report.encoding = grids.file_format, grids.encoding
+    found = []
+    for grid in grids.grids:
+        layout = find_layout(grid.sheet_name, grid.head_rows(15))
+        if isinstance(layout, Unrecognised):
+            status = "problem" if layout.problem else "skipped"
+            report.sheets.append(SheetReport(grid.sheet_name, None, None, status, layout.reason))
+            continue
+        rows, skipped = table_rows(grid.frame, layout)
+        rows = rows.with_columns(
+            _file=pl.lit(job.file_id, pl.Int64), _sheet_name=pl.lit(grid.sheet_name)
+        )
+        sheet = SheetReport(
+            grid.sheet_name,
+            layout.sheet.key,
+            int(grid.frame["_row"][layout.header_index]),
+            "loaded",
+            rows_blank=skipped["blank"],
+            rows_total=skipped["total"],
+            rows_note=skipped["note"],
+            dropped_columns="、".join(layout.dropped),
+        )
+        if layout.missing:
+            sheet.status = "missing_columns"
+            sheet.message = _missing_message(layout)
+        report.sheets.append(sheet)
+        found.append((layout.sheet.key, rows, layout.missing))
+    if not any(s.sheet_key for s in report.sheets):
+        report.status = "skipped"
+        report.message = "文件中没有可识别的台账工作表"
+    return report, found
+
+
+def _missing_message(layout: Layout) -> str:
+    names = "、".join(layout.sheet.column(k).header for k in layout.missing)
+    return f"表头缺少必填列：{names}，本表各行已隔离"
+
+
+def _missing_column_rows(key: str, frame: pl.DataFrame, missing: tuple) -> pl.DataFrame:
+    sheet = SHEET_BY_KEY[key]
+    first = sheet.column(missing[0])
+    names = "、".join(sheet.column(k).header for k in missing)
+    present = [c for c in sheet.columns if c.key in frame.columns and c.personal is None]
+    return frame.select(
+        pl.col("_file"),
+        pl.col("_sheet_name"),
+        pl.col("_row"),
+        pl.lit(first.key).alias("column_key"),
+        pl.lit(first.header).alias("column_header"),
+        pl.lit("missing_column").alias("reason_code"),
+        pl.lit(f"表头缺少必填列：{names}").alias("reason"),
+        pl.lit(f"表头缺少必填列：{names}").alias("problems"),
+        pl.struct([pl.col(c.key) for c in present] or [pl.lit(None).alias("_")])
+        .map_batches(
+            lambda s: pl.Series(
+                [json.dumps({k: v for k, v in r.items() if v}, ensure_ascii=False) for r in s]
+            ),
+            return_dtype=pl.String,
+        )
+        .alias("row_values"),
+        pl.lit(key).alias("sheet_key"),
+    )
+
+
+def _empty_quarantine() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "_file": pl.Int64,
+            "_sheet_name": pl.String,
+            "_row": pl.Int32,
+            "column_key": pl.String,
+            "column_header": pl.String,
+            "reason_code": pl.String,
+            "reason": pl.String,
+            "problems": pl.String,
+            "row_values": pl.String,
+            "sheet_key": pl.String,
+        }
+    )
+
+
+def _count(reports: list[FileReport], accepted: dict, quarantine: pl.DataFrame) -> None:
+    counts: dict[tuple[int, str], list[int]] = {}
+    for frame in accepted.values():
+        for f, s, n in frame.group_by("_file", "_sheet_name").len().iter_rows():
+            counts.setdefault((f, s), [0, 0])[0] += n
+    for f, s, n in quarantine.group_by("_file", "_sheet_name").len().iter_rows():
+        counts.setdefault((f, s), [0, 0])[1] += n
+    for r in reports:
+        for s in r.sheets:
+            s.rows_accepted, s.rows_quarantined = counts.get((r.file_id, s.sheet_name), [0, 0])
+
+
+def _identify(reports: list[FileReport], jobs: list[FileJob], accepted: dict, ctx: Context):
+    """Each loaded file's unit and month: from its name, else from its rows."""
+    codes: dict[int, list[str]] = {}
+    months: dict[int, list[date]] = {}
+    for key, frame in accepted.items():
+        if "unit_code" in frame.columns:
+            sub = frame.filter(pl.col("unit_code").is_in(list(ctx.submitters)))
+            for f, c in sub.select("_file", "unit_code").iter_rows():
+                codes.setdefault(f, []).append(c)
+        col = MONTH_COLUMN.get(key)
+        if col:
+            m = frame.select("_file", pl.col(col).dt.truncate("1mo").cast(pl.Date).alias("m"))
+            for f, d in m.drop_nulls().iter_rows():
+                months.setdefault(f, []).append(d)
+    by_id = {j.file_id: j for j in jobs}
+    for r in reports:
+        if r.status != "loaded":
+            continue
+        name = by_id[r.file_id].ref.display.rsplit("/", 1)[-1]
+        in_name = [c for c in identity.name_codes(name) if c in ctx.submitters]
+        r.unit_code = (
+            (in_name[0] if in_name else None)
+            or identity.majority(codes.get(r.file_id, []))
+            or identity.name_unit(name, ctx.submitters, ctx.short_names)
+        )
+        r.month = identity.name_month(name) or identity.majority(months.get(r.file_id, []))
+        if r.month is None:
+            received: datetime = by_id[r.file_id].ref.received_at
+            first = received.date().replace(day=1)
+            r.month = (
+                first.replace(year=first.year - 1, month=12)
+                if first.month == 1
+                else first.replace(month=first.month - 1)
+            )
+            r.message = "文件名和数据中都看不出报送月份，按收到日期记为上月"
+        if r.unit_code is None:
+            r.message = "文件名和数据中都看不出报送单位"
+
+
+__all__ = ["Context", "Extracted", "FileJob", "FileReport", "SheetReport", "extract", "stored_name"]

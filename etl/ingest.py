@@ -1,0 +1,209 @@
+"""`civic ingest`: load export files into a new database version, then swap it in.
+
+discover files -> skip those already loaded (SHA-256) -> extract in worker
+processes -> load each batch in one transaction -> registry tables ->
+models (staging -> facts -> marts) and their checks -> publish the version
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from civic import store as db_store
+from civic.registry import Registry, load_registry
+from etl import models, reference
+from etl.extract import Context, Extracted, FileJob, extract
+from etl.load import load
+from etl.privacy import load_secret
+from etl.schema import create_all
+from etl.sources import SourceRef, Skipped, discover, sha256
+
+BATCH_FILES = 400  # files per worker task and per transaction
+
+
+@dataclass
+class Outcome:
+    """What happened to one given file, for the summary."""
+
+    display: str
+    status: str  # loaded | seen | unreadable | skipped | duplicate
+    message: str = ""
+    file_id: int | None = None
+    sheets: list = field(default_factory=list)
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    unit_code: str | None = None
+    month: str | None = None
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[Outcome]
+    batch_id: int | None  # None: nothing new, the database did not change
+    database: Path | None
+    seconds: float
+    check_failures: list[str] = field(default_factory=list)
+    rule_rejections: dict[str, int] = field(default_factory=dict)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def rows_accepted(self) -> int:
+        return sum(o.rows_accepted for o in self.outcomes)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(o.rows_quarantined for o in self.outcomes)
+
+
+def make_context(reg: Registry) -> Context:
+    submitters = dict(zip(reg.units["code"], reg.units["name"], strict=True)) | {
+        c: n for c, n in zip(reg.teams["code"], reg.teams["name"], strict=True) if "-DW" in c
+    }
+    shorts = {}
+    for code, name in zip(reg.units["code"], reg.units["name"], strict=True):
+        short = name.removesuffix("新时代文明实践站").removesuffix("新时代文明实践所")
+        if short != name:
+            shorts[short] = code
+    return Context(sorted(reg.all_codes()), submitters, shorts, load_secret())
+
+
+def ingest(
+    paths: list[Path],
+    store: Path | None = None,
+    registry: Registry | None = None,
+    workers: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    """Load every new export file under `paths`; publish a new version if anything changed."""
+    t0 = time.perf_counter()
+    reg = registry or load_registry()
+    ctx = make_context(reg)
+    store = store or db_store.default_store()
+    found = list(discover(paths))
+    with db_store.building(store) as b:
+        con = b.connect()
+        try:
+            create_all(con)
+            seen = {
+                (sha, name): path
+                for sha, name, path in con.sql(
+                    "select sha256, file_name, source_path from source_file"
+                ).fetchall()
+            }
+            next_id = con.sql("select coalesce(max(file_id), 0) + 1 from source_file").fetchall()
+            batch_id = con.sql("select coalesce(max(batch_id), 0) + 1 from import_batch").fetchall()
+            jobs, outcomes = _plan(found, seen, next_id[0][0])
+            if not jobs:
+                con.close()
+                return IngestReport(outcomes, None, None, time.perf_counter() - t0)
+            started = datetime.now().replace(microsecond=0)
+            by_display = {o.display: o for o in outcomes}
+            done = 0
+            for part, ex in _extracted(jobs, ctx, workers):
+                load(con, batch_id[0][0], part, ex, started)
+                _record(ex, part, by_display)
+                done += len(part)
+                if on_progress:
+                    on_progress(done, len(jobs))
+            reference.write(con, reg)
+            rejections = models.run(con)
+            failures = models.check(con)
+            con.execute(
+                "insert into import_batch values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    batch_id[0][0],
+                    started,
+                    datetime.now().replace(microsecond=0),
+                    "; ".join(str(p) for p in paths),
+                    len(jobs),
+                    sum(1 for o in outcomes if o.status == "seen"),
+                    sum(o.rows_accepted for o in outcomes),
+                    sum(o.rows_quarantined for o in outcomes),
+                ],
+            )
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        final = b.publish()
+    return IngestReport(
+        outcomes, batch_id[0][0], final, time.perf_counter() - t0, failures, rejections
+    )
+
+
+def _plan(
+    found: list[SourceRef | Skipped], seen: dict[tuple[str, str], str], first_id: int
+) -> tuple[list[FileJob], list[Outcome]]:
+    """New files to load, in received order, and an outcome for everything given."""
+    outcomes: list[Outcome] = []
+    fresh: list[tuple[SourceRef, str, int]] = []
+    this_batch: dict[tuple[str, str], str] = {}
+    for ref in found:
+        if isinstance(ref, Skipped):
+            outcomes.append(Outcome(ref.display, "skipped", ref.reason))
+            continue
+        try:
+            data = ref.read()
+        except OSError as e:
+            outcomes.append(Outcome(ref.display, "unreadable", f"文件无法读取（{e}）"))
+            continue
+        digest = sha256(data)
+        key = (digest, ref.name)  # the same file: same name, same bytes
+        if key in seen:
+            outcomes.append(Outcome(ref.display, "seen", f"已导入过（{seen[key]}）"))
+        elif key in this_batch:
+            outcomes.append(Outcome(ref.display, "duplicate", f"与本次的 {this_batch[key]} 相同"))
+        else:
+            this_batch[key] = ref.display
+            fresh.append((ref, digest, len(data)))
+            outcomes.append(Outcome(ref.display, "loaded"))
+    fresh.sort(key=lambda x: (x[0].received_at, x[0].display))
+    jobs = [FileJob(first_id + i, ref, d, n) for i, (ref, d, n) in enumerate(fresh)]
+    return jobs, outcomes
+
+
+def _extracted(
+    jobs: list[FileJob], ctx: Context, workers: int | None
+) -> Iterator[tuple[list[FileJob], Extracted]]:
+    parts = [jobs[i : i + BATCH_FILES] for i in range(0, len(jobs), BATCH_FILES)]
+    n = workers if workers is not None else min(2, os.cpu_count() or 1)
+    if n <= 1 or len(parts) == 1:
+        for part in parts:
+            yield part, extract(part, ctx)
+        return
+    # spawn, not fork: polars' thread pool does not survive a fork
+    with mp.get_context("spawn").Pool(n) as pool:
+        results = pool.imap(_extract_task, [(p, ctx) for p in parts])
+        for part, ex in zip(parts, results, strict=True):
+            yield part, ex
+
+
+def _extract_task(args) -> Extracted:
+    part, ctx = args
+    return extract(part, ctx)
+
+
+def _record(ex: Extracted, part: list[FileJob], by_display: dict[str, Outcome]) -> None:
+    reasons: dict[int, dict[str, int]] = {}
+    for f, code, n in ex.quarantine.group_by("_file", "reason_code").len().iter_rows():
+        reasons.setdefault(f, {})[code] = n
+    by_id = {j.file_id: j for j in part}
+    for r in ex.files:
+        o = by_display[by_id[r.file_id].ref.display]
+        o.file_id = r.file_id
+        o.status = r.status
+        o.message = r.message
+        o.sheets = r.sheets
+        o.rows_accepted = sum(s.rows_accepted for s in r.sheets)
+        o.rows_quarantined = sum(s.rows_quarantined for s in r.sheets)
+        o.quarantined_by_reason = reasons.get(r.file_id, {})
+        o.unit_code = r.unit_code
+        o.month = f"{r.month:%Y-%m}" if r.month else None

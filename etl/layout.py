@@ -1,0 +1,162 @@
+"""Find where a sheet's table is: which export it is, its header row, its columns.
+
+A sheet is recognised by its name (a tab name or a CSV file name) or, failing
+that, by its header row. Rows above the header (a title) are ignored; below
+it, blank rows, 合计 rows and notes are skipped and counted, never loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+import polars as pl
+
+from civic.contract import SHEETS, Sheet, header_names, normalize_header, sheet_for_name
+
+HEADER_SEARCH_ROWS = 15
+_UNIT_SUFFIX = re.compile(r"\([^()]*\)$")
+_TOTAL = r"^(合计|总计|小计|累计|总数)"
+_NOTE = r"^(注|注意|说明|备注|填报说明|填表说明|填报人|填表人|制表|审核|联系人|联系电话|单位负责人)"
+_INSTRUCTIONS = ("填表说明", "填报说明", "说明", "目录", "字典", "下拉选项")
+# Unrecognised columns are kept in raw, except those that look like personal data:
+# those are not stored at all (the contract's own personal columns are masked or hashed).
+_PERSONAL = re.compile(r"身份证|证件|电话|手机|联系方式|姓名|名字|住址|地址|银行|账号")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one export table sits in a grid."""
+
+    sheet: Sheet
+    header_index: int  # 0-based position of the header row in the grid
+    columns: dict[int, str]  # grid column -> contract key
+    headers: dict[str, str]  # contract key -> header as written
+    extras: dict[int, str] = field(default_factory=dict)  # grid column -> header text
+    dropped: tuple[str, ...] = ()  # unrecognised personal-looking headers, not stored
+    missing: tuple[str, ...] = ()  # required contract keys with no column
+
+
+@dataclass(frozen=True)
+class Unrecognised:
+    """A sheet that is not an export table; `problem` says whether staff must act."""
+
+    reason: str
+    problem: bool
+
+
+@cache
+def _lookup(sheet_key: str) -> dict[str, str]:
+    sheet = next(s for s in SHEETS if s.key == sheet_key)
+    out: dict[str, str] = {}
+    for col in sheet.columns:
+        for name in header_names(col):
+            out.setdefault(normalize_header(name), col.key)
+    return out
+
+
+def column_key(sheet: Sheet, header: object) -> str | None:
+    """The contract key a header names in this sheet, trying it without a unit suffix too."""
+    n = normalize_header(header)
+    if not n:
+        return None
+    table = _lookup(sheet.key)
+    return table.get(n) or table.get(_UNIT_SUFFIX.sub("", n))
+
+
+def match_header(sheet: Sheet, cells: list[str | None]) -> Layout:
+    columns: dict[int, str] = {}
+    headers: dict[str, str] = {}
+    extras: dict[int, str] = {}
+    dropped: list[str] = []
+    for j, cell in enumerate(cells):
+        key = column_key(sheet, cell)
+        text = "" if cell is None else str(cell).strip()
+        if key and key not in headers:
+            columns[j] = key
+            headers[key] = text
+        elif text and _PERSONAL.search(normalize_header(text)):
+            dropped.append(text)
+        elif text:
+            extras[j] = text
+    missing = tuple(c.key for c in sheet.required if c.key not in headers)
+    return Layout(sheet, -1, columns, headers, extras, tuple(dropped), missing)
+
+
+def find_layout(name: str, head: list[list[str | None]]) -> Layout | Unrecognised:
+    """The export table in the first rows of a sheet named `name`."""
+    named = sheet_for_name(name)
+    best: Layout | None = None
+    best_score = (0, 0)
+    for i, cells in enumerate(head[:HEADER_SEARCH_ROWS]):
+        for sheet in [named] if named else SHEETS:
+            m = match_header(sheet, cells)
+            complete = not m.missing
+            score = (int(complete), len(m.columns))
+            if len(m.columns) >= 2 and score > best_score:
+                best_score = score
+                best = Layout(sheet, i, m.columns, m.headers, m.extras, m.dropped, m.missing)
+    if best is None and named:
+        # The name says what it is but no header row was found: maybe it is by header after all.
+        found = find_layout("", head)
+        if isinstance(found, Layout) and not found.missing:
+            return found
+        return Unrecognised(
+            f"工作表名称像「{named.title}」，但前 {HEADER_SEARCH_ROWS} 行找不到表头", True
+        )
+    if best is None:
+        instructions = any(w in normalize_header(name) for w in _INSTRUCTIONS)
+        if instructions or not any(any(c for c in r) for r in head):
+            return Unrecognised("说明页或空白页，已跳过", False)
+        return Unrecognised("不是报送台账（找不到任何台账的表头），已跳过", True)
+    return best
+
+
+def table_rows(frame: pl.DataFrame, layout: Layout) -> tuple[pl.DataFrame, dict[str, int]]:
+    """The data rows below the header, columns renamed to contract keys, and skipped counts.
+
+    Returns a frame of text with one column per contract key present, `_row`,
+    and `_extra` (JSON of unrecognised columns, or null); and how many blank,
+    合计 and note rows were skipped.
+    """
+    body = frame.slice(layout.header_index + 1)
+    cells = [c for c in body.columns if c != "_row"]
+    trimmed = [pl.col(c).str.strip_chars() for c in cells]
+    filled = pl.sum_horizontal([(t.is_not_null() & (t != "")).cast(pl.Int32) for t in trimmed])
+    first = pl.coalesce([pl.when(t != "").then(t) for t in trimmed]).str.replace_all(r"\s", "")
+    kind = (
+        pl.when(filled == 0)
+        .then(pl.lit("blank"))
+        .when(first.str.contains(_TOTAL))
+        .then(pl.lit("total"))
+        .when((filled == 1) & first.str.contains(_NOTE))
+        .then(pl.lit("note"))
+        .otherwise(pl.lit("data"))
+    )
+    body = body.with_columns(_kind=kind)
+    counts = dict(body.group_by("_kind").len().iter_rows())
+    data = body.filter(pl.col("_kind") == "data")
+    named = [
+        pl.col(f"c{j}").alias(key) for j, key in layout.columns.items() if f"c{j}" in data.columns
+    ]
+    extra_cols = {f"c{j}": h for j, h in layout.extras.items() if f"c{j}" in data.columns}
+    extra = (
+        pl.struct([pl.col(c).alias(h) for c, h in extra_cols.items()]).map_batches(
+            _json_objects, return_dtype=pl.String
+        )
+        if extra_cols
+        else pl.lit(None, pl.String)
+    )
+    out = data.select(*named, pl.col("_row"), extra.alias("_extra"))
+    skipped = {k: int(counts.get(k, 0)) for k in ("blank", "total", "note")}
+    return out, skipped
+
+
+def _json_objects(s: pl.Series) -> pl.Series:
+    out = []
+    for row in s.to_list():
+        kept = {k: v for k, v in row.items() if v not in (None, "")}
+        out.append(json.dumps(kept, ensure_ascii=False) if kept else None)
+    return pl.Series(out, dtype=pl.String)

@@ -1,0 +1,125 @@
+"""Run the SQL models (etl/models/<layer>/<name>.sql) and their data checks.
+
+Each model file holds one SELECT and becomes the table of its name. Its
+header comment states the grain and the checks the table must pass:
+
+    -- grain: one row per activity
+    -- unique: unit_code, activity_id
+    -- not_null: unit_code, month
+    -- accepted: platform in ('理论政策宣讲', ...)
+    -- check: participants >= 0
+    -- relationship: unit_code -> ref_unit.code
+
+Models run in dependency order (found from the tables each one reads).
+A few steps that are sequential by nature are Python models (etl/rules.py):
+they read tables and write one, and declare what they read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+MODELS_DIR = Path(__file__).parent / "models"
+LAYERS = ("staging", "intermediate", "facts", "marts")
+_REF = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
+_META = re.compile(r"^--\s*(grain|unique|not_null|accepted|check|relationship):\s*(.+)$")
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    layer: str
+    sql: str
+    grain: str
+    checks: list[tuple[str, str]] = field(default_factory=list)
+    reads: frozenset[str] = frozenset()
+
+
+def discover() -> dict[str, Model]:
+    found: dict[str, Model] = {}
+    for layer in LAYERS:
+        for path in sorted((MODELS_DIR / layer).glob("*.sql")):
+            sql = path.read_text(encoding="utf-8")
+            meta = [m.groups() for m in map(_META.match, sql.splitlines()) if m]
+            grain = next((v for k, v in meta if k == "grain"), "")
+            checks = [(k, v.strip()) for k, v in meta if k != "grain"]
+            found[path.stem] = Model(path.stem, layer, sql, grain, checks)
+    names = set(found) | set(python_models())
+    return {
+        n: Model(m.name, m.layer, m.sql, m.grain, m.checks, frozenset(_reads(m.sql) & names - {n}))
+        for n, m in found.items()
+    }
+
+
+def _reads(sql: str) -> set[str]:
+    body = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+    return {m.lower() for m in _REF.findall(body)}
+
+
+def python_models() -> dict:
+    from etl import rules
+
+    return rules.MODELS
+
+
+def order() -> list[str]:
+    sql_models = discover()
+    py = python_models()
+    graph = {n: set(m.reads) for n, m in sql_models.items()}
+    graph |= {n: set(deps) for n, (_, deps) in py.items()}
+    return list(TopologicalSorter(graph).static_order())
+
+
+def run(con) -> dict[str, int]:
+    """Build every model table; return counts of rows rejected by the Python rules."""
+    sql_models = discover()
+    py = python_models()
+    rejected: dict[str, int] = {}
+    for name in order():
+        if name in sql_models:
+            con.execute(f"create or replace table {name} as\n{sql_models[name].sql}")
+        elif name in py:
+            fn, _ = py[name]
+            rejected |= fn(con) or {}
+    return rejected
+
+
+def check_queries(model: Model) -> list[tuple[str, str]]:
+    """(description, SQL counting offending rows) for each check of a model."""
+    out = []
+    t = model.name
+    for kind, arg in model.checks:
+        if kind == "unique":
+            q = f"select count(*) from (select {arg} from {t} group by all having count(*) > 1)"
+        elif kind == "not_null":
+            cond = " or ".join(f"{c.strip()} is null" for c in arg.split(","))
+            q = f"select count(*) from {t} where {cond}"
+        elif kind == "accepted":
+            q = f"select count(*) from {t} where not ({arg})"
+        elif kind == "check":
+            q = f"select count(*) from {t} where not coalesce({arg}, true)"
+        elif kind == "relationship":
+            col, target = (s.strip() for s in arg.split("->"))
+            rt, rc = target.split(".")
+            q = (
+                f"select count(*) from {t} where {col} is not null and {col} not in "
+                f"(select {rc} from {rt})"
+            )
+        else:
+            continue
+        out.append((f"{t}: {kind} {arg}", q))
+    return out
+
+
+def check(con) -> list[str]:
+    """Every failing data check, as 'model: check (n rows)'."""
+    failures = []
+    for model in discover().values():
+        for label, q in check_queries(model):
+            n = con.sql(q).fetchall()[0][0]
+            if n:
+                failures.append(f"{label}（{n} 行）")
+    return failures

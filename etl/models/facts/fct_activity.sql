@@ -1,0 +1,45 @@
+-- Activities as counted: accepted, current, not sent twice.
+-- grain: one row per activity (unit_code, activity_id)
+-- unique: unit_code, activity_id
+-- not_null: unit_code, activity_id, activity_date, month, platform, participants
+-- check: participants >= 0 and coalesce(volunteers, 0) >= 0 and coalesce(volunteer_hours, 0) >= 0
+-- relationship: unit_code -> ref_unit_all.code
+with activities as (
+    select * from stg_activities where not is_duplicate
+),
+
+brands as (
+    select name from ref_brand_project
+),
+
+themes as (
+    select month as month_number, theme from ref_theme
+),
+
+final as (
+    select
+        a.unit_code,
+        a.activity_id,
+        a.activity_date,
+        a.month,
+        a.activity_name,
+        a.platform,
+        nullif(trim(a.brand_project), '') as brand_project,
+        a.brand_project in (select name from brands) as is_registered_brand,
+        a.theme,
+        a.theme is not null and a.theme = t.theme as is_month_theme,
+        a.participants,
+        a.volunteers,
+        a.volunteer_hours,
+        a.beneficiaries,
+        coalesce(a.source, '自主开展') as source,
+        a.order_id,
+        a.longitude,
+        a.latitude,
+        a.file_id,
+        a.source_row
+    from activities as a
+    left join themes as t on t.month_number = month(a.activity_date)
+)
+
+select * from final

@@ -1,0 +1,103 @@
+-- Every rejected row staff should see, with where it is and why: rows the
+-- reader rejected, rows sent twice across submissions, and redemptions the
+-- household's balance did not cover. is_current is false once a corrected
+-- file has replaced the one the row came from.
+-- grain: one row per rejected source row
+-- unique: file_id, sheet_name, source_row
+-- not_null: file_id, file_name, sheet_key, sheet_name, source_row, reason_code, reason
+with read_rejections as (
+    select
+        file_id, sheet_key, sheet_name, source_row, column_key, column_header,
+        reason_code, reason, problems, row_values
+    from quarantine
+),
+
+cross_file as (
+    select
+        d.file_id, 'activities' as sheet_key, d.sheet_name, d.source_row, 'activity_id' as column_key,
+        '活动编号' as column_header, 'duplicate_across_files' as reason_code,
+        format('「活动编号」{} 已在「{}」第 {} 行报送过', d.activity_id, f.file_name, d.first_source_row)
+            as reason,
+        null as problems,
+        to_json(d) as row_values
+    from stg_activities as d
+    inner join source_file as f on f.file_id = d.first_file_id
+    where d.is_duplicate
+    union all
+    select
+        d.file_id, 'points' as sheet_key, d.sheet_name, d.source_row, 'entry_id' as column_key,
+        '流水号' as column_header, 'duplicate_across_files' as reason_code,
+        format('「流水号」{} 已在「{}」第 {} 行报送过', d.entry_id, f.file_name, d.first_source_row)
+            as reason,
+        null as problems,
+        to_json(d) as row_values
+    from stg_points as d
+    inner join source_file as f on f.file_id = d.first_file_id
+    where d.is_duplicate
+    union all
+    select
+        d.file_id, 'redemptions' as sheet_key, d.sheet_name, d.source_row, 'entry_id' as column_key,
+        '流水号' as column_header, 'duplicate_across_files' as reason_code,
+        format('「流水号」{} 已在「{}」第 {} 行报送过', d.entry_id, f.file_name, d.first_source_row)
+            as reason,
+        null as problems,
+        to_json(d) as row_values
+    from stg_redemptions as d
+    inner join source_file as f on f.file_id = d.first_file_id
+    where d.is_duplicate
+),
+
+overdrawn as (
+    select
+        l.file_id,
+        'redemptions' as sheet_key,
+        r.sheet_name,
+        l.source_row,
+        'points' as column_key,
+        '兑换积分' as column_header,
+        'overdrawn_redemption' as reason_code,
+        format('兑换积分 {} 超过该户（{}）当时的积分余额 {}', l.points, l.household_id,
+            l.balance_before) as reason,
+        null as problems,
+        to_json(r) as row_values
+    from int_household_ledger as l
+    inner join stg_redemptions as r using (file_id, source_row)
+    where l.is_overdrawn
+),
+
+rejected as (
+    select * from read_rejections
+    union all
+    select * from cross_file
+    union all
+    select * from overdrawn
+),
+
+submissions as (
+    select file_id, sheet_key, unit_code, month, is_current from stg_submission
+),
+
+final as (
+    select
+        j.file_id,
+        f.file_name,
+        f.source_path,
+        f.received_at,
+        s.unit_code,
+        s.month,
+        j.sheet_key,
+        j.sheet_name,
+        j.source_row,
+        j.column_key,
+        j.column_header,
+        j.reason_code,
+        j.reason,
+        j.problems,
+        j.row_values,
+        coalesce(s.is_current, false) as is_current
+    from rejected as j
+    inner join source_file as f using (file_id)
+    left join submissions as s using (file_id, sheet_key)
+)
+
+select * from final

@@ -1,0 +1,52 @@
+-- Every submission (a file's sheet for a unit and month), which one is current
+-- (the latest received for its unit, month and sheet) and whether it was late.
+-- grain: one row per file and export kind it carries
+-- unique: file_id, sheet_key
+-- not_null: file_id, sheet_key, month, received_at, deadline_date
+with submissions as (
+    select * from submission
+),
+
+files as (
+    select file_id, file_name, source_path from source_file
+),
+
+settings as (
+    select cast(value as integer) as deadline_day
+    from ref_setting
+    where section = 'submission' and key = 'deadline_day'
+),
+
+ranked as (
+    select
+        s.*,
+        f.file_name,
+        f.source_path,
+        row_number() over (
+            partition by s.unit_code, s.month, s.sheet_key
+            order by s.received_at desc, s.file_id desc
+        ) as version_rank,
+        count(*) over (partition by s.unit_code, s.month, s.sheet_key) as versions
+    from submissions as s
+    inner join files as f using (file_id)
+),
+
+final as (
+    select
+        r.file_id,
+        r.sheet_key,
+        r.unit_code,
+        r.month,
+        r.received_at,
+        r.is_correction,
+        r.file_name,
+        r.source_path,
+        r.version_rank = 1 as is_current,
+        r.versions,
+        cast(r.month + interval 1 month + to_days(s.deadline_day - 1) as date) as deadline_date,
+        cast(r.received_at as date) > deadline_date as is_late
+    from ranked as r
+    cross join settings as s
+)
+
+select * from final

@@ -1,0 +1,141 @@
+"""Python models: ledger rules that are sequential by nature.
+
+A household's points balance is a running sum with rules SQL windows do not
+express: a deduction takes it at most to zero; a 清零 entry clears it and bars
+the household from earning for the rest of that year; a redemption larger
+than the balance at that moment is rejected, and a rejected redemption must
+not lower the balance that later redemptions are checked against.
+
+The balance arithmetic is vectorised: for a run of amounts x with running
+sum S (S_0 = 0), the balance floored at zero after each step is
+S_t - min(0, min_{k<=t} S_k). Rejections are found one per household per
+pass, so passes = the most overdrawn redemptions any one household has.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+# event order within a day: points first, then a clearing, then redemptions
+_ISSUE, _CLEAR, _REDEEM = 0, 1, 2
+
+LEDGER_SCHEMA = {
+    "unit_code": pl.String,
+    "household_id": pl.String,
+    "event_date": pl.Date,
+    "event_order": pl.Int8,
+    "entry_id": pl.String,
+    "category": pl.String,
+    "points": pl.Int64,
+    "file_id": pl.Int32,
+    "source_row": pl.Int32,
+}
+
+
+def household_ledger(events: pl.DataFrame) -> pl.DataFrame:
+    """Apply the ledger rules to a household's events (pure).
+
+    events: LEDGER_SCHEMA columns; points are signed as written (redemptions
+    positive, their event_order says they spend). Returns the events with
+    is_counted (false for points earned while barred and rejected
+    redemptions), points_applied, balance_before, balance_after and
+    is_overdrawn.
+    """
+    ev = events.sort(
+        "unit_code",
+        "household_id",
+        "event_date",
+        "event_order",
+        "entry_id",
+        "file_id",
+        "source_row",
+    )
+    hh = ["unit_code", "household_id"]
+    is_clear = pl.col("event_order") == _CLEAR
+    year = pl.col("event_date").dt.year()
+    cleared_year = pl.when(is_clear).then(year).forward_fill().over(hh)
+    barred_now = (pl.col("event_order") == _ISSUE) & (cleared_year == year)
+    ev = ev.with_columns(
+        segment=is_clear.cast(pl.Int32).cum_sum().over(hh),
+        is_barred=barred_now.fill_null(False),
+        is_overdrawn=pl.lit(False),
+    )
+    while True:
+        ev = _balances(ev)
+        newly = (
+            (pl.col("event_order") == _REDEEM)
+            & ~pl.col("is_overdrawn")
+            & (pl.col("points") > pl.col("balance_before"))
+        )
+        first = newly & (newly.cast(pl.Int32).cum_sum().over(hh) == 1)
+        hits = ev.select(first.alias("f"))["f"]
+        if not hits.any():
+            break
+        ev = ev.with_columns(is_overdrawn=pl.col("is_overdrawn") | hits)
+    return ev.with_columns(is_counted=~pl.col("is_barred") & ~pl.col("is_overdrawn")).drop(
+        "segment", "is_barred", "_x"
+    )
+
+
+def _balances(ev: pl.DataFrame) -> pl.DataFrame:
+    seg = ["unit_code", "household_id", "segment"]
+    x = (
+        pl.when(pl.col("is_barred") | pl.col("is_overdrawn") | (pl.col("event_order") == _CLEAR))
+        .then(0)
+        .when(pl.col("event_order") == _REDEEM)
+        .then(-pl.col("points"))
+        .otherwise(pl.col("points"))
+    )
+    s = pl.col("_x").cum_sum().over(seg)
+    after = s - pl.min_horizontal(pl.lit(0), s.cum_min().over(seg))
+    ev = ev.with_columns(_x=x).with_columns(balance_after=after)
+    return ev.with_columns(
+        points_applied=pl.col("_x"),
+        balance_before=pl.col("balance_after").shift(1, fill_value=0).over(seg),
+    )
+
+
+def build_household_ledger(con) -> dict[str, int]:
+    """int_household_ledger: every issued, cleared and redeemed entry with the balance."""
+    points = con.sql(
+        """
+        select unit_code, household_id, entry_date as event_date,
+               cast(case when category = '清零' then 1 else 0 end as tinyint) as event_order,
+               entry_id, category, points, file_id, source_row
+        from stg_points
+        where status = '核发' and not is_duplicate
+        """
+    ).pl()
+    redemptions = con.sql(
+        """
+        select unit_code, household_id, redeemed_date as event_date,
+               cast(2 as tinyint) as event_order, entry_id, null as category,
+               points, file_id, source_row
+        from stg_redemptions
+        where not is_duplicate
+        """
+    ).pl()
+    events = pl.concat(
+        [points.cast(LEDGER_SCHEMA), redemptions.cast(LEDGER_SCHEMA)], how="vertical"
+    )
+    ledger = household_ledger(events)
+    con.register("_ledger", ledger)
+    try:
+        con.execute(
+            """
+            create or replace table int_household_ledger as
+            select unit_code, household_id, event_date,
+                   case event_order when 0 then (case when points < 0 then 'deduct' else 'issue' end)
+                                    when 1 then 'clear' else 'redeem' end as event_kind,
+                   entry_id, category, points, points_applied, balance_before, balance_after,
+                   is_counted, is_overdrawn, file_id, source_row
+            from _ledger
+            """
+        )
+    finally:
+        con.unregister("_ledger")
+    return {"overdrawn_redemption": int(ledger["is_overdrawn"].sum())}
+
+
+# name -> (function building the table, tables it reads)
+MODELS = {"int_household_ledger": (build_household_ledger, ("stg_points", "stg_redemptions"))}
