@@ -106,8 +106,7 @@ def _csv_grid(name: str, text: str) -> Grid:
     columns = {f"c{j}": [r[j] if j < len(r) else None for r in rows] for j in range(width)}
     frame = pl.DataFrame(columns, schema={c: pl.String for c in columns})
     frame = frame.with_columns(_row=pl.int_range(1, pl.len() + 1, dtype=pl.Int32))
-    stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return Grid(stem, frame)
+    return Grid(name.rsplit("/", 1)[-1], frame)  # a CSV's one "sheet" is the file
 
 
 def _excel_grids(data: bytes, suffix: str) -> list[Grid]:

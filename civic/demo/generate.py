@@ -171,10 +171,11 @@ def run_job(
     for i, month in enumerate(months):
         zipped: list[tuple[str, bytes, Unit]] = []
         for u in mine:
+            # taken before the month is simulated, so a month never sent can be undone
+            snapshot = [(h.balance, h.earned_year, h.barred_year) for h in u.people]
             sheets = _month_sheets(u, month, i, ctx, orders_by_month, rosters, seed, scale, res)
             if not sheets:
                 continue
-            snapshot = [(h.balance, h.earned_year, h.barred_year) for h in u.people]
             if u.kind != "county" and u.rng.random() < u.missing:
                 # 未报送: nothing reaches the office, and the month's points never happened.
                 for h, (b, e, y) in zip(u.people, snapshot, strict=True):

@@ -1,0 +1,484 @@
+"""civic ingest on small real files: reading, every bad-input kind, idempotency, resubmission."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from civic import store as db_store
+from civic.demo.files import zip_files
+from etl.ingest import ingest
+from tests.exports import (
+    STATION,
+    STATION_B,
+    activity,
+    header,
+    points_row,
+    redemption_row,
+    write_csv,
+)
+
+OCT = datetime(2026, 11, 3, 10, 0)
+
+
+def query(store: Path, sql: str, params=None) -> list[tuple]:
+    with db_store.reading(store) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture()
+def store(tmp_path):
+    return tmp_path / "db"
+
+
+def run(store, *paths, registry=None):
+    return ingest(list(paths), store, registry, workers=1)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+def test_csv_in_every_field_encoding_reads_the_same(tmp_path, store, registry, encoding):
+    rows = [header("activities")] + [activity(i, activity_name="春节送福·写春联") for i in (1, 2)]
+    path = write_csv(tmp_path / f"{STATION}_安家河村_2026-10_活动台账.csv", rows, encoding, OCT)
+    report = run(store, path, registry=registry)
+    assert [o.status for o in report.outcomes] == ["loaded"]
+    expected = {"utf-8-sig": "utf-8-sig", "utf-16": "utf-16", "gbk": "gb18030"}
+    assert query(store, "select encoding from source_file") == [(expected.get(encoding, encoding),)]
+    assert query(store, "select distinct activity_name from fct_activity") == [("春节送福·写春联",)]
+
+
+def test_undecodable_csv_is_rejected_with_its_reason_and_the_rest_loads(tmp_path, store, registry):
+    bad = tmp_path / "in" / "乱码.csv"
+    bad.parent.mkdir()
+    bad.write_bytes("活动编号,活动日期\n".encode() + b"\xff\xfe\xfa\x80\x81\n")
+    good = write_csv(tmp_path / "in" / "ok.csv", [header("activities"), activity(1)], received=OCT)
+    report = run(store, tmp_path / "in", registry=registry)
+    by_name = {Path(o.display).name: o for o in report.outcomes}
+    assert by_name["乱码.csv"].status == "unreadable"
+    assert "无法识别文件编码" in by_name["乱码.csv"].message
+    assert by_name[good.name].status == "loaded"
+    assert query(store, "select count(*) from fct_activity") == [(1,)]
+
+
+def test_xlsx_from_another_program_with_title_total_and_notes(tmp_path, store, registry):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"  # not named: recognised by its header
+    ws.append(["天祝县安家河村2026年10月活动台账"])
+    heads = header("activities")
+    heads[9] = "志愿服务时长（小时）"  # full-width brackets
+    heads[7] = "参加人数"  # a synonym
+    ws.append(heads)
+    ws.append([])
+    for i in (1, 2, 3):
+        row = activity(i, participants=1234 if i == 3 else 30)
+        row[1] = datetime(2026, 10, i)  # a real date cell
+        ws.append(row)
+    ws.append(["合计", None, None, None, None, None, None, 1294])
+    ws.append(["填报说明：本表由村文明实践站填报。"])
+    path = tmp_path / "安家河村2026年10月台账.xlsx"
+    wb.save(path)
+    report = run(store, path, registry=registry)
+    (o,) = report.outcomes
+    assert (o.status, o.rows_accepted, o.rows_quarantined) == ("loaded", 3, 0)
+    (sheet,) = o.sheets
+    assert (sheet.sheet_key, sheet.header_row, sheet.rows_total, sheet.rows_note) == (
+        "activities",
+        2,
+        1,
+        1,
+    )
+    assert (o.unit_code, o.month) == (STATION, "2026-10")
+    assert query(store, "select sum(participants), min(activity_date) from fct_activity") == [
+        (1294, datetime(2026, 10, 1).date())
+    ]
+    assert query(store, "select source_row from raw_activities order by 1") == [(4,), (5,), (6,)]
+
+
+@pytest.mark.parametrize("fmt", ["xls", "xlsx"])
+def test_files_saved_by_libreoffice(tmp_path, store, registry, fmt):
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.fail("LibreOffice (Debian libreoffice-calc-nogui) is needed; .ci/run installs it")
+    src = write_csv(
+        tmp_path / f"{STATION}_安家河村_2026-10.csv",
+        [["天祝县安家河村2026年10月活动台账"], header("activities")]
+        + [activity(i, activity_date="2026年10月5日", participants="1,200") for i in (1, 2)],
+    )
+    out = tmp_path / "lo"
+    filt = "xls:MS Excel 97" if fmt == "xls" else "xlsx:Calc MS Excel 2007 XML"
+    subprocess.run(
+        [
+            soffice,
+            "--headless",
+            "--infilter=CSV:44,34,76,1",
+            "--convert-to",
+            filt,
+            "--outdir",
+            str(out),
+            str(src),
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    report = run(store, out, registry=registry)
+    (o,) = report.outcomes
+    assert (o.status, o.rows_accepted, o.rows_quarantined, o.message) == ("loaded", 2, 0, "")
+    assert query(store, "select sum(participants) from fct_activity") == [(2400,)]
+
+
+def test_unreadable_and_non_export_files_are_reported(tmp_path, store, registry):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "坏文件.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
+    (folder / "报送说明.txt").write_text("本月按时报送。", encoding="utf-8")
+    write_csv(folder / "ok.csv", [header("activities"), activity(1)], received=OCT)
+    report = run(store, folder, registry=registry)
+    by_name = {Path(o.display).name: o for o in report.outcomes}
+    assert by_name["坏文件.xlsx"].status == "unreadable"
+    assert "已损坏" in by_name["坏文件.xlsx"].message
+    assert by_name["报送说明.txt"].status == "skipped"
+    assert "不是报送文件类型" in by_name["报送说明.txt"].message
+    assert query(store, "select status, count(*) from source_file group by 1 order by 1") == [
+        ("loaded", 1),
+        ("skipped", 1),
+        ("unreadable", 1),
+    ]
+
+
+def test_zip_with_gbk_entry_names(tmp_path, store, registry):
+    inner = write_csv(tmp_path / "x.csv", [header("activities"), activity(1)])
+    path = tmp_path / "华藏寺镇2026年10月台账.zip"
+    # GBK names and no UTF-8 flag, as Chinese Windows zip tools write them
+    data = zip_files([("安家河村2026年10月台账_活动台账.csv", inner.read_bytes())], OCT, True)
+    path.write_bytes(data)
+    with zipfile.ZipFile(path) as z:
+        assert not z.infolist()[0].flag_bits & 0x800
+    report = run(store, path, registry=registry)
+    (o,) = report.outcomes
+    assert o.display.endswith("!安家河村2026年10月台账_活动台账.csv")
+    assert (o.status, o.rows_accepted, o.unit_code, o.month) == ("loaded", 1, STATION, "2026-10")
+
+
+def test_a_sheet_without_a_required_column_is_quarantined_whole(tmp_path, store, registry):
+    heads = [h for h in header("activities") if h != "服务平台"]
+    rows = [heads] + [[c for j, c in enumerate(activity(i)) if j != 4] for i in (1, 2)]
+    run(store, write_csv(tmp_path / "a.csv", rows, received=OCT), registry=registry)
+    assert query(
+        store, "select reason_code, reason, count(*) from mart_quarantine group by all"
+    ) == [("missing_column", "表头缺少必填列：服务平台", 2)]
+    assert query(store, "select count(*) from raw_activities") == [(0,)]
+
+
+# --- every bad-input kind, with the reason staff read ----------------------------------------
+
+BAD_ACTIVITIES = [
+    (
+        activity(10, unit_code="620623101999"),
+        "unknown_unit_code",
+        "unit_code",
+        "「单位编码」620623101999 不在单位名册中",
+    ),
+    (activity(11, participants=-5), "negative_count", "participants", "「参与人数」不能为负数：-5"),
+    (
+        activity(12, activity_date="2026-02-30"),
+        "bad_date",
+        "activity_date",
+        "「活动日期」「2026-02-30」不是有效日期",
+    ),
+    (
+        activity(13, platform="其他平台"),
+        "invalid_enum",
+        "platform",
+        "「服务平台」「其他平台」不是可选值（可选：理论政策宣讲、高质量发展、教育科技、卫生健康、"
+        "法律援助、文体旅游、时代新风传播、生态环境保护、爱心公益奉献）",
+    ),
+    (activity(14, activity_name=""), "missing_required", "activity_name", "必填列「活动名称」为空"),
+    (
+        activity(15, volunteer_hours="三小时"),
+        "bad_number",
+        "volunteer_hours",
+        "「志愿服务时长(小时)」「三小时」不是数字",
+    ),
+    (activity(1), "duplicate_row", "activity_id", "与第 2 行的「单位编码」「活动编号」重复"),
+]
+
+
+def test_every_bad_activity_row_is_quarantined_with_its_reason(tmp_path, store, registry):
+    rows = [header("activities"), activity(1), activity(2)] + [b[0] for b in BAD_ACTIVITIES]
+    run(
+        store,
+        write_csv(tmp_path / f"{STATION}_安家河村_2026-10_活动台账.csv", rows, received=OCT),
+        registry=registry,
+    )
+    got = query(
+        store,
+        "select source_row, reason_code, column_key, reason from mart_quarantine order by 1",
+    )
+    expected = [(4 + i, code, col, text) for i, (_, code, col, text) in enumerate(BAD_ACTIVITIES)]
+    assert got == expected
+    assert query(store, "select count(*) from fct_activity") == [(2,)]
+
+
+def test_bad_points_households_orders_and_matters(tmp_path, store, registry):
+    from civic.contract import SHEET_BY_KEY
+
+    pts = [
+        header("points"),
+        points_row(1),
+        points_row(2, category="扣分", points=5),
+        points_row(3, category="奖励分"),
+    ]
+    write_csv(tmp_path / "in" / f"{STATION}_2026-10_积分台账.csv", pts, received=OCT)
+    hh_cols = [c.key for c in SHEET_BY_KEY["households"].columns]
+    hh = [
+        header("households"),
+        ["H0001", STATION, "张三", 3, "一组", 5, "是", "2026-10-01"],
+        ["H0002", STATION, "李四", 4, "二组", 12, "否", "2026-10-01"],
+    ]
+    assert len(hh[1]) == len(hh_cols)
+    write_csv(tmp_path / "in" / f"{STATION}_2026-10_户信息.csv", hh, received=OCT)
+    orders = [
+        header("orders"),
+        [
+            "DD2026100001",
+            "2026-10-03 09:00",
+            STATION,
+            "卫生健康",
+            "义诊",
+            "2026-10-03 10:00",
+            "620623-DW04",
+            "2026-10-03 11:00",
+            "2026-10-04 15:00",
+            5,
+            "已评价",
+        ],
+        [
+            "DD2026100002",
+            "2026-10-05 09:00",
+            STATION,
+            "卫生健康",
+            "义诊",
+            "2026-10-05 10:00",
+            "620623-DW04",
+            "2026-10-05 11:00",
+            "2026-10-04 15:00",
+            "",
+            "已完成",
+        ],
+        [
+            "DD2026100003",
+            "2026-10-06 09:00",
+            STATION,
+            "卫生健康",
+            "义诊",
+            "",
+            "",
+            "",
+            "",
+            7,
+            "待派单",
+        ],
+    ]
+    write_csv(tmp_path / "in" / "620623_2026-10_点单记录.csv", orders, received=OCT)
+    matters = [
+        header("matters"),
+        ["MS001", "2026-10-03", STATION, "邻里事", "网格员直办", "2026-10-02", "满意"],
+        ["MS002", "2026-10-03", STATION, "邻里事", "其他", "", ""],
+    ]
+    write_csv(tmp_path / "in" / f"{STATION}_2026-10_民事直说台账.csv", matters, received=OCT)
+    run(store, tmp_path / "in", registry=registry)
+    got = query(
+        store,
+        "select sheet_key, source_row, reason_code, reason from mart_quarantine order by 1, 2",
+    )
+    assert got == [
+        ("households", 3, "out_of_range", "「星级」超出范围（0–10）：12"),
+        ("matters", 2, "date_order", "「办结日期」2026-10-02 早于「受理日期」2026-10-03"),
+        (
+            "matters",
+            3,
+            "invalid_enum",
+            "「办理层级」「其他」不是可选值（可选：网格员直办、议事会领办、村镇联办、镇党委督办）",
+        ),
+        (
+            "orders",
+            3,
+            "completed_before_ordered",
+            "「完成时间」2026-10-04 15:00 早于「点单时间」2026-10-05 09:00",
+        ),
+        ("orders", 4, "out_of_range", "「评价星级」超出范围（1–5）：7"),
+        ("points", 3, "wrong_sign", "「积分」5 与类别「扣分」不符：扣分应为负数，其他类别应为正数"),
+        (
+            "points",
+            4,
+            "invalid_enum",
+            "「积分类别」「奖励分」不是可选值（可选：基础分、评议分、贡献分、扣分、清零）",
+        ),
+    ]
+
+
+def test_overdrawn_redemption_is_quarantined_and_does_not_lower_the_balance(
+    tmp_path, store, registry
+):
+    pts = [header("points"), points_row(1, points=10), points_row(2, points=5)]
+    write_csv(tmp_path / "in" / f"{STATION}_2026-10_积分台账.csv", pts, received=OCT)
+    red = [header("redemptions"), redemption_row(1, 100), redemption_row(2, 12)]
+    write_csv(tmp_path / "in" / f"{STATION}_2026-10_兑换台账.csv", red, received=OCT)
+    report = run(store, tmp_path / "in", registry=registry)
+    assert report.rule_rejections == {"overdrawn_redemption": 1}
+    assert query(store, "select source_row, reason_code, reason from mart_quarantine") == [
+        (2, "overdrawn_redemption", "兑换积分 100 超过该户（H0001）当时的积分余额 15")
+    ]
+    assert query(
+        store,
+        "select points_issued, points_redeemed, balance_points, liability_yuan "
+        "from mart_points_month",
+    ) == [(15, 12, 3, 3.0)]
+
+
+# --- idempotency, resubmission, duplicates across files --------------------------------------
+
+
+def _snapshot(store: Path) -> dict[str, list]:
+    tables = [
+        r[0]
+        for r in query(
+            store,
+            "select table_name from information_schema.tables "
+            "where table_name <> 'import_batch' order by 1",
+        )
+    ]
+    return {t: sorted(map(str, query(store, f"select * from {t}"))) for t in tables}
+
+
+def test_importing_the_same_files_twice_changes_nothing(tmp_path, store, registry):
+    write_csv(
+        tmp_path / "in" / "a.csv", [header("activities"), activity(1), activity(2)], received=OCT
+    )
+    write_csv(tmp_path / "in" / "b.csv", [header("points"), points_row(1)], received=OCT)
+    first = run(store, tmp_path / "in", registry=registry)
+    before, pointer = _snapshot(store), db_store.current_path(store)
+    again = run(store, tmp_path / "in", registry=registry)
+    assert first.batch_id == 1 and again.batch_id is None
+    assert [o.status for o in again.outcomes] == ["seen", "seen"]
+    assert db_store.current_path(store) == pointer
+    assert _snapshot(store) == before
+    # the same bytes under another name are another file (two stations' empty sheets can match)
+    (tmp_path / "in2").mkdir()
+    (tmp_path / "in2" / "c.csv").write_bytes((tmp_path / "in" / "b.csv").read_bytes())
+    assert run(store, tmp_path / "in2", registry=registry).batch_id == 2
+
+
+@pytest.mark.parametrize("order", ["original_first", "correction_first"])
+def test_corrected_resubmission_replaces_the_earlier_one(tmp_path, store, registry, order):
+    original = write_csv(
+        tmp_path / "a" / f"{STATION}_安家河村_2026-10_活动台账.csv",
+        [header("activities"), activity(1, participants=300), activity(2), activity(3)],
+        received=datetime(2026, 11, 3, 9, 0),
+    )
+    corrected = write_csv(
+        tmp_path / "b" / f"{STATION}_安家河村_2026-10_活动台账（更正）.csv",
+        [header("activities"), activity(1, participants=30), activity(2)],
+        received=datetime(2026, 11, 9, 16, 0),
+    )
+    first, second = (original, corrected) if order == "original_first" else (corrected, original)
+    run(store, first, registry=registry)
+    run(store, second, registry=registry)
+    assert query(store, "select count(*), sum(participants) from fct_activity") == [(2, 60)]
+    assert query(store, "select sum(participants) from mart_activity_month") == [(60,)]
+    assert query(
+        store,
+        "select file_name, is_current, versions, is_correction from stg_submission order by 1",
+    ) == [(original.name, False, 2, False), (corrected.name, True, 2, True)]
+    assert query(store, "select count(*) from raw_activities") == [(5,)]  # history kept
+
+
+def test_a_row_sent_again_in_another_submission_is_not_counted_twice(tmp_path, store, registry):
+    write_csv(
+        tmp_path / "in" / f"{STATION}_2026-09_活动台账.csv",
+        [header("activities"), activity(1, activity_date="2026-09-28")],
+        received=datetime(2026, 10, 3),
+    )
+    write_csv(
+        tmp_path / "in" / f"{STATION}_2026-10_活动台账.csv",
+        [header("activities"), activity(1, activity_date="2026-09-28"), activity(2)],
+        received=OCT,
+    )
+    run(store, tmp_path / "in", registry=registry)
+    assert query(store, "select count(*) from fct_activity") == [(2,)]
+    assert query(store, "select reason_code, reason from mart_quarantine") == [
+        (
+            "duplicate_across_files",
+            f"「活动编号」HD202610-001 已在「{STATION}_2026-09_活动台账.csv」第 2 行报送过",
+        )
+    ]
+
+
+def test_submission_completeness_on_time_late_and_missing(tmp_path, store, registry):
+    write_csv(
+        tmp_path / "in" / f"{STATION}_2026-10_活动台账.csv",
+        [header("activities"), activity(1)],
+        received=datetime(2026, 11, 5, 18, 0),
+    )
+    write_csv(
+        tmp_path / "in" / f"{STATION_B}_2026-10_活动台账.csv",
+        [header("activities"), activity(1, unit=STATION_B)],
+        received=datetime(2026, 11, 6, 8, 0),
+    )
+    run(store, tmp_path / "in", registry=registry)
+    got = dict(
+        query(
+            store,
+            "select unit_code, status from mart_submission "
+            "where sheet_key = 'activities' and unit_code in (?, ?, ?)",
+            [STATION, STATION_B, "620623101206"],
+        )
+    )
+    assert got == {STATION: "on_time", STATION_B: "late", "620623101206": "missing"}
+
+
+# --- personal data ---------------------------------------------------------------------------
+
+
+def test_id_and_phone_numbers_never_reach_the_database_in_clear(tmp_path, store, registry):
+    pts = [
+        header("points") + ["身份证复印件编号"],
+        points_row(1) + ["620623199001011234"],
+        points_row(2, category="奖励分") + [""],
+    ]
+    write_csv(tmp_path / f"{STATION}_2026-10_积分台账.csv", pts, received=OCT)
+    run(store, tmp_path / f"{STATION}_2026-10_积分台账.csv", registry=registry)
+    con = duckdb.connect(str(db_store.current_path(store)), read_only=True)
+    try:
+        text_cols = con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR'"
+        ).fetchall()
+        everything = " ".join(
+            str(v)
+            for t, c in text_cols
+            for (v,) in con.execute(f'select "{c}" from {t}').fetchall()
+        )
+    finally:
+        con.close()
+    for clear in ("620623199001011234", "13800001234", "张三明"):
+        assert clear not in everything
+    assert "张*明" in everything
+    assert clear not in db_store.current_path(store).read_bytes().decode("latin-1")
+    assert query(
+        store,
+        "select head_name_masked, length(id_number_hash), length(phone_hash) from fct_points_entry",
+    ) == [("张*明", 32, 32)]
