@@ -104,6 +104,14 @@ def templates_cmd(out_dir: Path) -> None:
 @click.option(
     "--clean/--no-clean", default=True, show_default=True, help="Empty the output folder first."
 )
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["mixed", "csv", "xlsx"]),
+    default="mixed",
+    show_default=True,
+    help="mixed: the field's mix; csv or xlsx: every file in one format, no zips (benchmarks).",
+)
 @registry_option
 def generate_cmd(
     months: str,
@@ -112,14 +120,16 @@ def generate_cmd(
     scale: int,
     workers: int,
     clean: bool,
+    file_format: str,
     registry_dir: Path | None,
 ) -> None:
     """Write the demo county's monthly export files, dirt included."""
-    summary = _generate(months, seed, out, scale, workers, clean, registry_dir)
+    fmt = None if file_format == "mixed" else file_format
+    summary = _generate(months, seed, out, scale, workers, clean, registry_dir, fmt)
     _print_summary(summary, out or config.inbox_dir())
 
 
-def _generate(months, seed, out, scale, workers, clean, registry_dir) -> dict:
+def _generate(months, seed, out, scale, workers, clean, registry_dir, file_format=None) -> dict:
     from civic.demo.generate import generate, parse_months
     from civic.registry import RegistryError, load_registry
 
@@ -135,7 +145,15 @@ def _generate(months, seed, out, scale, workers, clean, registry_dir) -> dict:
     if clean and out.exists():
         shutil.rmtree(out)
     click.echo(f"Generating {months} (seed {seed}, scale {scale}) into {out} …")
-    summary = generate(out, month_list, seed=seed, scale=scale, registry=reg, workers=workers)
+    summary = generate(
+        out,
+        month_list,
+        seed=seed,
+        scale=scale,
+        registry=reg,
+        workers=workers,
+        file_format=file_format,
+    )
     if scale > 1:
         from civic.demo.scale import scale_registry, write_registry
 

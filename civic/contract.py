@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 PLATFORMS: tuple[str, ...] = (
     "理论政策宣讲",
@@ -331,14 +332,19 @@ _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "[": 
 _SPACE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1 << 16)  # the same few hundred headers recur in every file
+def _normalize(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
+    return _SPACE.sub("", s).strip("*＊")
+
+
 def normalize_header(text: object) -> str:
     """Fold a header cell to the form synonyms are matched on.
 
     NFKC turns full-width letters, digits and brackets into ASCII; spaces and
     a leading required-marker `*` are dropped.
     """
-    s = unicodedata.normalize("NFKC", str(text or "")).translate(_BRACKETS)
-    return _SPACE.sub("", s).strip("*＊")
+    return _normalize(str(text or ""))
 
 
 def header_names(column: Column) -> tuple[str, ...]:

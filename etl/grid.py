@@ -80,8 +80,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as e:
         raise UnreadableFile(
-            f"无法识别文件编码：既不是 UTF-8 也不是 GBK/GB18030（第 {e.start + 1} 字节起无法解码），"
-            "请用 Excel 或 WPS 另存为“CSV UTF-8”后重新报送"
+            "无法识别文件编码：既不是 UTF-8 也不是 GBK/GB18030"
+            f"（第 {e.start + 1} 字节起无法解码），请用 Excel 或 WPS 另存为“CSV UTF-8”后重新报送"
         ) from None
 
 

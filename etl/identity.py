@@ -13,6 +13,8 @@ from collections import Counter
 from datetime import date
 
 _CODE = re.compile(r"(?<![\d-])(\d{6}-[A-Z]{2}\d+|\d{12}|\d{9})(?![\d])")
+# a county's own 6-digit code; also the shape of 202610, so only used to name a unit
+_CODE_OR_COUNTY = re.compile(r"(?<![\d-])(\d{6}-[A-Z]{2}\d+|\d{12}|\d{9}|\d{6})(?![\d-])")
 _MONTHS = (
     re.compile(r"(?<!\d)(20\d{2})\s*[-_.年]\s*(0?[1-9]|1[0-2])(?!\d)\s*月?"),
     re.compile(r"(?<!\d)(20\d{2})(0[1-9]|1[0-2])(?!\d)"),
@@ -31,7 +33,7 @@ def name_month(name: str) -> date | None:
 
 
 def name_codes(name: str) -> list[str]:
-    return _CODE.findall(name)
+    return _CODE_OR_COUNTY.findall(name)
 
 
 def name_unit(name: str, units: dict[str, str], short_names: dict[str, str]) -> str | None:

@@ -22,7 +22,7 @@ from etl.extract import Context, Extracted, FileJob, extract
 from etl.load import load
 from etl.privacy import load_secret
 from etl.schema import create_all
-from etl.sources import SourceRef, Skipped, discover, sha256
+from etl.sources import Skipped, SourceRef, discover, sha256
 
 BATCH_FILES = 400  # files per worker task and per transaction
 

@@ -86,32 +86,44 @@ def match_header(sheet: Sheet, cells: list[str | None]) -> Layout:
 
 
 def find_layout(name: str, head: list[list[str | None]]) -> Layout | Unrecognised:
-    """The export table in the first rows of a sheet named `name`."""
+    """The export table in the first rows of a sheet named `name`.
+
+    The header is the first row (of HEADER_SEARCH_ROWS) holding every required
+    column of the named sheet, or of any sheet when the name says nothing;
+    among sheets complete on that row, the one matching most columns wins.
+    """
     named = sheet_for_name(name)
+    candidates = [named] if named else list(SHEETS)
     best: Layout | None = None
-    best_score = (0, 0)
+    best_score = 0
     for i, cells in enumerate(head[:HEADER_SEARCH_ROWS]):
-        for sheet in [named] if named else SHEETS:
+        if sum(1 for c in cells if c) < 2:
+            continue  # a title, a blank row
+        complete: list[Layout] = []
+        for sheet in candidates:
             m = match_header(sheet, cells)
-            complete = not m.missing
-            score = (int(complete), len(m.columns))
-            if len(m.columns) >= 2 and score > best_score:
-                best_score = score
-                best = Layout(sheet, i, m.columns, m.headers, m.extras, m.dropped, m.missing)
-    if best is None and named:
-        # The name says what it is but no header row was found: maybe it is by header after all.
-        found = find_layout("", head)
-        if isinstance(found, Layout) and not found.missing:
-            return found
+            layout = Layout(sheet, i, m.columns, m.headers, m.extras, m.dropped, m.missing)
+            if not m.missing:
+                complete.append(layout)
+            elif len(m.columns) >= 2 and len(m.columns) > best_score:
+                best, best_score = layout, len(m.columns)
+        if complete:
+            return max(complete, key=lambda c: len(c.columns))
+    if named:
+        # The name says what it is but its header does not fit: maybe another export's does.
+        by_header = find_layout("", head)
+        if isinstance(by_header, Layout) and not by_header.missing:
+            return by_header
+    if best is not None:
+        return best  # a header missing required columns: its rows are quarantined
+    if named:
         return Unrecognised(
             f"工作表名称像「{named.title}」，但前 {HEADER_SEARCH_ROWS} 行找不到表头", True
         )
-    if best is None:
-        instructions = any(w in normalize_header(name) for w in _INSTRUCTIONS)
-        if instructions or not any(any(c for c in r) for r in head):
-            return Unrecognised("说明页或空白页，已跳过", False)
-        return Unrecognised("不是报送台账（找不到任何台账的表头），已跳过", True)
-    return best
+    instructions = any(w in normalize_header(name) for w in _INSTRUCTIONS)
+    if instructions or not any(any(c for c in r) for r in head):
+        return Unrecognised("说明页或空白页，已跳过", False)
+    return Unrecognised("不是报送台账（找不到任何台账的表头），已跳过", True)
 
 
 def table_rows(frame: pl.DataFrame, layout: Layout) -> tuple[pl.DataFrame, dict[str, int]]:

@@ -125,8 +125,10 @@ def build_household_ledger(con) -> dict[str, int]:
             """
             create or replace table int_household_ledger as
             select unit_code, household_id, event_date,
-                   case event_order when 0 then (case when points < 0 then 'deduct' else 'issue' end)
-                                    when 1 then 'clear' else 'redeem' end as event_kind,
+                   case when event_order = 1 then 'clear'
+                        when event_order = 2 then 'redeem'
+                        when points < 0 then 'deduct'
+                        else 'issue' end as event_kind,
                    entry_id, category, points, points_applied, balance_before, balance_after,
                    is_counted, is_overdrawn, file_id, source_row
             from _ledger

@@ -87,7 +87,7 @@ def test_household_ledger(events, balances, counted, overdrawn):
 
 
 def test_two_overdrawn_redemptions_of_one_household_are_both_found():
-    events = [("2026-01-01", ISSUE, 10)] + [("2026-01-2%d" % i, REDEEM, 99) for i in range(1, 4)]
+    events = [("2026-01-01", ISSUE, 10)] + [(f"2026-01-2{i}", REDEEM, 99) for i in range(1, 4)]
     events.append(("2026-01-28", REDEEM, 10))
     balances, counted, overdrawn = _run(events)
     assert overdrawn == [False, True, True, True, False]

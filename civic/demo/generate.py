@@ -15,7 +15,7 @@ import multiprocessing
 import re
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -66,6 +66,7 @@ class Job:
     codes: list[str]
     zipped: bool = False
     gbk_zip: bool = False
+    file_format: str | None = None  # force every file into one format (benchmarks)
 
 
 @dataclass
@@ -85,8 +86,14 @@ def generate(
     scale: int = 1,
     registry: Registry | None = None,
     workers: int = 2,
+    file_format: str | None = None,
 ) -> dict:
-    """Write the demo exports into out; return the summary (also saved in the manifest)."""
+    """Write the demo exports into out; return the summary (also saved in the manifest).
+
+    file_format "csv" or "xlsx" makes every office write that format (CSV in
+    UTF-8 or UTF-8 with BOM, no zips), for benchmarks against tools that read
+    only that; None keeps the field's mix.
+    """
     started = time.perf_counter()
     reg = registry or load_registry()
     if scale > 1:
@@ -96,6 +103,8 @@ def generate(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     jobs = plan_jobs(reg, seed)
+    if file_format:
+        jobs = [replace(j, zipped=False, file_format=file_format) for j in jobs]
     args = [(reg.folder if scale == 1 else None, scale, seed, months, job, out) for job in jobs]
     results: list[Result] = []
     if workers > 1:
@@ -186,6 +195,9 @@ def run_job(
             sheets = {k: plant(k, rows, u.rng, codes, balances) for k, rows in sheets.items()}
             received = _received(u, month, reg)
             style = _month_style(u)
+            if job.file_format:
+                utf8 = "utf-8-sig" if style.encoding == "gbk" else style.encoding
+                style = replace(style, fmt=job.file_format, encoding=utf8)
             base = _file_base(u, month)
             title_of = lambda k, u=u, month=month: _title(reg, u, month, k)  # noqa: E731
             rendered = render(base, sheets, style, title_of, salt=i)

@@ -232,6 +232,7 @@ def points_and_redemptions(
     for h, n, cleared, u in zip(people, counts, clear, spend_draw, strict=True):
         if h.barred_year == month.year:
             continue
+        mine: list[dict] = []
         for _ in range(int(n)):
             item = items[next(picks)]
             lo, hi = item["min_points"], item["max_points"]
@@ -243,12 +244,15 @@ def points_and_redemptions(
                 value = int(rng.integers(lo, hi + 1))
             status = "核发" if rng.random() < 0.94 else str(rng.choice(["驳回", "公示"]))
             seq += 1
-            points.append(
+            mine.append(
                 _points_row(unit, h, month, rng, seq, item["category"], item["item"], value, status)
             )
-            if status == "核发":
-                h.balance = max(0, h.balance + value)
-                h.earned_year += max(0, value)
+        # Entries apply in date order: a deduction floors the balance at zero when it lands.
+        for r in sorted(mine, key=lambda r: (r["entry_date"], r["entry_id"])):
+            if r["status"] == "核发":
+                h.balance = max(0, h.balance + r["points"])
+                h.earned_year += max(0, r["points"])
+        points += mine
         # A serious violation: the household's points are cleared and it is barred this year.
         if cleared:
             seq += 1

@@ -49,6 +49,7 @@ final as (
         case when s.file_id is null then 'missing' when s.is_late then 'late' else 'on_time' end
             as status,
         s.received_at,
+        s.first_received_at,
         coalesce(
             s.deadline_date,
             cast(coalesce(e.month, s.month) + interval 1 month + to_days(st.deadline_day - 1) as date)

@@ -1,5 +1,6 @@
 -- Every submission (a file's sheet for a unit and month), which one is current
--- (the latest received for its unit, month and sheet) and whether it was late.
+-- (the latest received for its unit, month and sheet) and whether it was late
+-- (its first version arrived after the deadline day of the next month).
 -- grain: one row per file and export kind it carries
 -- unique: file_id, sheet_key
 -- not_null: file_id, sheet_key, month, received_at, deadline_date
@@ -26,7 +27,9 @@ ranked as (
             partition by s.unit_code, s.month, s.sheet_key
             order by s.received_at desc, s.file_id desc
         ) as version_rank,
-        count(*) over (partition by s.unit_code, s.month, s.sheet_key) as versions
+        count(*) over (partition by s.unit_code, s.month, s.sheet_key) as versions,
+        min(s.received_at) over (partition by s.unit_code, s.month, s.sheet_key)
+            as first_received_at
     from submissions as s
     inner join files as f using (file_id)
 ),
@@ -43,8 +46,10 @@ final as (
         r.source_path,
         r.version_rank = 1 as is_current,
         r.versions,
+        r.first_received_at,
         cast(r.month + interval 1 month + to_days(s.deadline_day - 1) as date) as deadline_date,
-        cast(r.received_at as date) > deadline_date as is_late
+        -- lateness is judged on the first version: a correction does not make a unit late
+        cast(r.first_received_at as date) > deadline_date as is_late
     from ranked as r
     cross join settings as s
 )

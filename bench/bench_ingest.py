@@ -1,0 +1,156 @@
+"""Time `civic ingest` against reading the same files with other tools, and its peak memory.
+
+Run (after generating the inputs, see bench/README.md):
+    uv run python bench/bench_ingest.py csv    # --scale 10 county as CSV vs DuckDB read_csv
+    uv run python bench/bench_ingest.py xlsx   # .xlsx county vs pandas + openpyxl
+
+Targets (issue 3): full ingest, validation and models included, within 3x of
+DuckDB's own read_csv of the same files; the .xlsx path at least 5x faster
+than pandas + openpyxl; peak memory under 2 GB. Both sides run in this one
+process run, one after the other, so the ratio is measured on the same machine state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import psutil
+
+from civic.registry import load_registry
+from etl.ingest import ingest
+
+OUT = Path(__file__).parent / "out"
+
+
+class PeakMemory:
+    """Peak resident memory of this process and its children together, sampled every 50 ms."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = me.memory_info().rss
+            for child in me.children(recursive=True):
+                with contextlib.suppress(psutil.Error):  # a worker may exit meanwhile
+                    total += child.memory_info().rss
+            self.peak = max(self.peak, total)
+            time.sleep(0.05)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_ingest(folder: Path, registry_dir: Path | None) -> tuple[float, int, int]:
+    store = OUT / "bench-db"
+    shutil.rmtree(store, ignore_errors=True)
+    reg = load_registry(registry_dir)
+    with PeakMemory() as mem:
+        t = time.perf_counter()
+        report = ingest([folder], store, reg, workers=2)
+        seconds = time.perf_counter() - t
+    assert report.check_failures == [], report.check_failures
+    return seconds, report.rows_accepted + report.rows_quarantined, mem.peak
+
+
+def duckdb_read_csv(files: list[str]) -> tuple[float, int]:
+    """DuckDB reading every file as text into a table: the raw read, nothing checked."""
+    con = duckdb.connect()
+    t = time.perf_counter()
+    con.execute(
+        "create table raw as select * from read_csv($files, all_varchar = true, header = false, "
+        "null_padding = true, strict_mode = false, filename = true)",
+        {"files": files},
+    )
+    seconds = time.perf_counter() - t
+    rows = con.sql("select count(*) from raw").fetchall()[0][0]
+    con.close()
+    return seconds, rows
+
+
+def pandas_openpyxl(files: list[Path]) -> tuple[float, int]:
+    import pandas as pd
+
+    t = time.perf_counter()
+    rows = 0
+    for f in files:
+        for frame in pd.read_excel(
+            f, sheet_name=None, header=None, dtype=str, engine="openpyxl"
+        ).values():
+            rows += len(frame)
+    return time.perf_counter() - t, rows
+
+
+def bench_csv(folder: Path, registry_dir: Path) -> None:
+    files = sorted(str(p) for p in folder.rglob("*.csv"))
+    print(
+        f"CSV county {folder.name}: {len(files):,} files, "
+        f"{sum(Path(f).stat().st_size for f in files) / 2**20:,.0f} MB"
+    )
+    raw_s, raw_rows = duckdb_read_csv(files)
+    print(f"  DuckDB read_csv (text only, no checks): {raw_s:8.1f} s  {raw_rows:>10,} lines")
+    ours_s, ours_rows, peak = run_ingest(folder, registry_dir)
+    print(f"  civic ingest (read, validate, load, models): {ours_s:8.1f} s  {ours_rows:>10,} rows")
+    print(f"  ratio ingest / read_csv: {ours_s / raw_s:.2f}x (target <= 3x)")
+    print(f"  peak memory, ingest and its workers: {peak / 2**20:,.0f} MB (target < 2048 MB)")
+
+
+def bench_xlsx(folder: Path, registry_dir: Path | None, sample: int) -> None:
+    files = sorted(folder.rglob("*.xlsx"))
+    step = max(1, len(files) // sample) if sample else 1
+    chosen = files[::step]
+    sub = OUT / "xlsx-sample"
+    shutil.rmtree(sub, ignore_errors=True)
+    sub.mkdir(parents=True)
+    for f in chosen:
+        target = sub / f.parent.name / f.name
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy2(f, target)
+    print(f"xlsx county {folder.name}: {len(chosen):,} of {len(files):,} workbooks")
+    pd_s, pd_rows = pandas_openpyxl(sorted(sub.rglob("*.xlsx")))
+    print(f"  pandas + openpyxl read (text only, no checks): {pd_s:8.1f} s  {pd_rows:>10,} lines")
+    ours_s, ours_rows, peak = run_ingest(sub, registry_dir)
+    print(f"  civic ingest (read, validate, load, models): {ours_s:8.1f} s  {ours_rows:>10,} rows")
+    print(f"  speed-up over pandas + openpyxl: {pd_s / ours_s:.1f}x (target >= 5x)")
+    print(f"  peak memory, ingest and its workers: {peak / 2**20:,.0f} MB")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["csv", "xlsx"])
+    ap.add_argument("--sample", type=int, default=1000, help="xlsx: workbooks to compare on")
+    args = ap.parse_args()
+    if args.what == "csv":
+        folder = OUT / "csv-scale10"
+        if not folder.exists():
+            sys.exit(
+                "generate first: uv run civic generate --scale 10 --format csv "
+                "--out bench/out/csv-scale10"
+            )
+        bench_csv(folder, OUT / "registry-scale10")
+    else:
+        folder = OUT / "xlsx-scale1"
+        if not folder.exists():
+            sys.exit(
+                "generate first: uv run civic generate --format xlsx --out bench/out/xlsx-scale1"
+            )
+        bench_xlsx(folder, None, args.sample)
+
+
+if __name__ == "__main__":
+    main()
