@@ -17,7 +17,7 @@ import polars as pl
 from civic.contract import SHEET_BY_KEY
 from etl import identity
 from etl.grid import UnreadableFile, read_grids
-from etl.layout import Layout, Unrecognised, find_layout, table_rows
+from etl.layout import HEADER_SEARCH_ROWS, Layout, Rows, Unrecognised, find_layout, table_rows
 from etl.sources import SourceRef
 from etl.validate import stored_name, validate
 
@@ -84,25 +84,56 @@ class Extracted:
     quarantine: pl.DataFrame
 
 
+class _Table:
+    """Rows of one export kind gathered across the files of a batch, column-wise."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list[str | None]] = {}
+        self.meta: dict[str, list] = {"_file": [], "_sheet_name": [], "_row": [], "_extra": []}
+
+    def add(self, file_id: int, sheet_name: str, rows: Rows) -> None:
+        n = len(rows.row_numbers)
+        before = len(self.meta["_row"])
+        for key, values in rows.columns.items():
+            self.columns.setdefault(key, [None] * before).extend(values)
+        for key, values in self.columns.items():
+            if key not in rows.columns:
+                values.extend([None] * n)
+        self.meta["_file"].extend([file_id] * n)
+        self.meta["_sheet_name"].extend([sheet_name] * n)
+        self.meta["_row"].extend(rows.row_numbers)
+        self.meta["_extra"].extend(rows.extras)
+
+    def frame(self) -> pl.DataFrame:
+        schema = {k: pl.String for k in self.columns} | {
+            "_file": pl.Int64,
+            "_sheet_name": pl.String,
+            "_row": pl.Int32,
+            "_extra": pl.String,
+        }
+        return pl.DataFrame(self.columns | self.meta, schema=schema)
+
+
 def extract(jobs: list[FileJob], ctx: Context) -> Extracted:
     """Read, lay out and validate a batch of files."""
     reports: list[FileReport] = []
-    tables: dict[str, list[pl.DataFrame]] = {}
+    tables: dict[str, _Table] = {}
     missing_col_rows: list[pl.DataFrame] = []
     for job in jobs:
         report, found = _read_file(job)
         reports.append(report)
-        for key, frame, missing in found:
+        for key, sheet_name, rows, missing in found:
             if missing:
-                missing_col_rows.append(_missing_column_rows(key, frame, missing))
+                single = _Table()
+                single.add(job.file_id, sheet_name, rows)
+                missing_col_rows.append(_missing_column_rows(key, single.frame(), missing))
             else:
-                tables.setdefault(key, []).append(frame)
+                tables.setdefault(key, _Table()).add(job.file_id, sheet_name, rows)
     known = pl.Series(ctx.known_codes, dtype=pl.String)
     accepted: dict[str, pl.DataFrame] = {}
     quarantined = list(missing_col_rows)
-    for key, frames in tables.items():
-        frame = pl.concat(frames, how="diagonal_relaxed")
-        result = validate(SHEET_BY_KEY[key], frame, known, ctx.secret)
+    for key, table in tables.items():
+        result = validate(SHEET_BY_KEY[key], table.frame(), known, ctx.secret)
         accepted[key] = result.accepted
         quarantined.append(result.quarantine.with_columns(sheet_key=pl.lit(key)))
     quarantine = (
@@ -113,7 +144,7 @@ def extract(jobs: list[FileJob], ctx: Context) -> Extracted:
     return Extracted(reports, accepted, quarantine)
 
 
-def _read_file(job: FileJob) -> tuple[FileReport, list[tuple[str, pl.DataFrame, tuple]]]:
+def _read_file(job: FileJob) -> tuple[FileReport, list[tuple[str, str, Rows, tuple]]]:
     report = FileReport(job.file_id, "loaded")
     try:
         grids = read_grids(job.ref.name, job.ref.read())
@@ -127,30 +158,27 @@ def _read_file(job: FileJob) -> tuple[FileReport, list[tuple[str, pl.DataFrame, 
     report.file_format, report.encoding = grids.file_format, grids.encoding
     found = []
     for grid in grids.grids:
-        layout = find_layout(grid.sheet_name, grid.head_rows(15))
+        layout = find_layout(grid.sheet_name, grid.rows[:HEADER_SEARCH_ROWS])
         if isinstance(layout, Unrecognised):
             status = "problem" if layout.problem else "skipped"
             report.sheets.append(SheetReport(grid.sheet_name, None, None, status, layout.reason))
             continue
-        rows, skipped = table_rows(grid.frame, layout)
-        rows = rows.with_columns(
-            _file=pl.lit(job.file_id, pl.Int64), _sheet_name=pl.lit(grid.sheet_name)
-        )
+        rows = table_rows(grid.rows, layout)
         sheet = SheetReport(
             grid.sheet_name,
             layout.sheet.key,
-            int(grid.frame["_row"][layout.header_index]),
+            layout.header_index + 1,
             "loaded",
-            rows_blank=skipped["blank"],
-            rows_total=skipped["total"],
-            rows_note=skipped["note"],
+            rows_blank=rows.skipped["blank"],
+            rows_total=rows.skipped["total"],
+            rows_note=rows.skipped["note"],
             dropped_columns="、".join(layout.dropped),
         )
         if layout.missing:
             sheet.status = "missing_columns"
             sheet.message = _missing_message(layout)
         report.sheets.append(sheet)
-        found.append((layout.sheet.key, rows, layout.missing))
+        found.append((layout.sheet.key, grid.sheet_name, rows, layout.missing))
     if not any(s.sheet_key for s in report.sheets):
         report.status = "skipped"
         report.message = "文件中没有可识别的台账工作表"

@@ -16,7 +16,6 @@ import io
 from dataclasses import dataclass
 
 import fastexcel
-import polars as pl
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 CSV_SUFFIXES = (".csv", ".tsv")
@@ -29,14 +28,10 @@ class UnreadableFile(Exception):
 
 @dataclass(frozen=True)
 class Grid:
-    """One sheet's cells as text: columns c0..cN plus `_row` (1-based physical row)."""
+    """One sheet's cells as text, row by row; rows[i] is physical row i + 1."""
 
     sheet_name: str
-    frame: pl.DataFrame
-
-    def head_rows(self, n: int) -> list[list[str | None]]:
-        cells = self.frame.drop("_row").head(n)
-        return [list(r) for r in cells.iter_rows()]
+    rows: list[list[str | None]] | list[tuple[str | None, ...]]
 
 
 @dataclass(frozen=True)
@@ -102,11 +97,7 @@ def _delimiter(text: str) -> str:
 
 def _csv_grid(name: str, text: str) -> Grid:
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
-    width = max((len(r) for r in rows), default=0)
-    columns = {f"c{j}": [r[j] if j < len(r) else None for r in rows] for j in range(width)}
-    frame = pl.DataFrame(columns, schema={c: pl.String for c in columns})
-    frame = frame.with_columns(_row=pl.int_range(1, pl.len() + 1, dtype=pl.Int32))
-    return Grid(name.rsplit("/", 1)[-1], frame)  # a CSV's one "sheet" is the file
+    return Grid(name.rsplit("/", 1)[-1], rows)  # a CSV's one "sheet" is the file
 
 
 def _excel_grids(data: bytes, suffix: str) -> list[Grid]:
@@ -121,12 +112,10 @@ def _excel_grids(data: bytes, suffix: str) -> list[Grid]:
         try:
             # skip_rows=0 keeps leading blank rows, so row numbers stay physical.
             sheet = reader.load_sheet(idx, header_row=None, skip_rows=0, dtypes="string")
-            frame = sheet.to_polars()
+            rows = sheet.to_polars().rows()
         except Exception as e:
             raise UnreadableFile(f"工作表「{sheet_name}」无法读取（{_short(e)}）") from None
-        frame = frame.rename({c: f"c{j}" for j, c in enumerate(frame.columns)})
-        frame = frame.with_columns(_row=pl.int_range(1, pl.len() + 1, dtype=pl.Int32))
-        grids.append(Grid(sheet_name, frame))
+        grids.append(Grid(sheet_name, rows))
     return grids
 
 

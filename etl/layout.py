@@ -12,14 +12,15 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-import polars as pl
-
 from civic.contract import SHEETS, Sheet, header_names, normalize_header, sheet_for_name
 
 HEADER_SEARCH_ROWS = 15
 _UNIT_SUFFIX = re.compile(r"\([^()]*\)$")
-_TOTAL = r"^(合计|总计|小计|累计|总数)"
-_NOTE = r"^(注|注意|说明|备注|填报说明|填表说明|填报人|填表人|制表|审核|联系人|联系电话|单位负责人)"
+_TOTAL_RE = re.compile(r"^(合计|总计|小计|累计|总数)")
+_NOTE_RE = re.compile(
+    r"^(注|注意|说明|备注|填报说明|填表说明|填报人|填表人|制表|审核|联系人|联系电话|单位负责人)"
+)
+_SPACES = re.compile(r"\s+")
 _INSTRUCTIONS = ("填表说明", "填报说明", "说明", "目录", "字典", "下拉选项")
 # Unrecognised columns are kept in raw, except those that look like personal data:
 # those are not stored at all (the contract's own personal columns are masked or hashed).
@@ -126,49 +127,49 @@ def find_layout(name: str, head: list[list[str | None]]) -> Layout | Unrecognise
     return Unrecognised("不是报送台账（找不到任何台账的表头），已跳过", True)
 
 
-def table_rows(frame: pl.DataFrame, layout: Layout) -> tuple[pl.DataFrame, dict[str, int]]:
-    """The data rows below the header, columns renamed to contract keys, and skipped counts.
+@dataclass
+class Rows:
+    """A table's data rows, column-wise: contract key -> cell texts, plus row numbers."""
 
-    Returns a frame of text with one column per contract key present, `_row`,
-    and `_extra` (JSON of unrecognised columns, or null); and how many blank,
-    合计 and note rows were skipped.
+    columns: dict[str, list[str | None]]
+    row_numbers: list[int]
+    extras: list[str | None]
+    skipped: dict[str, int]
+
+
+def table_rows(rows, layout: Layout) -> Rows:
+    """The data rows below the header, by contract key, and how many rows were skipped.
+
+    Plain Python on purpose: per file this is far cheaper than building a frame,
+    and the rows of many files become one frame later (etl/extract.py).
     """
-    body = frame.slice(layout.header_index + 1)
-    cells = [c for c in body.columns if c != "_row"]
-    trimmed = [pl.col(c).str.strip_chars() for c in cells]
-    filled = pl.sum_horizontal([(t.is_not_null() & (t != "")).cast(pl.Int32) for t in trimmed])
-    first = pl.coalesce([pl.when(t != "").then(t) for t in trimmed]).str.replace_all(r"\s", "")
-    kind = (
-        pl.when(filled == 0)
-        .then(pl.lit("blank"))
-        .when(first.str.contains(_TOTAL))
-        .then(pl.lit("total"))
-        .when((filled == 1) & first.str.contains(_NOTE))
-        .then(pl.lit("note"))
-        .otherwise(pl.lit("data"))
-    )
-    body = body.with_columns(_kind=kind)
-    counts = dict(body.group_by("_kind").len().iter_rows())
-    data = body.filter(pl.col("_kind") == "data")
-    named = [
-        pl.col(f"c{j}").alias(key) for j, key in layout.columns.items() if f"c{j}" in data.columns
-    ]
-    extra_cols = {f"c{j}": h for j, h in layout.extras.items() if f"c{j}" in data.columns}
-    extra = (
-        pl.struct([pl.col(c).alias(h) for c, h in extra_cols.items()]).map_batches(
-            _json_objects, return_dtype=pl.String
-        )
-        if extra_cols
-        else pl.lit(None, pl.String)
-    )
-    out = data.select(*named, pl.col("_row"), extra.alias("_extra"))
-    skipped = {k: int(counts.get(k, 0)) for k in ("blank", "total", "note")}
-    return out, skipped
-
-
-def _json_objects(s: pl.Series) -> pl.Series:
-    out = []
-    for row in s.to_list():
-        kept = {k: v for k, v in row.items() if v not in (None, "")}
-        out.append(json.dumps(kept, ensure_ascii=False) if kept else None)
-    return pl.Series(out, dtype=pl.String)
+    columns: dict[str, list[str | None]] = {key: [] for key in layout.columns.values()}
+    picks = list(layout.columns.items())
+    extra_picks = list(layout.extras.items())
+    numbers: list[int] = []
+    extras: list[str | None] = []
+    skipped = {"blank": 0, "total": 0, "note": 0}
+    for index in range(layout.header_index + 1, len(rows)):
+        raw = rows[index]
+        cells = [c.strip() if isinstance(c, str) else ("" if c is None else str(c)) for c in raw]
+        filled = [c for c in cells if c]
+        if not filled:
+            skipped["blank"] += 1
+            continue
+        first = _SPACES.sub("", filled[0])
+        if _TOTAL_RE.match(first):
+            skipped["total"] += 1
+            continue
+        if len(filled) == 1 and _NOTE_RE.match(first):
+            skipped["note"] += 1
+            continue
+        width = len(cells)
+        for j, key in picks:
+            columns[key].append((cells[j] or None) if j < width else None)
+        numbers.append(index + 1)
+        if extra_picks:
+            kept = {h: cells[j] for j, h in extra_picks if j < width and cells[j]}
+            extras.append(json.dumps(kept, ensure_ascii=False) if kept else None)
+        else:
+            extras.append(None)
+    return Rows(columns, numbers, extras, skipped)
