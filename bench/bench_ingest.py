@@ -69,16 +69,27 @@ def run_ingest(folder: Path, registry_dir: Path | None) -> tuple[float, int, int
 
 
 def duckdb_read_csv(files: list[str]) -> tuple[float, int]:
-    """DuckDB reading every file as text into a table: the raw read, nothing checked."""
+    """DuckDB reading every file as text into tables: the raw read, nothing checked.
+
+    Files of one export kind (named by the suffix) share a width, so each kind
+    is one read_csv call over its files: DuckDB's fastest way to read them.
+    """
+    from civic.contract import SHEETS
+
+    groups: dict[str, list[str]] = {}
+    for f in files:
+        key = next((sh.key for sh in SHEETS if sh.title in Path(f).name), "other")
+        groups.setdefault(key, []).append(f)
     con = duckdb.connect()
     t = time.perf_counter()
-    con.execute(
-        "create table raw as select * from read_csv($files, all_varchar = true, header = false, "
-        "null_padding = true, strict_mode = false, filename = true)",
-        {"files": files},
-    )
+    for key, group in groups.items():
+        con.execute(
+            f"create table raw_{key} as select * from read_csv($files, all_varchar = true, "
+            "header = false, null_padding = true, strict_mode = false, filename = true)",
+            {"files": group},
+        )
     seconds = time.perf_counter() - t
-    rows = con.sql("select count(*) from raw").fetchall()[0][0]
+    rows = sum(con.sql(f"select count(*) from raw_{k}").fetchall()[0][0] for k in groups)
     con.close()
     return seconds, rows
 

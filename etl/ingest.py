@@ -7,9 +7,11 @@ models (staging -> facts -> marts) and their checks -> publish the version
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -179,11 +181,20 @@ def _extracted(
         for part in parts:
             yield part, extract(part, ctx)
         return
-    # spawn, not fork: polars' thread pool does not survive a fork
+    # spawn, not fork: polars' thread pool does not survive a fork. At most two batches
+    # per worker are in flight, so finished batches never pile up while one is loading.
     with mp.get_context("spawn").Pool(n) as pool:
-        results = pool.imap(_extract_task, [(p, ctx) for p in parts])
-        for part, ex in zip(parts, results, strict=True):
-            yield part, ex
+        pending: deque = deque()
+        todo = iter(parts)
+        for part in itertools.islice(todo, 2 * n):
+            pending.append((part, pool.apply_async(_extract_task, ((part, ctx),))))
+        while pending:
+            part, result = pending.popleft()
+            extracted = result.get()
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append((nxt, pool.apply_async(_extract_task, ((nxt, ctx),))))
+            yield part, extracted
 
 
 def _extract_task(args) -> Extracted:
