@@ -123,6 +123,16 @@ class Registry:
         return {k: int(v) for k, v in sorted(out.items())}
 
 
+UNIT_SUFFIXES = ("新时代文明实践站", "新时代文明实践所")
+
+
+def short_name(name: str) -> str:
+    """A station's or institute's name as offices write it in file names: 安家河村."""
+    for suffix in UNIT_SUFFIXES:
+        name = name.removesuffix(suffix)
+    return name
+
+
 def default_registry_dir() -> Path:
     from civic.config import data_dir
 

@@ -8,7 +8,6 @@ small file.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -16,10 +15,10 @@ import polars as pl
 
 from civic.contract import SHEET_BY_KEY
 from etl import identity
-from etl.grid import UnreadableFile, read_grids
+from etl.grid import NotAnExport, UnreadableFile, read_grids
 from etl.layout import HEADER_SEARCH_ROWS, Layout, Rows, Unrecognised, find_layout, table_rows
 from etl.sources import SourceRef
-from etl.validate import stored_name, validate
+from etl.validate import json_rows, validate
 
 # The column whose month tells which month a sheet reports on.
 MONTH_COLUMN = {
@@ -149,7 +148,7 @@ def _read_file(job: FileJob) -> tuple[FileReport, list[tuple[str, str, Rows, tup
     try:
         grids = read_grids(job.ref.name, job.ref.read())
     except UnreadableFile as e:
-        report.status = "skipped" if "不是报送文件类型" in str(e) else "unreadable"
+        report.status = "skipped" if isinstance(e, NotAnExport) else "unreadable"
         report.message = str(e)
         return report, []
     except OSError as e:
@@ -185,15 +184,18 @@ def _read_file(job: FileJob) -> tuple[FileReport, list[tuple[str, str, Rows, tup
     return report, found
 
 
+def _missing_reason(sheet, missing: tuple) -> str:
+    return "表头缺少必填列：" + "、".join(sheet.column(k).header for k in missing)
+
+
 def _missing_message(layout: Layout) -> str:
-    names = "、".join(layout.sheet.column(k).header for k in layout.missing)
-    return f"表头缺少必填列：{names}，本表各行已隔离"
+    return _missing_reason(layout.sheet, layout.missing) + "，本表各行已隔离"
 
 
 def _missing_column_rows(key: str, frame: pl.DataFrame, missing: tuple) -> pl.DataFrame:
     sheet = SHEET_BY_KEY[key]
     first = sheet.column(missing[0])
-    names = "、".join(sheet.column(k).header for k in missing)
+    reason = _missing_reason(sheet, missing)
     present = [c for c in sheet.columns if c.key in frame.columns and c.personal is None]
     return frame.select(
         pl.col("_file"),
@@ -202,15 +204,10 @@ def _missing_column_rows(key: str, frame: pl.DataFrame, missing: tuple) -> pl.Da
         pl.lit(first.key).alias("column_key"),
         pl.lit(first.header).alias("column_header"),
         pl.lit("missing_column").alias("reason_code"),
-        pl.lit(f"表头缺少必填列：{names}").alias("reason"),
-        pl.lit(f"表头缺少必填列：{names}").alias("problems"),
+        pl.lit(reason).alias("reason"),
+        pl.lit(reason).alias("problems"),
         pl.struct([pl.col(c.key) for c in present] or [pl.lit(None).alias("_")])
-        .map_batches(
-            lambda s: pl.Series(
-                [json.dumps({k: v for k, v in r.items() if v}, ensure_ascii=False) for r in s]
-            ),
-            return_dtype=pl.String,
-        )
+        .map_batches(json_rows, return_dtype=pl.String)
         .alias("row_values"),
         pl.lit(key).alias("sheet_key"),
     )
@@ -268,7 +265,7 @@ def _identify(reports: list[FileReport], jobs: list[FileJob], accepted: dict, ct
         r.unit_code = (
             (in_name[0] if in_name else None)
             or identity.majority(codes.get(r.file_id, []))
-            or identity.name_unit(name, ctx.submitters, ctx.short_names)
+            or identity.name_unit(name, ctx.short_names)
         )
         r.month = identity.name_month(name) or identity.majority(months.get(r.file_id, []))
         if r.month is None:
@@ -284,4 +281,4 @@ def _identify(reports: list[FileReport], jobs: list[FileJob], accepted: dict, ct
             r.message = "文件名和数据中都看不出报送单位"
 
 
-__all__ = ["Context", "Extracted", "FileJob", "FileReport", "SheetReport", "extract", "stored_name"]
+__all__ = ["Context", "Extracted", "FileJob", "FileReport", "SheetReport", "extract"]

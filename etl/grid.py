@@ -26,6 +26,10 @@ class UnreadableFile(Exception):
     """The file cannot be read at all; the message says why, in staff's words."""
 
 
+class NotAnExport(UnreadableFile):
+    """The file is not of a type exports come in (a note, a Word file): skipped, not broken."""
+
+
 @dataclass(frozen=True)
 class Grid:
     """One sheet's cells as text, row by row; rows[i] is physical row i + 1."""
@@ -54,7 +58,7 @@ def read_grids(name: str, data: bytes) -> FileGrids:
     if suffix in CSV_SUFFIXES:
         text, encoding = decode_text(data)
         return FileGrids("csv", encoding, [_csv_grid(name, text)])
-    raise UnreadableFile(f"不是报送文件类型（{suffix or '无扩展名'}），可接受 .xlsx、.xls、.csv")
+    raise NotAnExport(f"不是报送文件类型（{suffix or '无扩展名'}），可接受 .xlsx、.xls、.csv")
 
 
 def decode_text(data: bytes) -> tuple[str, str]:

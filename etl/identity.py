@@ -36,11 +36,8 @@ def name_codes(name: str) -> list[str]:
     return _CODE_OR_COUNTY.findall(name)
 
 
-def name_unit(name: str, units: dict[str, str], short_names: dict[str, str]) -> str | None:
-    """The submitting unit named by code or by short name (安家河村) in a file name."""
-    for code in name_codes(name):
-        if code in units:
-            return code
+def name_unit(name: str, short_names: dict[str, str]) -> str | None:
+    """The unit a file name calls by its short name (安家河村), the longest one found."""
     hits = [(len(s), code) for s, code in short_names.items() if s and s in name]
     return max(hits)[1] if hits else None
 

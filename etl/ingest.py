@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from civic import store as db_store
-from civic.registry import Registry, load_registry
+from civic.registry import Registry, load_registry, short_name
 from etl import models, reference
 from etl.extract import Context, Extracted, FileJob, extract
 from etl.load import load
@@ -70,11 +70,11 @@ def make_context(reg: Registry) -> Context:
     submitters = dict(zip(reg.units["code"], reg.units["name"], strict=True)) | {
         c: n for c, n in zip(reg.teams["code"], reg.teams["name"], strict=True) if "-DW" in c
     }
-    shorts = {}
-    for code, name in zip(reg.units["code"], reg.units["name"], strict=True):
-        short = name.removesuffix("新时代文明实践站").removesuffix("新时代文明实践所")
-        if short != name:
-            shorts[short] = code
+    shorts = {
+        short_name(name): code
+        for code, name in zip(reg.units["code"], reg.units["name"], strict=True)
+        if short_name(name) != name
+    }
     return Context(sorted(reg.all_codes()), submitters, shorts, load_secret())
 
 
@@ -101,9 +101,13 @@ def ingest(
                     "select sha256, file_name, source_path from source_file"
                 ).fetchall()
             }
-            next_id = con.sql("select coalesce(max(file_id), 0) + 1 from source_file").fetchall()
-            batch_id = con.sql("select coalesce(max(batch_id), 0) + 1 from import_batch").fetchall()
-            jobs, outcomes = _plan(found, seen, next_id[0][0])
+            next_id = con.sql("select coalesce(max(file_id), 0) + 1 from source_file").fetchall()[
+                0
+            ][0]
+            batch_id = con.sql(
+                "select coalesce(max(batch_id), 0) + 1 from import_batch"
+            ).fetchall()[0][0]
+            jobs, outcomes = _plan(found, seen, next_id)
             if not jobs:
                 con.close()
                 return IngestReport(outcomes, None, None, time.perf_counter() - t0)
@@ -111,7 +115,7 @@ def ingest(
             by_display = {o.display: o for o in outcomes}
             done = 0
             for part, ex in _extracted(jobs, ctx, workers):
-                load(con, batch_id[0][0], part, ex, started)
+                load(con, batch_id, part, ex, started)
                 _record(ex, part, by_display)
                 done += len(part)
                 if on_progress:
@@ -122,7 +126,7 @@ def ingest(
             con.execute(
                 "insert into import_batch values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    batch_id[0][0],
+                    batch_id,
                     started,
                     datetime.now().replace(microsecond=0),
                     "; ".join(str(p) for p in paths),
@@ -136,9 +140,7 @@ def ingest(
         finally:
             con.close()
         final = b.publish()
-    return IngestReport(
-        outcomes, batch_id[0][0], final, time.perf_counter() - t0, failures, rejections
-    )
+    return IngestReport(outcomes, batch_id, final, time.perf_counter() - t0, failures, rejections)
 
 
 def _plan(

@@ -67,7 +67,8 @@ def column_key(sheet: Sheet, header: object) -> str | None:
     return table.get(n) or table.get(_UNIT_SUFFIX.sub("", n))
 
 
-def match_header(sheet: Sheet, cells: list[str | None]) -> Layout:
+def match_header(sheet: Sheet, cells: list[str | None], header_index: int) -> Layout:
+    """How a row of cells reads as this sheet's header (row header_index of the grid)."""
     columns: dict[int, str] = {}
     headers: dict[str, str] = {}
     extras: dict[int, str] = {}
@@ -83,7 +84,7 @@ def match_header(sheet: Sheet, cells: list[str | None]) -> Layout:
         elif text:
             extras[j] = text
     missing = tuple(c.key for c in sheet.required if c.key not in headers)
-    return Layout(sheet, -1, columns, headers, extras, tuple(dropped), missing)
+    return Layout(sheet, header_index, columns, headers, extras, tuple(dropped), missing)
 
 
 def find_layout(name: str, head: list[list[str | None]]) -> Layout | Unrecognised:
@@ -102,12 +103,11 @@ def find_layout(name: str, head: list[list[str | None]]) -> Layout | Unrecognise
             continue  # a title, a blank row
         complete: list[Layout] = []
         for sheet in candidates:
-            m = match_header(sheet, cells)
-            layout = Layout(sheet, i, m.columns, m.headers, m.extras, m.dropped, m.missing)
-            if not m.missing:
+            layout = match_header(sheet, cells, i)
+            if not layout.missing:
                 complete.append(layout)
-            elif len(m.columns) >= 2 and len(m.columns) > best_score:
-                best, best_score = layout, len(m.columns)
+            elif len(layout.columns) >= 2 and len(layout.columns) > best_score:
+                best, best_score = layout, len(layout.columns)
         if complete:
             return max(complete, key=lambda c: len(c.columns))
     if named:

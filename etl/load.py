@@ -70,18 +70,12 @@ def load(con, batch_id: int, jobs: list[FileJob], ex: Extracted, loaded_at: date
         _insert(con, "source_sheet", sheets)
         _insert(con, "submission", submissions)
         for key, frame in ex.accepted.items():
-            _insert(con, raw_table_of(key), _lineage(frame))
+            _insert(con, raw_table(key), _lineage(frame))
         _insert(con, "quarantine", _lineage(ex.quarantine))
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-
-
-def raw_table_of(key: str) -> str:
-    from civic.contract import SHEET_BY_KEY
-
-    return raw_table(SHEET_BY_KEY[key])
 
 
 def _lineage(frame: pl.DataFrame) -> pl.DataFrame:

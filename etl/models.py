@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from pathlib import Path
 
+from etl import rules
+
 MODELS_DIR = Path(__file__).parent / "models"
 LAYERS = ("staging", "intermediate", "facts", "marts")
 _REF = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
@@ -47,7 +49,7 @@ def discover() -> dict[str, Model]:
             grain = next((v for k, v in meta if k == "grain"), "")
             checks = [(k, v.strip()) for k, v in meta if k != "grain"]
             found[path.stem] = Model(path.stem, layer, sql, grain, checks)
-    names = set(found) | set(python_models())
+    names = set(found) | set(rules.MODELS)
     return {
         n: Model(m.name, m.layer, m.sql, m.grain, m.checks, frozenset(_reads(m.sql) & names - {n}))
         for n, m in found.items()
@@ -59,30 +61,22 @@ def _reads(sql: str) -> set[str]:
     return {m.lower() for m in _REF.findall(body)}
 
 
-def python_models() -> dict:
-    from etl import rules
-
-    return rules.MODELS
-
-
-def order() -> list[str]:
-    sql_models = discover()
-    py = python_models()
+def order(sql_models: dict[str, Model]) -> list[str]:
+    """SQL and Python models, each after the models it reads."""
     graph = {n: set(m.reads) for n, m in sql_models.items()}
-    graph |= {n: set(deps) for n, (_, deps) in py.items()}
+    graph |= {n: set(deps) for n, (_, deps) in rules.MODELS.items()}
     return list(TopologicalSorter(graph).static_order())
 
 
 def run(con) -> dict[str, int]:
     """Build every model table; return counts of rows rejected by the Python rules."""
     sql_models = discover()
-    py = python_models()
     rejected: dict[str, int] = {}
-    for name in order():
+    for name in order(sql_models):
         if name in sql_models:
             con.execute(f"create or replace table {name} as\n{sql_models[name].sql}")
-        elif name in py:
-            fn, _ = py[name]
+        elif name in rules.MODELS:
+            fn, _ = rules.MODELS[name]
             rejected |= fn(con) or {}
     return rejected
 

@@ -58,17 +58,8 @@ def hash_column(s: pl.Series, key: bytes) -> pl.Series:
     return stripped.replace_strict(table, default=None, return_dtype=pl.String)
 
 
-def mask_name(name: str) -> str:
-    """张三明 → 张*明, 张三 → 张*, a single character → *."""
-    n = name.strip()
-    if len(n) <= 1:
-        return "*" if n else ""
-    if len(n) == 2:
-        return n[0] + "*"
-    return n[0] + "*" * (len(n) - 2) + n[-1]
-
-
 def mask_column(s: pl.Series) -> pl.Series:
+    """张三明 → 张*明, 张三 → 张*, a single character → *; blanks stay null."""
     n = s.str.strip_chars()
     length = n.str.len_chars()
     return (

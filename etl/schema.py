@@ -21,8 +21,8 @@ DUCK_TYPES = {
 }
 
 
-def raw_table(sheet: Sheet) -> str:
-    return f"raw_{sheet.key}"
+def raw_table(sheet_key: str) -> str:
+    return f"raw_{sheet_key}"
 
 
 def raw_ddl(sheet: Sheet) -> str:
@@ -35,7 +35,7 @@ def raw_ddl(sheet: Sheet) -> str:
         "    extra varchar",
     ]
     body = ",\n".join(cols + lineage)
-    return f"create table if not exists {raw_table(sheet)} (\n{body}\n);"
+    return f"create table if not exists {raw_table(sheet.key)} (\n{body}\n);"
 
 
 def create_all(con) -> None:

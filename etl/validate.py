@@ -227,7 +227,7 @@ def validate(sheet: Sheet, frame: pl.DataFrame, known_codes: pl.Series, secret: 
         pl.col("_reason").alias("reason"),
         pl.col("_problems").alias("problems"),
         pl.struct([pl.col(c.key).alias(stored_name(c)) for c in sheet.columns])
-        .map_batches(_json_rows, return_dtype=pl.String)
+        .map_batches(json_rows, return_dtype=pl.String)
         .alias("row_values"),
     )
     return Validated(accepted, quarantine)
@@ -272,7 +272,8 @@ def _mark_duplicates(sheet: Sheet, work: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _json_rows(s: pl.Series) -> pl.Series:
+def json_rows(s: pl.Series) -> pl.Series:
+    """Each row of a struct column as a JSON object of its non-empty values."""
     out = [
         json.dumps({k: v for k, v in row.items() if v not in (None, "")}, ensure_ascii=False)
         for row in s.to_list()

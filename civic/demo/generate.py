@@ -26,7 +26,7 @@ from civic.demo import ledgers
 from civic.demo.dirt import plant
 from civic.demo.files import Style, render, write_file, zip_files
 from civic.demo.world import Unit, build_households, build_units, code_seed
-from civic.registry import Registry, load_registry
+from civic.registry import Registry, load_registry, short_name
 
 MANIFEST = "_generation.json"
 ZIP_TOWNS = 4  # towns that send their stations' files as one zip
@@ -350,7 +350,7 @@ def _month_style(u: Unit) -> Style:
 
 
 def _short(u: Unit) -> str:
-    return u.name.removesuffix("新时代文明实践站").removesuffix("新时代文明实践所")
+    return short_name(u.name)
 
 
 def _file_base(u: Unit, month: date) -> str:
