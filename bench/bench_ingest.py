@@ -65,6 +65,8 @@ def run_ingest(folder: Path, registry_dir: Path | None) -> tuple[float, int, int
         report = ingest([folder], store, reg, workers=2)
         seconds = time.perf_counter() - t
     assert report.check_failures == [], report.check_failures
+    for name, secs in sorted(report.phases.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"    {name:<40} {secs:7.1f} s")
     return seconds, report.rows_accepted + report.rows_quarantined, mem.peak
 
 

@@ -53,6 +53,7 @@ class IngestReport:
     seconds: float
     check_failures: list[str] = field(default_factory=list)
     rule_rejections: dict[str, int] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per step, for bench/
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -87,6 +88,7 @@ def ingest(
 ) -> IngestReport:
     """Load every new export file under `paths`; publish a new version if anything changed."""
     t0 = time.perf_counter()
+    clock = Clock()
     reg = registry or load_registry()
     ctx = make_context(reg)
     store = store or db_store.default_store()
@@ -108,6 +110,7 @@ def ingest(
                 "select coalesce(max(batch_id), 0) + 1 from import_batch"
             ).fetchall()[0][0]
             jobs, outcomes = _plan(found, seen, next_id)
+            clock.lap("plan")
             if not jobs:
                 con.close()
                 return IngestReport(outcomes, None, None, time.perf_counter() - t0)
@@ -115,14 +118,17 @@ def ingest(
             by_display = {o.display: o for o in outcomes}
             done = 0
             for part, ex in _extracted(jobs, ctx, workers):
+                clock.lap("extract (waiting for readers)")
                 load(con, batch_id, part, ex, started)
                 _record(ex, part, by_display)
+                clock.lap("load")
                 done += len(part)
                 if on_progress:
                     on_progress(done, len(jobs))
             reference.write(con, reg)
-            rejections = models.run(con)
+            rejections = models.run(con, clock)
             failures = models.check(con)
+            clock.lap("checks")
             con.execute(
                 "insert into import_batch values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -140,7 +146,23 @@ def ingest(
         finally:
             con.close()
         final = b.publish()
-    return IngestReport(outcomes, batch_id, final, time.perf_counter() - t0, failures, rejections)
+        clock.lap("checkpoint and publish")
+    return IngestReport(
+        outcomes, batch_id, final, time.perf_counter() - t0, failures, rejections, clock.laps
+    )
+
+
+class Clock:
+    """Seconds spent per named step, summed over repeats."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self._t
+        self._t = now
 
 
 def _plan(

@@ -68,8 +68,11 @@ def order(sql_models: dict[str, Model]) -> list[str]:
     return list(TopologicalSorter(graph).static_order())
 
 
-def run(con) -> dict[str, int]:
-    """Build every model table; return counts of rows rejected by the Python rules."""
+def run(con, clock=None) -> dict[str, int]:
+    """Build every model table; return counts of rows rejected by the Python rules.
+
+    `clock`, if given, has `lap(name)` called after each model (for bench/).
+    """
     sql_models = discover()
     rejected: dict[str, int] = {}
     for name in order(sql_models):
@@ -78,6 +81,8 @@ def run(con) -> dict[str, int]:
         elif name in rules.MODELS:
             fn, _ = rules.MODELS[name]
             rejected |= fn(con) or {}
+        if clock:
+            clock.lap(f"model {name}")
     return rejected
 
 
