@@ -26,7 +26,17 @@ from etl.privacy import load_secret
 from etl.schema import create_all
 from etl.sources import Skipped, SourceRef, discover, sha256
 
-BATCH_FILES = 400  # files per worker task and per transaction
+# Files per worker task and per transaction. Validation has a fixed cost per
+# call (about 0.4 ms per file at 400 files, 0.03 ms at 2,000) and so has a
+# commit, so batches are as large as keeps every worker busy to the end.
+MAX_BATCH_FILES = 2000
+MIN_BATCH_FILES = 50
+TASKS_PER_WORKER = 4
+
+
+def batch_size(n_files: int, workers: int) -> int:
+    per_task = -(-n_files // (TASKS_PER_WORKER * max(1, workers)))
+    return max(MIN_BATCH_FILES, min(MAX_BATCH_FILES, per_task))
 
 
 @dataclass
@@ -199,8 +209,9 @@ def _plan(
 def _extracted(
     jobs: list[FileJob], ctx: Context, workers: int | None
 ) -> Iterator[tuple[list[FileJob], Extracted]]:
-    parts = [jobs[i : i + BATCH_FILES] for i in range(0, len(jobs), BATCH_FILES)]
     n = workers if workers is not None else min(2, os.cpu_count() or 1)
+    size = batch_size(len(jobs), n)
+    parts = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     if n <= 1 or len(parts) == 1:
         for part in parts:
             yield part, extract(part, ctx)

@@ -38,10 +38,13 @@ def load_secret(folder: Path | None = None) -> bytes:
     return path.read_text().strip().encode()
 
 
+_DROPPED = str.maketrans("", "", " -\t")
+
+
 def canonical_secret(value: str) -> str:
     """ID and phone numbers as they are compared: folded, no spaces or dashes, X upper."""
-    s = unicodedata.normalize("NFKC", value)
-    return "".join(ch for ch in s if ch not in " -\t").upper()
+    s = value if value.isascii() else unicodedata.normalize("NFKC", value)
+    return s.translate(_DROPPED).upper()
 
 
 def keyed_hash(value: str, key: bytes) -> str:

@@ -176,7 +176,7 @@ def validate(sheet: Sheet, frame: pl.DataFrame, known_codes: pl.Series, secret: 
     """Split a sheet's rows into accepted (typed) and quarantined (with reasons)."""
     frame = _with_all_columns(sheet, frame)
     frame = _protect_personal(sheet, frame, secret)
-    parsed = {c.key: parse(c, known_codes) for c in sheet.columns}
+    frame, parsed = _parse_distinct(sheet, frame, known_codes)
     checks = {c.key: _column_checks(c, parsed[c.key]) for c in sheet.columns}
     work = frame.with_columns(
         *[p.value.alias(f"_v_{k}") for k, p in parsed.items()],
@@ -231,6 +231,44 @@ def validate(sheet: Sheet, frame: pl.DataFrame, known_codes: pl.Series, secret: 
         .alias("row_values"),
     )
     return Validated(accepted, quarantine)
+
+
+def _parse_distinct(
+    sheet: Sheet, frame: pl.DataFrame, known_codes: pl.Series
+) -> tuple[pl.DataFrame, dict[str, values.Parsed]]:
+    """Parse each typed column's distinct texts once and map them back onto the rows.
+
+    A batch of a thousand files holds a few hundred distinct dates, codes and
+    amounts; a date parser runs several regexes per cell, and eager polars
+    evaluates an expression again wherever it is used (value, problem, range
+    checks), so parsing the distinct texts is what keeps validation cheap.
+    The parsed value and problem become columns `_pv_<key>` and `_pp_<key>`.
+    """
+    parsed: dict[str, values.Parsed] = {}
+    added = []
+    for c in sheet.columns:
+        p = parse(c, known_codes)
+        if c.kind == "text":
+            parsed[c.key] = p
+            continue
+        distinct = frame.select(pl.col(c.key).unique().drop_nulls())
+        table = distinct.select(
+            pl.col(c.key), p.value.alias("value"), p.problem.cast(pl.String).alias("problem")
+        )
+        old = table[c.key]
+        added.append(
+            pl.col(c.key)
+            .replace_strict(old, table["value"], default=None, return_dtype=table["value"].dtype)
+            .alias(f"_pv_{c.key}")
+        )
+        # a null cell maps to the default: no value and no problem, as the parsers say
+        added.append(
+            pl.col(c.key)
+            .replace_strict(old, table["problem"], default=None, return_dtype=pl.String)
+            .alias(f"_pp_{c.key}")
+        )
+        parsed[c.key] = values.Parsed(pl.col(f"_pv_{c.key}"), pl.col(f"_pp_{c.key}"))
+    return frame.with_columns(added), parsed
 
 
 def _with_all_columns(sheet: Sheet, frame: pl.DataFrame) -> pl.DataFrame:
