@@ -34,17 +34,22 @@ class PeakMemory:
 
     def __init__(self) -> None:
         self.peak = 0
+        self.at_peak = (0.0, 0, 0)  # seconds since start, main process, reader processes
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         me = psutil.Process()
+        start = time.perf_counter()
         while not self._stop.is_set():
-            total = me.memory_info().rss
+            main = me.memory_info().rss
+            children = 0
             for child in me.children(recursive=True):
                 with contextlib.suppress(psutil.Error):  # a worker may exit meanwhile
-                    total += child.memory_info().rss
-            self.peak = max(self.peak, total)
+                    children += child.memory_info().rss
+            if main + children > self.peak:
+                self.peak = main + children
+                self.at_peak = (time.perf_counter() - start, main, children)
             time.sleep(0.05)
 
     def __enter__(self) -> PeakMemory:
@@ -67,6 +72,16 @@ def run_ingest(folder: Path, registry_dir: Path | None) -> tuple[float, int, int
     assert report.check_failures == [], report.check_failures
     for name, secs in sorted(report.phases.items(), key=lambda kv: -kv[1])[:12]:
         print(f"    {name:<40} {secs:7.1f} s")
+    at, main, children = mem.at_peak
+    elapsed = 0.0
+    for name, secs in report.phases.items():
+        elapsed += secs
+        if elapsed >= at:
+            break
+    print(
+        f"    memory peak at {at:.0f} s (during {name}): main process {main / 2**20:,.0f} MB, "
+        f"reader processes {children / 2**20:,.0f} MB"
+    )
     return seconds, report.rows_accepted + report.rows_quarantined, mem.peak
 
 

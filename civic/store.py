@@ -13,6 +13,7 @@ opened them just before a swap, then deleted.
     data/db/civic-000041.duckdb   previous versions (KEEP_VERSIONS in all)
     data/db/civic-000042.duckdb
     data/db/civic-000043.building an ingest in progress (or killed)
+    data/db/civic-000043.spool/   its rows on their way from the readers (etl/spool.py)
     data/db/.writer.lock          held by the one ingest allowed at a time
 """
 
@@ -97,6 +98,8 @@ class Building:
         number = max([version_of(p) for p in store.glob("civic-*.duckdb")] + [0]) + 1
         self.final = store / f"civic-{number:06d}.duckdb"
         self.path = store / f"civic-{number:06d}.building"
+        # scratch files of the load (etl/spool.py); gone once published or discarded
+        self.spool = store / f"civic-{number:06d}.spool"
         if base is not None:
             shutil.copyfile(base, self.path)
 
@@ -119,12 +122,14 @@ class Building:
             os.fsync(f.fileno())
         os.replace(tmp, self.store / POINTER)
         _fsync_dir(self.store)
+        shutil.rmtree(self.spool, ignore_errors=True)
         _prune(self.store, self.final)
         return self.final
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
         Path(str(self.path) + ".wal").unlink(missing_ok=True)
+        shutil.rmtree(self.spool, ignore_errors=True)
 
 
 @contextmanager
@@ -138,6 +143,8 @@ def building(store: Path | None = None) -> Iterator[Building]:
     with writer_lock(store):
         for stale in store.glob("civic-*.building*"):
             stale.unlink()  # a copy left by a killed ingest
+        for stale in store.glob("civic-*.spool"):
+            shutil.rmtree(stale, ignore_errors=True)
         try:
             base = current_path(store)
         except NoDatabase:

@@ -1,26 +1,27 @@
 """`civic ingest`: load export files into a new database version, then swap it in.
 
 discover files -> skip those already loaded (SHA-256) -> extract in worker
-processes -> load each batch in one transaction -> registry tables ->
-models (staging -> facts -> marts) and their checks -> publish the version
+processes, which spool their rows as Parquet -> load everything in one
+transaction -> registry tables -> models (staging -> facts -> marts) and
+their checks -> publish the version
 """
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing as mp
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 from civic import store as db_store
 from civic.registry import Registry, load_registry, short_name
-from etl import models, reference
-from etl.extract import Context, Extracted, FileJob, extract
+from etl import models, reference, spool
+from etl.extract import Context, FileJob, extract
 from etl.load import load
 from etl.privacy import load_secret
 from etl.schema import create_all
@@ -103,7 +104,8 @@ def ingest(
     ctx = make_context(reg)
     store = store or db_store.default_store()
     found = list(discover(paths))
-    with db_store.building(store) as b:
+    n = workers if workers is not None else min(2, os.cpu_count() or 1)
+    with db_store.building(store) as b, _readers(n, len(found)) as pool:
         con = b.connect()
         try:
             create_all(con)
@@ -119,22 +121,27 @@ def ingest(
             batch_id = con.sql(
                 "select coalesce(max(batch_id), 0) + 1 from import_batch"
             ).fetchall()[0][0]
-            jobs, outcomes = _plan(found, seen, next_id)
+            jobs, outcomes = _plan(found, _digests(found, pool), seen, next_id)
             clock.lap("plan")
             if not jobs:
                 con.close()
                 return IngestReport(outcomes, None, None, time.perf_counter() - t0)
             started = datetime.now().replace(microsecond=0)
             by_display = {o.display: o for o in outcomes}
+            reports = []
             done = 0
-            for part, ex in _extracted(jobs, ctx, workers):
-                clock.lap("extract (waiting for readers)")
-                load(con, batch_id, part, ex, started)
-                _record(ex, part, by_display)
-                clock.lap("load")
+            for part, spooled in _extracted(jobs, ctx, pool, n, b.spool):
+                _record(spooled, part, by_display)
+                reports.extend(spooled.files)
                 done += len(part)
                 if on_progress:
                     on_progress(done, len(jobs))
+            if pool:
+                pool.close()  # idle readers would hold their memory through the models
+                pool.join()
+            clock.lap("extract")
+            load(con, batch_id, jobs, reports, b.spool, started)
+            clock.lap("load")
             reference.write(con, reg)
             rejections = models.run(con, clock)
             failures = models.check(con)
@@ -175,23 +182,60 @@ class Clock:
         self._t = now
 
 
+@contextmanager
+def _readers(n: int, n_found: int) -> Iterator[Pool | None]:
+    """Reader processes, when there are enough files to pay for starting them."""
+    if n <= 1 or n_found < 2 * MIN_BATCH_FILES:
+        yield None
+        return
+    # spawn, not fork: polars' thread pool does not survive a fork
+    with mp.get_context("spawn").Pool(n) as pool:
+        yield pool
+
+
+def _digests(found: list[SourceRef | Skipped], pool: Pool | None) -> list[tuple[str, int] | str]:
+    """(SHA-256, size) of every file found, or why it cannot be read; in the readers."""
+    refs = [ref for ref in found if isinstance(ref, SourceRef)]
+    chunks = [refs[i : i + MAX_BATCH_FILES] for i in range(0, len(refs), MAX_BATCH_FILES)]
+    results = pool.map(_digest_task, chunks) if pool else map(_digest_task, chunks)
+    return [d for chunk in results for d in chunk]
+
+
+def _digest_task(refs: list[SourceRef]) -> list[tuple[str, int] | str]:
+    out: list[tuple[str, int] | str] = []
+    for ref in refs:
+        try:
+            data = ref.read()
+        except OSError as e:
+            out.append(f"文件无法读取（{e.strerror or e}）")
+            continue
+        out.append((sha256(data), len(data)))
+    return out
+
+
 def _plan(
-    found: list[SourceRef | Skipped], seen: dict[tuple[str, str], str], first_id: int
+    found: list[SourceRef | Skipped],
+    digests: list[tuple[str, int] | str],
+    seen: dict[tuple[str, str], str],
+    first_id: int,
 ) -> tuple[list[FileJob], list[Outcome]]:
-    """New files to load, in received order, and an outcome for everything given."""
+    """New files to load, in received order, and an outcome for everything given.
+
+    digests: one per SourceRef in `found`, in order (see _digests).
+    """
     outcomes: list[Outcome] = []
     fresh: list[tuple[SourceRef, str, int]] = []
     this_batch: dict[tuple[str, str], str] = {}
+    digest_of = iter(digests)
     for ref in found:
         if isinstance(ref, Skipped):
             outcomes.append(Outcome(ref.display, "skipped", ref.reason))
             continue
-        try:
-            data = ref.read()
-        except OSError as e:
-            outcomes.append(Outcome(ref.display, "unreadable", f"文件无法读取（{e}）"))
+        got = next(digest_of)
+        if isinstance(got, str):
+            outcomes.append(Outcome(ref.display, "unreadable", got))
             continue
-        digest = sha256(data)
+        digest, size = got
         key = (digest, ref.name)  # the same file: same name, same bytes
         if key in seen:
             outcomes.append(Outcome(ref.display, "seen", f"已导入过（{seen[key]}）"))
@@ -199,7 +243,7 @@ def _plan(
             outcomes.append(Outcome(ref.display, "duplicate", f"与本次的 {this_batch[key]} 相同"))
         else:
             this_batch[key] = ref.display
-            fresh.append((ref, digest, len(data)))
+            fresh.append((ref, digest, size))
             outcomes.append(Outcome(ref.display, "loaded"))
     fresh.sort(key=lambda x: (x[0].received_at, x[0].display))
     jobs = [FileJob(first_id + i, ref, d, n) for i, (ref, d, n) in enumerate(fresh)]
@@ -207,42 +251,26 @@ def _plan(
 
 
 def _extracted(
-    jobs: list[FileJob], ctx: Context, workers: int | None
-) -> Iterator[tuple[list[FileJob], Extracted]]:
-    n = workers if workers is not None else min(2, os.cpu_count() or 1)
+    jobs: list[FileJob], ctx: Context, pool: Pool | None, n: int, spool_dir: Path
+) -> Iterator[tuple[list[FileJob], spool.Spooled]]:
     size = batch_size(len(jobs), n)
-    parts = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    if n <= 1 or len(parts) == 1:
-        for part in parts:
-            yield part, extract(part, ctx)
-        return
-    # spawn, not fork: polars' thread pool does not survive a fork. At most two batches
-    # per worker are in flight, so finished batches never pile up while one is loading.
-    with mp.get_context("spawn").Pool(n) as pool:
-        pending: deque = deque()
-        todo = iter(parts)
-        for part in itertools.islice(todo, 2 * n):
-            pending.append((part, pool.apply_async(_extract_task, ((part, ctx),))))
-        while pending:
-            part, result = pending.popleft()
-            extracted = result.get()
-            nxt = next(todo, None)
-            if nxt is not None:
-                pending.append((nxt, pool.apply_async(_extract_task, ((nxt, ctx),))))
-            yield part, extracted
+    tasks = [
+        (i, jobs[start : start + size], ctx, spool_dir)
+        for i, start in enumerate(range(0, len(jobs), size))
+    ]
+    results = pool.imap(_extract_task, tasks) if pool else map(_extract_task, tasks)
+    for task, spooled in zip(tasks, results, strict=True):
+        yield task[1], spooled
 
 
-def _extract_task(args) -> Extracted:
-    part, ctx = args
-    return extract(part, ctx)
+def _extract_task(task) -> spool.Spooled:
+    index, part, ctx, spool_dir = task
+    return spool.write(extract(part, ctx), spool_dir, index)
 
 
-def _record(ex: Extracted, part: list[FileJob], by_display: dict[str, Outcome]) -> None:
-    reasons: dict[int, dict[str, int]] = {}
-    for f, code, n in ex.quarantine.group_by("_file", "reason_code").len().iter_rows():
-        reasons.setdefault(f, {})[code] = n
+def _record(spooled: spool.Spooled, part: list[FileJob], by_display: dict[str, Outcome]) -> None:
     by_id = {j.file_id: j for j in part}
-    for r in ex.files:
+    for r in spooled.files:
         o = by_display[by_id[r.file_id].ref.display]
         o.file_id = r.file_id
         o.status = r.status
@@ -250,6 +278,6 @@ def _record(ex: Extracted, part: list[FileJob], by_display: dict[str, Outcome]) 
         o.sheets = r.sheets
         o.rows_accepted = sum(s.rows_accepted for s in r.sheets)
         o.rows_quarantined = sum(s.rows_quarantined for s in r.sheets)
-        o.quarantined_by_reason = reasons.get(r.file_id, {})
+        o.quarantined_by_reason = spooled.reasons.get(r.file_id, {})
         o.unit_code = r.unit_code
         o.month = f"{r.month:%Y-%m}" if r.month else None

@@ -1,21 +1,30 @@
-"""Write an extracted batch of files into the database, all of it or none of it."""
+"""Write an ingest's files, sheets, submissions, raw rows and quarantine in one transaction."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 
-from etl.extract import Extracted, FileJob
+from etl import spool
+from etl.extract import FileJob, FileReport
 from etl.identity import is_correction
-from etl.schema import raw_table
 
 
-def load(con, batch_id: int, jobs: list[FileJob], ex: Extracted, loaded_at: datetime) -> None:
-    """Insert the files, their sheets, submissions, raw rows and quarantine in one transaction.
+def load(
+    con,
+    batch_id: int,
+    jobs: list[FileJob],
+    reports: list[FileReport],
+    spooled: Path,
+    loaded_at: datetime,
+) -> None:
+    """All files of an ingest, wholly or not at all.
 
-    Several files share a transaction for speed; a file is never split across two,
-    so it is always wholly loaded or not at all.
+    The rows come from the readers' Parquet files (etl/spool.py); the
+    bookkeeping comes from their reports. Whatever happens, the version
+    readers use is untouched: this writes into the copy being built.
     """
     by_id = {j.file_id: j for j in jobs}
     files = pl.DataFrame(
@@ -36,14 +45,14 @@ def load(con, batch_id: int, jobs: list[FileJob], ex: Extracted, loaded_at: date
                 "unit_code": r.unit_code,
                 "month": r.month,
             }
-            for r in ex.files
+            for r in reports
         ],
         schema_overrides={"month": pl.Date, "unit_code": pl.String, "message": pl.String},
     )
     sheets = pl.DataFrame(
         [
             {"file_id": r.file_id, **{k: getattr(s, k) for k in s.__dataclass_fields__}}
-            for r in ex.files
+            for r in reports
             for s in r.sheets
         ],
         schema_overrides={"sheet_key": pl.String, "header_row": pl.Int32, "message": pl.String},
@@ -58,7 +67,7 @@ def load(con, batch_id: int, jobs: list[FileJob], ex: Extracted, loaded_at: date
                 "received_at": by_id[r.file_id].ref.received_at,
                 "is_correction": is_correction(by_id[r.file_id].ref.name),
             }
-            for r in ex.files
+            for r in reports
             if r.status == "loaded"
             for s in {s.sheet_key: s for s in r.sheets if s.sheet_key}.values()
         ],
@@ -69,23 +78,15 @@ def load(con, batch_id: int, jobs: list[FileJob], ex: Extracted, loaded_at: date
         _insert(con, "source_file", files)
         _insert(con, "source_sheet", sheets)
         _insert(con, "submission", submissions)
-        for key, frame in ex.accepted.items():
-            _insert(con, raw_table(key), _lineage(frame))
-        _insert(con, "quarantine", _lineage(ex.quarantine))
+        for table, pattern in spool.tables(spooled).items():
+            con.execute(
+                f"insert into {table} by name select * from read_parquet(?, union_by_name = true)",
+                [pattern],
+            )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-
-
-def _lineage(frame: pl.DataFrame) -> pl.DataFrame:
-    names = {
-        "_file": "file_id",
-        "_sheet_name": "sheet_name",
-        "_row": "source_row",
-        "_extra": "extra",
-    }
-    return frame.rename({k: v for k, v in names.items() if k in frame.columns})
 
 
 def _insert(con, table: str, frame: pl.DataFrame) -> None:

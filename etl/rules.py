@@ -20,43 +20,28 @@ import polars as pl
 _ISSUE, _CLEAR, _REDEEM = 0, 1, 2
 
 LEDGER_SCHEMA = {
-    "unit_code": pl.String,
-    "household_id": pl.String,
+    "household": pl.Int64,  # any integer key of a household
+    "seq": pl.Int64,  # order among a household's events of one day and kind
     "event_date": pl.Date,
     "event_order": pl.Int8,
-    "entry_id": pl.String,
-    "category": pl.String,
     "points": pl.Int64,
-    "file_id": pl.Int32,
-    "source_row": pl.Int32,
 }
 
 
 def household_ledger(events: pl.DataFrame) -> pl.DataFrame:
-    """Apply the ledger rules to a household's events (pure).
+    """Apply the ledger rules to households' events (pure).
 
-    events: LEDGER_SCHEMA columns; points are signed as written (redemptions
-    positive, their event_order says they spend). Returns the events with
-    is_counted (false for points earned while barred and rejected
-    redemptions), points_applied, balance_before, balance_after and
+    events: LEDGER_SCHEMA columns, numbers only so that four million events
+    fit in a few hundred megabytes; points are signed as written
+    (redemptions positive, their event_order says they spend). Returns the
+    events sorted, with is_counted (false for points earned while barred and
+    rejected redemptions), points_applied, balance_before, balance_after and
     is_overdrawn.
     """
-    ev = events.sort(
-        "unit_code",
-        "household_id",
-        "event_date",
-        "event_order",
-        "entry_id",
-        "file_id",
-        "source_row",
-    )
-    # Integer keys once: windows over a string pair cost a hash per row per call.
+    ev = events.sort("household", "event_date", "event_order", "seq")
     # Households are contiguous after the sort; a 清零 entry starts a new segment.
     is_clear = pl.col("event_order") == _CLEAR
-    new_household = (
-        (pl.col("unit_code") != pl.col("unit_code").shift())
-        | (pl.col("household_id") != pl.col("household_id").shift())
-    ).fill_null(True)
+    new_household = (pl.col("household") != pl.col("household").shift()).fill_null(True)
     ev = ev.with_columns(
         _hh=new_household.cum_sum(),
         _seg=(new_household | is_clear).cum_sum(),
@@ -109,46 +94,62 @@ def _balances(ev: pl.DataFrame) -> pl.DataFrame:
 
 
 def build_household_ledger(con) -> dict[str, int]:
-    """int_household_ledger: every issued, cleared and redeemed entry with the balance."""
-    points = con.sql(
+    """int_household_ledger: every issued, cleared and redeemed entry with the balance.
+
+    DuckDB numbers the households and orders the events; polars applies the
+    rules to those numbers; DuckDB joins the results back to the entries.
+    """
+    con.execute(
         """
-        select unit_code, household_id, entry_date as event_date,
-               cast(case when category = '清零' then 1 else 0 end as tinyint) as event_order,
-               entry_id, category, points, file_id, source_row
-        from stg_points
-        where status = '核发' and not is_duplicate
+        create or replace temp table _ledger_events as
+        with events as (
+            select unit_code, household_id, entry_date as event_date,
+                   cast(case when category = '清零' then 1 else 0 end as tinyint) as event_order,
+                   entry_id, category, points, file_id, source_row
+            from stg_points
+            where status = '核发' and not is_duplicate
+            union all
+            select unit_code, household_id, redeemed_date, cast(2 as tinyint), entry_id,
+                   null, points, file_id, source_row
+            from stg_redemptions
+            where not is_duplicate
+        )
+        select *,
+               dense_rank() over (order by unit_code, household_id) as household,
+               row_number() over (
+                   order by unit_code, household_id, event_date, event_order,
+                            entry_id, file_id, source_row
+               ) as seq
+        from events
         """
-    ).pl()
-    redemptions = con.sql(
-        """
-        select unit_code, household_id, redeemed_date as event_date,
-               cast(2 as tinyint) as event_order, entry_id, null as category,
-               points, file_id, source_row
-        from stg_redemptions
-        where not is_duplicate
-        """
-    ).pl()
-    events = pl.concat(
-        [points.cast(LEDGER_SCHEMA), redemptions.cast(LEDGER_SCHEMA)], how="vertical"
     )
-    ledger = household_ledger(events)
+    events = con.sql(
+        "select household, seq, event_date, event_order, points from _ledger_events"
+    ).pl()
+    ledger = household_ledger(events.cast(LEDGER_SCHEMA)).select(
+        "seq", "points_applied", "balance_before", "balance_after", "is_counted", "is_overdrawn"
+    )
+    del events
     con.register("_ledger", ledger)
     try:
         con.execute(
             """
             create or replace table int_household_ledger as
-            select unit_code, household_id, event_date,
-                   case when event_order = 1 then 'clear'
-                        when event_order = 2 then 'redeem'
-                        when points < 0 then 'deduct'
+            select e.unit_code, e.household_id, e.event_date,
+                   case when e.event_order = 1 then 'clear'
+                        when e.event_order = 2 then 'redeem'
+                        when e.points < 0 then 'deduct'
                         else 'issue' end as event_kind,
-                   entry_id, category, points, points_applied, balance_before, balance_after,
-                   is_counted, is_overdrawn, file_id, source_row
-            from _ledger
+                   e.entry_id, e.category, e.points, l.points_applied, l.balance_before,
+                   l.balance_after, l.is_counted, l.is_overdrawn, e.file_id, e.source_row
+            from _ledger_events e
+            join _ledger l using (seq)
+            order by e.seq
             """
         )
     finally:
         con.unregister("_ledger")
+        con.execute("drop table _ledger_events")
     return {"overdrawn_redemption": int(ledger["is_overdrawn"].sum())}
 
 

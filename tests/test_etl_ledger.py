@@ -16,19 +16,15 @@ def _run(events):
     """events: (day as 'YYYY-MM-DD', kind, points) for one household."""
     rows = [
         {
-            "unit_code": "620623100201",
-            "household_id": "H0001",
+            "household": 1,
+            "seq": i,
             "event_date": date.fromisoformat(d),
             "event_order": kind,
-            "entry_id": f"E{i:03d}",
-            "category": "清零" if kind == CLEAR else None,
             "points": pts,
-            "file_id": 1,
-            "source_row": i + 2,
         }
         for i, (d, kind, pts) in enumerate(events)
     ]
-    out = household_ledger(pl.DataFrame(rows, schema=LEDGER_SCHEMA)).sort("source_row")
+    out = household_ledger(pl.DataFrame(rows, schema=LEDGER_SCHEMA)).sort("seq")
     return (
         out["balance_after"].to_list(),
         out["is_counted"].to_list(),
@@ -92,3 +88,33 @@ def test_two_overdrawn_redemptions_of_one_household_are_both_found():
     balances, counted, overdrawn = _run(events)
     assert overdrawn == [False, True, True, True, False]
     assert balances[-1] == 0
+
+
+def test_households_keep_separate_balances_and_bars():
+    """Interleaved events of two households: one's 清零 and spending never touch the other."""
+    rows = [
+        (1, "2026-01-05", ISSUE, 30),
+        (2, "2026-01-05", ISSUE, 8),
+        (1, "2026-02-01", CLEAR, 0),
+        (2, "2026-02-02", REDEEM, 20),
+        (1, "2026-02-03", ISSUE, 5),
+        (2, "2026-02-04", ISSUE, 5),
+        (2, "2026-02-05", REDEEM, 13),
+    ]
+    frame = pl.DataFrame(
+        [
+            {
+                "household": h,
+                "seq": i,
+                "event_date": date.fromisoformat(d),
+                "event_order": k,
+                "points": p,
+            }
+            for i, (h, d, k, p) in enumerate(rows)
+        ],
+        schema=LEDGER_SCHEMA,
+    )
+    out = household_ledger(frame).sort("seq")
+    assert out["balance_after"].to_list() == [30, 8, 0, 8, 0, 13, 0]
+    assert out["is_counted"].to_list() == [True, True, True, False, False, True, True]
+    assert out["is_overdrawn"].to_list() == [False, False, False, True, False, False, False]
