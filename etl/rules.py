@@ -93,64 +93,112 @@ def _balances(ev: pl.DataFrame) -> pl.DataFrame:
     ).drop("_s")
 
 
+_EVENTS = """
+    select unit_code, household_id, entry_date as event_date,
+           cast(case when category = '清零' then 1 else 0 end as tinyint) as event_order,
+           entry_id, category, points, file_id, source_row
+    from stg_points
+    where status = '核发' and not is_duplicate and unit_code in (select unnest($units))
+    union all
+    select unit_code, household_id, redeemed_date, cast(2 as tinyint), entry_id,
+           null, points, file_id, source_row
+    from stg_redemptions
+    where not is_duplicate and unit_code in (select unnest($units))
+"""
+CHUNK_EVENTS = 500_000  # events per pass; households never span two units, so units chunk
+
+
 def build_household_ledger(con) -> dict[str, int]:
     """int_household_ledger: every issued, cleared and redeemed entry with the balance.
 
-    DuckDB numbers the households and orders the events; polars applies the
-    rules to those numbers; DuckDB joins the results back to the entries.
+    Stations are taken a few at a time (a household belongs to one station),
+    so memory stays flat however large the county.
     """
     con.execute(
         """
-        create or replace temp table _ledger_events as
-        with events as (
-            select unit_code, household_id, entry_date as event_date,
-                   cast(case when category = '清零' then 1 else 0 end as tinyint) as event_order,
-                   entry_id, category, points, file_id, source_row
-            from stg_points
-            where status = '核发' and not is_duplicate
-            union all
-            select unit_code, household_id, redeemed_date, cast(2 as tinyint), entry_id,
-                   null, points, file_id, source_row
-            from stg_redemptions
-            where not is_duplicate
+        create or replace table int_household_ledger (
+            unit_code varchar, household_id varchar, event_date date, event_kind varchar,
+            entry_id varchar, category varchar, points bigint, points_applied bigint,
+            balance_before bigint, balance_after bigint, is_counted boolean,
+            is_overdrawn boolean, file_id integer, source_row integer
         )
-        select *,
-               dense_rank() over (order by unit_code, household_id) as household,
-               row_number() over (
-                   order by unit_code, household_id, event_date, event_order,
-                            entry_id, file_id, source_row
-               ) as seq
-        from events
         """
     )
-    events = con.sql(
-        "select household, seq, event_date, event_order, points from _ledger_events"
-    ).pl()
-    ledger = household_ledger(events.cast(LEDGER_SCHEMA)).select(
-        "seq", "points_applied", "balance_before", "balance_after", "is_counted", "is_overdrawn"
-    )
-    del events
-    con.register("_ledger", ledger)
-    try:
-        con.execute(
-            """
-            create or replace table int_household_ledger as
-            select e.unit_code, e.household_id, e.event_date,
-                   case when e.event_order = 1 then 'clear'
-                        when e.event_order = 2 then 'redeem'
-                        when e.points < 0 then 'deduct'
-                        else 'issue' end as event_kind,
-                   e.entry_id, e.category, e.points, l.points_applied, l.balance_before,
-                   l.balance_after, l.is_counted, l.is_overdrawn, e.file_id, e.source_row
-            from _ledger_events e
-            join _ledger l using (seq)
-            order by e.seq
-            """
+    sizes = con.sql(
+        """
+        select unit_code, count(*) from (
+            select unit_code from stg_points where status = '核发' and not is_duplicate
+            union all
+            select unit_code from stg_redemptions where not is_duplicate
+        ) group by all order by unit_code
+        """
+    ).fetchall()
+    overdrawn = 0
+    for units in _chunks(sizes, CHUNK_EVENTS):
+        events = (
+            con.sql(_EVENTS, params={"units": units})
+            .pl()
+            .sort(
+                "unit_code",
+                "household_id",
+                "event_date",
+                "event_order",
+                "entry_id",
+                "file_id",
+                "source_row",
+            )
         )
-    finally:
-        con.unregister("_ledger")
-        con.execute("drop table _ledger_events")
-    return {"overdrawn_redemption": int(ledger["is_overdrawn"].sum())}
+        new_household = (
+            (pl.col("unit_code") != pl.col("unit_code").shift())
+            | (pl.col("household_id") != pl.col("household_id").shift())
+        ).fill_null(True)
+        events = events.with_columns(
+            household=new_household.cum_sum(), seq=pl.int_range(pl.len(), dtype=pl.Int64)
+        )
+        ledger = household_ledger(events.select(*LEDGER_SCHEMA).cast(LEDGER_SCHEMA)).sort("seq")
+        overdrawn += int(ledger["is_overdrawn"].sum())
+        rows = events.select(
+            "unit_code",
+            "household_id",
+            "event_date",
+            pl.when(pl.col("event_order") == _CLEAR)
+            .then(pl.lit("clear"))
+            .when(pl.col("event_order") == _REDEEM)
+            .then(pl.lit("redeem"))
+            .when(pl.col("points") < 0)
+            .then(pl.lit("deduct"))
+            .otherwise(pl.lit("issue"))
+            .alias("event_kind"),
+            "entry_id",
+            "category",
+            "points",
+            ledger["points_applied"],
+            ledger["balance_before"],
+            ledger["balance_after"],
+            ledger["is_counted"],
+            ledger["is_overdrawn"],
+            "file_id",
+            "source_row",
+        )
+        con.register("_ledger", rows)
+        try:
+            con.execute("insert into int_household_ledger by name select * from _ledger")
+        finally:
+            con.unregister("_ledger")
+    return {"overdrawn_redemption": overdrawn}
+
+
+def _chunks(sizes: list[tuple[str, int]], limit: int) -> list[list[str]]:
+    """Consecutive units grouped so that each group has about `limit` events at most."""
+    out: list[list[str]] = [[]]
+    total = 0
+    for unit, n in sizes:
+        if out[-1] and total + n > limit:
+            out.append([])
+            total = 0
+        out[-1].append(unit)
+        total += n
+    return [c for c in out if c]
 
 
 # name -> (function building the table, tables it reads)
