@@ -1,0 +1,98 @@
+"""Rank months and keep the results: the database side of `civic rank` and `civic adjust`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from civic import store as db_store
+from index import adjustments, methodology, results
+from index.compute import DEFAULT_DRAWS, DEFAULT_SEED, Ranking, compute, mart_columns
+
+
+def months_present(con) -> list[date]:
+    return [
+        r[0] for r in con.sql("select distinct month from mart_unit_month order by 1").fetchall()
+    ]
+
+
+def load_methodology(con, path: Path | None) -> methodology.Methodology:
+    return methodology.load(path, mart_columns(con))
+
+
+def rank_and_store(
+    store: Path | None,
+    months: list[date] | None,
+    method_path: Path | None = None,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = DEFAULT_SEED,
+    actor: str = "system",
+) -> Ranking:
+    """Compute `months` (None: every month present) and publish them as a new database version."""
+    db_store.current_path(store)  # NoDatabase before anything is built
+    with db_store.building(store) as b:
+        con = b.connect()
+        try:
+            meth = load_methodology(con, method_path)
+            months = months or months_present(con)
+            ranking = compute(con, meth, months, draws, seed)
+            results.store(con, ranking, actor)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        b.publish()
+    return ranking
+
+
+def rank_only(
+    store: Path | None,
+    months: list[date] | None,
+    method_path: Path | None = None,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = DEFAULT_SEED,
+) -> Ranking:
+    """Compute without storing anything (trying another methodology)."""
+    with db_store.reading(store) as con:
+        meth = load_methodology(con, method_path)
+        return compute(con, meth, months or months_present(con), draws, seed)
+
+
+def adjust(
+    store: Path | None,
+    month: date,
+    unit_code: str,
+    item: str,
+    points: float,
+    reason: str,
+    author: str,
+) -> tuple[int, Ranking]:
+    """Record an adjustment and rank its month again, in one new database version."""
+    db_store.current_path(store)  # NoDatabase before anything is built
+    with db_store.building(store) as b:
+        con = b.connect()
+        try:
+            meth = load_methodology(con, None)
+            new_id = adjustments.add(con, meth, month, unit_code, item, points, reason, author)
+            ranking = compute(con, meth, [month])
+            results.store(con, ranking, author)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        b.publish()
+    return new_id, ranking
+
+
+def void_adjustment(store: Path | None, adjustment_id: int, reason: str, author: str) -> Ranking:
+    db_store.current_path(store)  # NoDatabase before anything is built
+    with db_store.building(store) as b:
+        con = b.connect()
+        try:
+            meth = load_methodology(con, None)
+            month = adjustments.void(con, adjustment_id, reason, author)
+            ranking = compute(con, meth, [month])
+            results.store(con, ranking, author)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        b.publish()
+    return ranking
