@@ -27,3 +27,13 @@ def demo_inbox(tmp_path_factory, registry) -> Path:
 @pytest.fixture(scope="session")
 def demo_manifest(demo_inbox) -> dict:
     return json.loads((demo_inbox / MANIFEST).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory, demo_inbox, registry):
+    """The demo county ingested once: (store folder, IngestReport). Do not write to it."""
+    from etl.ingest import ingest
+
+    store = tmp_path_factory.mktemp("demo-db")
+    report = ingest([demo_inbox], store, registry, workers=2)
+    return store, report

@@ -8,14 +8,6 @@ import pytest
 
 from civic import store as db_store
 from etl import models
-from etl.ingest import ingest
-
-
-@pytest.fixture(scope="session")
-def demo_store(tmp_path_factory, demo_inbox, registry):
-    store = tmp_path_factory.mktemp("demo-db")
-    report = ingest([demo_inbox], store, registry, workers=2)
-    return store, report
 
 
 def q(store, sql: str) -> list[tuple]:
