@@ -160,8 +160,12 @@ def _robustness(
     """Median rank, 5–95% interval and neighbour robustness per scored unit and month."""
     keys = [i.key for i in group.indicators]
     weights = np.array([group.weights()[k] for k in keys])
-    wide = {
-        m: n.pivot(on="indicator_key", index=score.UNIT_MONTH, values="normalised")
+    # only the months ranked here, split once by the lists units are ranked in
+    wanted = pl.col("month").is_in(ranked["month"].unique().implode())
+    lists = {
+        m: n.filter(wanted)
+        .pivot(on="indicator_key", index=score.UNIT_MONTH, values="normalised")
+        .partition_by(["partition_code", "month"], as_dict=True)
         for m, n in norms.items()
     }
     out = []
@@ -170,15 +174,10 @@ def _robustness(
         units = units.sort("rank", "unit_code")
         order = units.select("unit_code")
         matrices = {
-            m: order.join(
-                w.filter((pl.col("partition_code") == part) & (pl.col("month") == month)),
-                on="unit_code",
-                how="left",
-                maintain_order="left",
-            )
+            m: order.join(w[(part, month)], on="unit_code", how="left", maintain_order="left")
             .select(keys)
             .to_numpy()
-            for m, w in wide.items()
+            for m, w in lists.items()
         }
         mc = robust.monte_carlo(
             matrices, weights, units["adjustment"].to_numpy(), draws, seed + month.toordinal()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +22,20 @@ def load_methodology(con, path: Path | None) -> methodology.Methodology:
     return methodology.load(path, mart_columns(con))
 
 
+@contextmanager
+def _new_version(store: Path | None) -> Iterator:
+    """A writable copy of the current database, published if the block succeeds."""
+    db_store.current_path(store)  # NoDatabase before anything is built
+    with db_store.building(store) as b:
+        con = b.connect()
+        try:
+            yield con
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        b.publish()
+
+
 def rank_and_store(
     store: Path | None,
     months: list[date] | None,
@@ -29,18 +45,10 @@ def rank_and_store(
     actor: str = "system",
 ) -> Ranking:
     """Compute `months` (None: every month present) and publish them as a new database version."""
-    db_store.current_path(store)  # NoDatabase before anything is built
-    with db_store.building(store) as b:
-        con = b.connect()
-        try:
-            meth = load_methodology(con, method_path)
-            months = months or months_present(con)
-            ranking = compute(con, meth, months, draws, seed)
-            results.store(con, ranking, actor)
-            con.execute("checkpoint")
-        finally:
-            con.close()
-        b.publish()
+    with _new_version(store) as con:
+        meth = load_methodology(con, method_path)
+        ranking = compute(con, meth, months or months_present(con), draws, seed)
+        results.store(con, ranking, actor)
     return ranking
 
 
@@ -67,32 +75,19 @@ def adjust(
     author: str,
 ) -> tuple[int, Ranking]:
     """Record an adjustment and rank its month again, in one new database version."""
-    db_store.current_path(store)  # NoDatabase before anything is built
-    with db_store.building(store) as b:
-        con = b.connect()
-        try:
-            meth = load_methodology(con, None)
-            new_id = adjustments.add(con, meth, month, unit_code, item, points, reason, author)
-            ranking = compute(con, meth, [month])
-            results.store(con, ranking, author)
-            con.execute("checkpoint")
-        finally:
-            con.close()
-        b.publish()
+    with _new_version(store) as con:
+        meth = load_methodology(con, None)
+        new_id = adjustments.add(con, meth, month, unit_code, item, points, reason, author)
+        ranking = compute(con, meth, [month])
+        results.store(con, ranking, author)
     return new_id, ranking
 
 
 def void_adjustment(store: Path | None, adjustment_id: int, reason: str, author: str) -> Ranking:
-    db_store.current_path(store)  # NoDatabase before anything is built
-    with db_store.building(store) as b:
-        con = b.connect()
-        try:
-            meth = load_methodology(con, None)
-            month = adjustments.void(con, adjustment_id, reason, author)
-            ranking = compute(con, meth, [month])
-            results.store(con, ranking, author)
-            con.execute("checkpoint")
-        finally:
-            con.close()
-        b.publish()
+    """Void an adjustment (it stays on record) and rank its month again."""
+    with _new_version(store) as con:
+        meth = load_methodology(con, None)
+        month = adjustments.void(con, adjustment_id, reason, author)
+        ranking = compute(con, meth, [month])
+        results.store(con, ranking, author)
     return ranking
