@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -340,6 +341,47 @@ def adjust_cmd(month_text, unit_code, item, points, reason, author, store) -> No
     )
 
 
+def reports_option(f):
+    return click.option(
+        "--reports",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Folder of the published editions (default: reports/).",
+    )(f)
+
+
+@main.command("publish")
+@click.option("--month", "month_text", required=True, help="Month to publish, e.g. 2026-10.")
+@click.option("--approver", required=True, help="Who approves (签发) the edition.")
+@click.option("--reviewer", default=None, help="Who reviewed it (default: the approver).")
+@click.option("--revise", is_flag=True, help="Publish a revision (修订版) of a published month.")
+@click.option("--reason", default="", help="Why the revision is made (required with --revise).")
+@store_option
+@reports_option
+def publish_cmd(month_text, approver, reviewer, revise, reason, store, reports) -> None:
+    """Review, approve and publish a month's edition: article, images, workbook, briefing, PDFs."""
+    from civic.store import NoDatabase
+    from publish.browser import BrowserMissing
+    from publish.workflow import PublishError, publish_month
+
+    month = _month(month_text)
+    if reason and not revise:
+        raise click.UsageError("--reason is for revisions: add --revise")
+    try:
+        done = publish_month(store, month, approver, reviewer, revise, reason, reports)
+    except (NoDatabase, PublishError, BrowserMissing) as e:
+        raise click.ClickException(str(e)) from e
+    kind = "修订版" if done.changelog else "版本"
+    click.echo(f"已发布 {month:%Y-%m} 第{done.number}版（{kind}），共 {len(done.files)} 个文件：")
+    click.echo(f"  {done.folder}")
+    for f in done.files:
+        click.echo(f"    {f.name}")
+    if done.changelog:
+        click.echo("修订内容：")
+        for line in done.changelog:
+            click.echo(f"  - {line}")
+
+
 @main.command("demo")
 @click.option(
     "--serve/--no-serve", default=True, show_default=True, help="Serve the dashboard at the end."
@@ -347,7 +389,7 @@ def adjust_cmd(month_text, unit_code, item, points, reason, author, store) -> No
 @click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int)
 @click.option("--months", default=DEFAULT_MONTHS, show_default=True)
 def demo_cmd(serve: bool, seed: int, months: str) -> None:
-    """Build the demo county end to end: generate its exports, ingest them, rank every month."""
+    """Build the demo county end to end: generate, ingest, rank every month, publish the latest."""
     out = config.inbox_dir()
     summary = _generate(months, seed, out, 1, 2, True, None)
     _print_summary(summary, out)
@@ -359,6 +401,20 @@ def demo_cmd(serve: bool, seed: int, months: str) -> None:
 
     ranking = run.rank_and_store(store, None, actor="civic demo")
     click.echo(f"考评指数：已计算 {len(ranking.months)} 个月（方法 {ranking.methodology.id}）")
+    from civic.store import reading
+    from publish.workflow import latest_complete_month, publish_month
+
+    reports = config.reports_dir()
+    if reports.exists():
+        shutil.rmtree(reports)  # the editions of the previous demo database
+    with reading(store) as con:
+        latest = latest_complete_month(con, date.today())
+    if latest is None:
+        click.echo("没有已过报送截止日的月份，本次不发布。")
+    else:
+        done = publish_month(store, latest, approver="示例签发人", reviewer="示例审核人")
+        n = len(done.files)
+        click.echo(f"已发布 {latest:%Y-%m} 第{done.number}版：{done.folder}（{n} 个文件）")
     if serve:
         click.echo("The dashboard is not part of this version yet; nothing to serve.")
 

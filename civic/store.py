@@ -159,6 +159,24 @@ def building(store: Path | None = None) -> Iterator[Building]:
             b.discard()
 
 
+@contextmanager
+def new_version(store: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable copy of the current database, made current if the block succeeds.
+
+    For the small writes after an ingest (ranking, adjustments, publishing):
+    they go through the same copy-then-swap as an ingest, so readers never wait.
+    """
+    current_path(store)  # NoDatabase before anything is built
+    with building(store) as b:
+        con = b.connect()
+        try:
+            yield con
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        b.publish()
+
+
 def _prune(store: Path, keep_newest: Path) -> None:
     versions = sorted(store.glob("civic-*.duckdb"), key=version_of)
     for old in versions[:-KEEP_VERSIONS]:

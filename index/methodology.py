@@ -100,9 +100,15 @@ def load(path: Path | None = None, mart_columns: set[str] | None = None) -> Meth
     path = Path(path) if path else default_path()
     try:
         raw_bytes = path.read_bytes()
-        doc = tomllib.loads(raw_bytes.decode("utf-8"))
     except FileNotFoundError:
         raise MethodologyError(f"找不到考评方法文件：{path}") from None
+    return parse(raw_bytes, path, mart_columns)
+
+
+def parse(raw_bytes: bytes, path: Path, mart_columns: set[str] | None = None) -> Methodology:
+    """Check a methodology's text; `path` names it in messages (and in the result)."""
+    try:
+        doc = tomllib.loads(raw_bytes.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise MethodologyError(f"{path.name}：不是有效的 TOML 文件（{e}）") from None
 

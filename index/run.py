@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -22,20 +20,6 @@ def load_methodology(con, path: Path | None) -> methodology.Methodology:
     return methodology.load(path, mart_columns(con))
 
 
-@contextmanager
-def _new_version(store: Path | None) -> Iterator:
-    """A writable copy of the current database, published if the block succeeds."""
-    db_store.current_path(store)  # NoDatabase before anything is built
-    with db_store.building(store) as b:
-        con = b.connect()
-        try:
-            yield con
-            con.execute("checkpoint")
-        finally:
-            con.close()
-        b.publish()
-
-
 def rank_and_store(
     store: Path | None,
     months: list[date] | None,
@@ -45,7 +29,7 @@ def rank_and_store(
     actor: str = "system",
 ) -> Ranking:
     """Compute `months` (None: every month present) and publish them as a new database version."""
-    with _new_version(store) as con:
+    with db_store.new_version(store) as con:
         meth = load_methodology(con, method_path)
         ranking = compute(con, meth, months or months_present(con), draws, seed)
         results.store(con, ranking, actor)
@@ -75,7 +59,7 @@ def adjust(
     author: str,
 ) -> tuple[int, Ranking]:
     """Record an adjustment and rank its month again, in one new database version."""
-    with _new_version(store) as con:
+    with db_store.new_version(store) as con:
         meth = load_methodology(con, None)
         new_id = adjustments.add(con, meth, month, unit_code, item, points, reason, author)
         ranking = compute(con, meth, [month])
@@ -85,7 +69,7 @@ def adjust(
 
 def void_adjustment(store: Path | None, adjustment_id: int, reason: str, author: str) -> Ranking:
     """Void an adjustment (it stays on record) and rank its month again."""
-    with _new_version(store) as con:
+    with db_store.new_version(store) as con:
         meth = load_methodology(con, None)
         month = adjustments.void(con, adjustment_id, reason, author)
         ranking = compute(con, meth, [month])

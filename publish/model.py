@@ -1,0 +1,492 @@
+"""The report model: everything one edition says, built once from the database.
+
+Every renderer (HTML, PNG, XLSX, DOCX, PDF) reads this model and nothing
+else, so the article, the images, the workbook and the briefing cannot
+disagree with each other, and tests can hold each of them to the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from civic.contract import SHEETS
+from index import methodology as methodology_file
+from publish import queries, text
+
+# The three published rankings, in the order the article gives them.
+PUBLISHED_GROUPS = ("subcentre", "team", "institute")
+SHEET_TITLES = {s.key: s.title for s in SHEETS}
+KIND_LABELS = {
+    "county": "县中心",
+    "subcentre": "片区分中心",
+    "institute": "实践所",
+    "station": "实践站",
+    "county_team": "县级志愿服务队",
+    "town_team": "乡镇志愿服务队",
+    "village_team": "村志愿服务队",
+}
+# an average rating that fell this much since last month is a concern
+RATING_DROP = 0.3
+RATING_MIN_ORDERS = 3
+
+
+class NotRanked(LookupError):
+    """The month has no current index run to publish."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    unit: str
+    kind: str  # count | pct | rating
+    value: float | None
+    prev: float | None  # last month
+    last_year: float | None  # same month last year
+
+
+@dataclass(frozen=True)
+class RankRow:
+    rank: int
+    change_label: str
+    rank_change: int | None
+    unit_code: str
+    unit_name: str
+    score: float | None
+    tier: str
+    on_red_list: bool
+    on_black_list: bool
+    is_submitted: bool
+    partition_name: str = ""
+
+
+@dataclass(frozen=True)
+class RankingTable:
+    group_key: str
+    label: str
+    rows: tuple[RankRow, ...]
+
+    @property
+    def leader(self) -> RankRow | None:
+        return self.rows[0] if self.rows else None
+
+    @property
+    def biggest_riser(self) -> RankRow | None:
+        risers = [r for r in self.rows if r.rank_change and r.rank_change > 0]
+        return max(risers, key=lambda r: (r.rank_change, -r.rank)) if risers else None
+
+
+@dataclass(frozen=True)
+class MethodNote:
+    id: str
+    title: str
+    sha256: str
+    file_name: str
+    normalisation: str
+    unsubmitted: str
+    tiers: tuple[tuple[str, float], ...]
+    groups: tuple[tuple[str, str, tuple[tuple[str, str, float, str], ...]], ...]
+    # (group_key, label, ((indicator, dimension, weight share, direction '+'/'-'), ...))
+    adjustments: tuple[tuple[str, str, float], ...]  # (kind, item, max)
+    bonus_cap: float
+    penalty_cap: float
+
+
+@dataclass(frozen=True)
+class Points:
+    issued: float
+    redeemed: float
+    issued_prev: float | None
+    redeemed_prev: float | None
+    issued_ytd: float
+    redeemed_ytd: float
+    balance_points: float
+    liability_yuan: float
+    households: int
+    budget_yuan_year: float  # households × the yearly budget per household
+    budget_per_household: float
+
+    @property
+    def redemption_rate_ytd(self) -> float | None:
+        return self.redeemed_ytd / self.issued_ytd if self.issued_ytd else None
+
+    @property
+    def balance_share_of_budget(self) -> float | None:
+        return self.liability_yuan / self.budget_yuan_year if self.budget_yuan_year else None
+
+
+@dataclass(frozen=True)
+class Brand:
+    name: str
+    platform: str
+    activities: int
+    participants: int
+    volunteer_hours: float
+    beneficiaries: int
+    towns: int
+
+
+@dataclass(frozen=True)
+class Missing:
+    unit_code: str
+    unit_name: str
+    kind: str
+    sheets: tuple[str, ...]  # Chinese sheet titles
+
+
+@dataclass(frozen=True)
+class Completeness:
+    units_owing: int
+    units_complete: int  # every sheet received (on time or late)
+    units_late: int
+    missing: tuple[Missing, ...]  # units with at least one sheet not received
+    not_submitted: tuple[str, ...]  # ranked units that sent none of their own exports
+
+
+@dataclass(frozen=True)
+class RatingDrop:
+    unit_name: str
+    prev: float
+    current: float
+
+
+@dataclass(frozen=True)
+class Concerns:
+    not_submitted: tuple[str, ...]
+    idle_stations: tuple[tuple[str, str], ...]  # (station, institute)
+    rating_drops: tuple[RatingDrop, ...]
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Which edition this is; filled in when it is published."""
+
+    number: int
+    is_revision: bool = False
+    reason: str = ""
+    changelog: tuple[str, ...] = ()
+    reviewer: str = ""
+    reviewed_at: datetime | None = None
+    approver: str = ""
+    published_at: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return f"修订版（第{self.number}版）" if self.is_revision else f"第{self.number}版"
+
+    @property
+    def folder(self) -> str:
+        return f"v{self.number}"
+
+
+@dataclass(frozen=True)
+class Report:
+    month: date
+    county_name: str
+    county_short: str
+    centre_name: str
+    edition: Edition
+    run_id: int
+    computed_at: datetime
+    data_snapshot: str
+    method: MethodNote
+    figures: tuple[Figure, ...]
+    rankings: tuple[RankingTable, ...]  # the three published lists
+    stations: RankingTable  # stations within each institute (workbook)
+    indicators: pl.DataFrame = field(compare=False)
+    points: Points = None  # type: ignore[assignment]
+    brands: tuple[Brand, ...] = ()
+    completeness: Completeness = None  # type: ignore[assignment]
+    concerns: Concerns = None  # type: ignore[assignment]
+    activity_series: pl.DataFrame = field(default=None, compare=False)  # type: ignore[assignment]
+    points_series: pl.DataFrame = field(default=None, compare=False)  # type: ignore[assignment]
+    headline: str = ""
+    lead: str = ""
+
+    @property
+    def month_label(self) -> str:
+        return f"{self.month.year}年{self.month.month}月"
+
+    @property
+    def title(self) -> str:
+        return f"{self.county_short}{self.month_label}新时代文明实践考评指数"
+
+    @property
+    def file_stem(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    def figure(self, key: str) -> Figure:
+        return next(f for f in self.figures if f.key == key)
+
+    def ranking(self, group_key: str) -> RankingTable:
+        return next(r for r in self.rankings if r.group_key == group_key)
+
+
+FIGURES = (
+    # key, label, unit, kind
+    ("activities", "开展活动", "场", "count"),
+    ("participants", "参与群众", "人次", "count"),
+    ("volunteer_hours", "志愿服务时长", "小时", "count"),
+    ("beneficiaries", "服务群众", "人次", "count"),
+    ("volunteers_active", "在册志愿者", "人", "count"),
+    ("orders", "群众点单", "单", "count"),
+    ("completion_rate", "点单完成率", "", "pct"),
+    ("avg_rating", "点单平均评分", "分", "rating"),
+    ("points_issued", "发放道德积分", "分", "count"),
+    ("points_redeemed", "兑换道德积分", "分", "count"),
+)
+
+
+def _figure_value(row: dict | None, key: str) -> float | None:
+    if row is None:
+        return None
+    if key == "completion_rate":
+        return row["orders_completed"] / row["orders"] if row["orders"] else None
+    if key == "avg_rating":
+        return round(row["rating_sum"] / row["orders_rated"], 2) if row["orders_rated"] else None
+    value = row[key]
+    return None if value is None else float(value)
+
+
+def _method_note(run: dict) -> MethodNote:
+    meth = methodology_file.parse(run["content"].encode("utf-8"), Path(run["file_name"]))
+    groups = tuple(
+        (
+            g.key,
+            g.label,
+            tuple(
+                (i.name, i.dimension, g.weights()[i.key], "+" if i.direction > 0 else "-")
+                for i in g.indicators
+            ),
+        )
+        for g in meth.groups.values()
+    )
+    return MethodNote(
+        run["methodology_id"],
+        meth.title,
+        run["methodology_sha256"],
+        run["file_name"],
+        meth.normalisation,
+        meth.unsubmitted,
+        meth.tiers,
+        groups,
+        tuple((a.kind, a.item, a.max) for a in meth.adjustment_items),
+        meth.bonus_cap,
+        meth.penalty_cap,
+    )
+
+
+def _table(frame: pl.DataFrame, group_key: str, label: str) -> RankingTable:
+    rows = frame.filter(pl.col("group_key") == group_key)
+    return RankingTable(
+        group_key,
+        label,
+        tuple(
+            RankRow(
+                r["rank"],
+                r["change_label"],
+                r["rank_change"],
+                r["unit_code"],
+                r["unit_name"],
+                r["score"],
+                r["tier"],
+                r["on_red_list"],
+                r["on_black_list"],
+                r["is_submitted"],
+                r["partition_name"],
+            )
+            for r in rows.iter_rows(named=True)
+        ),
+    )
+
+
+def build(con, month: date, edition: Edition) -> Report:
+    """Read the month's current index run and the marts, and compose the edition's content."""
+    run = queries.current_run(con, month)
+    if run is None:
+        raise NotRanked(
+            f"{month:%Y-%m} 还没有计算考评指数：请先运行 civic rank --month {month:%Y-%m}"
+        )
+    method = _method_note(run)
+    labels = {g[0]: g[1] for g in method.groups}
+    scores = queries.scores(con, run["run_id"])
+    rankings = tuple(
+        _table(scores, g, labels.get(g, g))
+        for g in PUBLISHED_GROUPS
+        if scores.filter(pl.col("group_key") == g).height
+    )
+    stations = _table(scores, "station", labels.get("station", "实践站"))
+
+    prev, last_year = queries.shift(month, -1), queries.shift(month, -12)
+    heads = queries.headline(con, [last_year, prev, month])
+    figures = tuple(
+        Figure(
+            key,
+            label,
+            unit,
+            kind,
+            _figure_value(heads[month], key) if heads[month]["activities"] is not None else None,
+            _figure_value(heads[prev], key) if heads[prev]["activities"] is not None else None,
+            _figure_value(heads[last_year], key)
+            if heads[last_year]["activities"] is not None
+            else None,
+        )
+        for key, label, unit, kind in FIGURES
+    )
+    cur = heads[month]
+    year = queries.points_year(con, month)
+    per_household = float(queries.setting(con, "points", "budget_yuan_per_household_year", "30"))
+    households = int(year["households"] or 0)
+    points = Points(
+        float(cur["points_issued"] or 0),
+        float(cur["points_redeemed"] or 0),
+        _figure_value(heads[prev], "points_issued"),
+        _figure_value(heads[prev], "points_redeemed"),
+        float(year["issued_ytd"]),
+        float(year["redeemed_ytd"]),
+        float(cur["balance_points"] or 0),
+        float(cur["liability_yuan"] or 0),
+        households,
+        households * per_household,
+        per_household,
+    )
+    brands = tuple(
+        Brand(
+            r["name"],
+            r["platform"],
+            int(r["activities"]),
+            int(r["participants"] or 0),
+            float(r["volunteer_hours"] or 0),
+            int(r["beneficiaries"] or 0),
+            int(r["towns"]),
+        )
+        for r in queries.brands(con, month).iter_rows(named=True)
+    )
+    comp = queries.completeness(con, month)
+    missing = tuple(
+        Missing(
+            r["unit_code"],
+            r["unit_name"],
+            KIND_LABELS.get(r["kind"], r["kind"]),
+            tuple(SHEET_TITLES.get(s, s) for s in r["missing_sheets"] or []),
+        )
+        for r in comp.filter(pl.col("sheets_missing") > 0).iter_rows(named=True)
+    )
+    not_submitted = tuple(
+        dict.fromkeys(
+            f"{r['unit_name']}"
+            for r in scores.filter(~pl.col("is_submitted")).iter_rows(named=True)
+        )
+    )
+    completeness = Completeness(
+        comp.height,
+        comp.filter(pl.col("sheets_missing") == 0).height,
+        comp.filter((pl.col("sheets_late") > 0) & (pl.col("sheets_missing") == 0)).height,
+        missing,
+        not_submitted,
+    )
+    drops = queries.ratings(con, month).filter(
+        (pl.col("rated") >= RATING_MIN_ORDERS)
+        & (pl.col("prev_rated") >= RATING_MIN_ORDERS)
+        & (pl.col("prev_rating") - pl.col("rating") >= RATING_DROP)
+    )
+    concerns = Concerns(
+        not_submitted,
+        tuple(
+            (r["unit_name"], r["institute_name"])
+            for r in queries.idle_stations(con, month).iter_rows(named=True)
+        ),
+        tuple(
+            RatingDrop(r["unit_name"], round(r["prev_rating"], 2), round(r["rating"], 2))
+            for r in drops.sort(pl.col("prev_rating") - pl.col("rating"), descending=True)
+            .head(5)
+            .iter_rows(named=True)
+        ),
+    )
+    county = queries.county(con)
+    report = Report(
+        month=month,
+        county_name=county.get("name", ""),
+        county_short=county.get("short_name", county.get("name", "")),
+        centre_name=county.get("centre_name", ""),
+        edition=edition,
+        run_id=run["run_id"],
+        computed_at=run["computed_at"],
+        data_snapshot=run["data_snapshot"],
+        method=method,
+        figures=figures,
+        rankings=rankings,
+        stations=stations,
+        indicators=queries.indicators(con, run["run_id"]),
+        points=points,
+        brands=brands,
+        completeness=completeness,
+        concerns=concerns,
+        activity_series=queries.activity_series(con, month),
+        points_series=queries.points_series(con, month),
+    )
+    return text.with_text(report)
+
+
+def to_dict(report: Report) -> dict:
+    """The edition's content as JSON-ready data (report.json): what later revisions compare to."""
+    return {
+        "month": f"{report.month:%Y-%m}",
+        "title": report.title,
+        "headline": report.headline,
+        "lead": report.lead,
+        "edition": {
+            "number": report.edition.number,
+            "is_revision": report.edition.is_revision,
+            "label": report.edition.label,
+            "reason": report.edition.reason,
+            "changelog": list(report.edition.changelog),
+        },
+        "run_id": report.run_id,
+        "data_snapshot": report.data_snapshot,
+        "methodology": {
+            "id": report.method.id,
+            "title": report.method.title,
+            "sha256": report.method.sha256,
+        },
+        "figures": [
+            {
+                "key": f.key,
+                "label": f.label,
+                "unit": f.unit,
+                "kind": f.kind,
+                "value": f.value,
+                "prev": f.prev,
+                "last_year": f.last_year,
+            }
+            for f in report.figures
+        ],
+        "rankings": [_table_dict(t) for t in (*report.rankings, report.stations)],
+        "points": {
+            **{k: getattr(report.points, k) for k in report.points.__dataclass_fields__},
+            "redemption_rate_ytd": report.points.redemption_rate_ytd,
+            "balance_share_of_budget": report.points.balance_share_of_budget,
+        },
+        "brands": [b.__dict__ for b in report.brands],
+        "completeness": {
+            "units_owing": report.completeness.units_owing,
+            "units_complete": report.completeness.units_complete,
+            "units_late": report.completeness.units_late,
+            "missing": [
+                m.__dict__ | {"sheets": list(m.sheets)} for m in report.completeness.missing
+            ],
+            "not_submitted": list(report.completeness.not_submitted),
+        },
+    }
+
+
+def _table_dict(t: RankingTable) -> dict:
+    return {
+        "group_key": t.group_key,
+        "label": t.label,
+        "rows": [r.__dict__ for r in t.rows],
+    }

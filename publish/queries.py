@@ -1,0 +1,266 @@
+"""The named queries an edition is built from: every figure it prints comes from one of these.
+
+Each takes a connection and the month and returns plain rows or a frame;
+tests run the same database through other SQL to hold the edition to it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import polars.selectors as cs
+
+
+def _plain(frame: pl.DataFrame) -> pl.DataFrame:
+    """DuckDB's sums of integers arrive as decimals: make them floats."""
+    return frame.with_columns(cs.decimal().cast(pl.Float64))
+
+
+def shift(month: date, months: int) -> date:
+    """The first day of the month `months` away (negative: earlier)."""
+    n = month.year * 12 + month.month - 1 + months
+    return date(n // 12, n % 12 + 1, 1)
+
+
+def county(con) -> dict[str, str]:
+    rows = con.sql("select key, value from ref_setting where section = 'county'").fetchall()
+    return dict(rows)
+
+
+def setting(con, section: str, key: str, default: str) -> str:
+    rows = con.sql(
+        "select value from ref_setting where section = $s and key = $k",
+        params={"s": section, "k": key},
+    ).fetchall()
+    return rows[0][0] if rows else default
+
+
+def current_run(con, month: date) -> dict | None:
+    rows = con.sql(
+        """
+        select r.run_id, r.methodology_id, r.methodology_sha256, r.data_snapshot, r.computed_at,
+               m.title, m.file_name, m.content
+        from index_run r
+        join index_methodology m
+          on m.methodology_id = r.methodology_id and m.sha256 = r.methodology_sha256
+        where r.is_current and r.month = $m
+        """,
+        params={"m": month},
+    ).pl()
+    return rows.row(0, named=True) if rows.height else None
+
+
+def scores(con, run_id: int) -> pl.DataFrame:
+    """One row per ranked unit of the run, in list order, with the institute's name for stations."""
+    return con.sql(
+        """
+        select s.group_key, s.partition_code, coalesce(p.name, '') as partition_name,
+               s.rank, s.change_label, s.rank_change, s.unit_code, s.unit_name, s.score,
+               s.base_score, s.adjustment, s.tier, s.on_red_list, s.on_black_list,
+               s.is_submitted, s.units_listed, s.rank_p05, s.rank_p95
+        from index_score s
+        left join ref_unit_all p on p.code = s.partition_code
+        where s.run_id = $run
+        order by s.group_key, s.partition_code, s.rank, s.unit_code
+        """,
+        params={"run": run_id},
+    ).pl()
+
+
+def indicators(con, run_id: int) -> pl.DataFrame:
+    return con.sql(
+        """
+        select i.group_key, s.unit_name, i.unit_code, i.indicator_name, i.dimension, i.unit,
+               i.raw_value, i.numerator, i.denominator, i.normalised, i.weight, i.contribution,
+               i.contribution_change, i.is_capped, i.is_imputed, s.rank
+        from index_indicator i
+        join index_score s using (run_id, group_key, unit_code)
+        where i.run_id = $run
+        order by i.group_key, s.partition_code, s.rank, i.unit_code, i.indicator_key
+        """,
+        params={"run": run_id},
+    ).pl()
+
+
+# The headline figures of a month: every one a sum over a mart for the whole county.
+HEADLINE_SQL = """
+with months as (select unnest($months::date[]) as month),
+act as (
+    select month, sum(activities) as activities, sum(participants) as participants,
+           sum(volunteer_hours) as volunteer_hours, sum(beneficiaries) as beneficiaries,
+           sum(brand_activities) as brand_activities
+    from mart_activity_month where month in (select month from months) group by month
+),
+vol as (
+    select month, sum(volunteers_active) as volunteers_active
+    from mart_volunteer_month where month in (select month from months) group by month
+),
+ord as (
+    select month, sum(orders) as orders, sum(completed) as orders_completed,
+           sum(rated) as orders_rated, sum(avg_rating * rated) as rating_sum
+    from mart_order_month where month in (select month from months) group by month
+),
+pts as (
+    select month, sum(points_issued) as points_issued, sum(points_redeemed) as points_redeemed,
+           sum(balance_points) as balance_points, sum(liability_yuan) as liability_yuan,
+           sum(households_earning) as households_earning
+    from mart_points_month where month in (select month from months) group by month
+)
+select m.month, act.* exclude (month), vol.* exclude (month), ord.* exclude (month),
+       pts.* exclude (month)
+from months m
+left join act using (month) left join vol using (month)
+left join ord using (month) left join pts using (month)
+order by m.month
+"""
+
+
+def headline(con, months: list[date]) -> dict[date, dict]:
+    """County totals for each month asked (None where a month has no data)."""
+    frame = _plain(con.sql(HEADLINE_SQL, params={"months": months}).pl())
+    return {r["month"]: r for r in frame.iter_rows(named=True)}
+
+
+def points_year(con, month: date) -> dict:
+    """Points issued and redeemed from January to `month`, and the households of the county."""
+    row = con.sql(
+        """
+        select coalesce(sum(points_issued), 0) as issued_ytd,
+               coalesce(sum(points_redeemed), 0) as redeemed_ytd,
+               (select sum(households) from ref_unit where kind = 'station') as households
+        from mart_points_month
+        where month between $start and $m
+        """,
+        params={"start": date(month.year, 1, 1), "m": month},
+    ).pl()
+    return _plain(row).row(0, named=True)
+
+
+def points_series(con, month: date, months: int = 12) -> pl.DataFrame:
+    return (
+        con.sql(
+            """
+        select month, sum(points_issued) as points_issued, sum(points_redeemed) as points_redeemed,
+               sum(balance_points) as balance_points
+        from mart_points_month where month between $start and $m
+        group by month order by month
+        """,
+            params={"start": shift(month, -(months - 1)), "m": month},
+        )
+        .pl()
+        .pipe(_plain)
+    )
+
+
+def activity_series(con, month: date, months: int = 13) -> pl.DataFrame:
+    return (
+        con.sql(
+            """
+        select month, platform, sum(activities) as activities
+        from mart_activity_month where month between $start and $m
+        group by month, platform order by month, platform
+        """,
+            params={"start": shift(month, -(months - 1)), "m": month},
+        )
+        .pl()
+        .pipe(_plain)
+    )
+
+
+def brands(con, month: date) -> pl.DataFrame:
+    """Registered brand projects' month: activities, people, hours, towns reached, rating."""
+    return (
+        con.sql(
+            """
+        with act as (
+            select a.brand_project as name, count(*) as activities,
+                   sum(a.participants) as participants, sum(a.volunteer_hours) as volunteer_hours,
+                   sum(a.beneficiaries) as beneficiaries,
+                   count(distinct s.institute_code) as towns
+            from fct_activity a
+            left join (
+                select st.code, st.parent_code as institute_code from ref_unit st
+                where st.kind = 'station'
+                union all
+                select code, code from ref_unit where kind = 'institute'
+            ) s on s.code = a.unit_code
+            where a.month = $m and a.is_registered_brand
+            group by a.brand_project
+        )
+        select b.name, b.platform, act.activities, act.participants, act.volunteer_hours,
+               act.beneficiaries, act.towns
+        from ref_brand_project b join act using (name)
+        order by act.participants desc, act.activities desc, b.name
+        """,
+            params={"m": month},
+        )
+        .pl()
+        .pipe(_plain)
+    )
+
+
+def completeness(con, month: date) -> pl.DataFrame:
+    """Every unit that owes exports for the month, with its sheets late and missing."""
+    return con.sql(
+        """
+        select s.unit_code, u.name as unit_name, u.kind,
+               count(*) as sheets_owed,
+               count(*) filter (where s.status = 'late') as sheets_late,
+               count(*) filter (where s.status = 'missing') as sheets_missing,
+               list(s.sheet_key order by s.sheet_key) filter (where s.status = 'missing')
+                   as missing_sheets,
+               list(s.sheet_key order by s.sheet_key) filter (where s.status = 'late')
+                   as late_sheets
+        from mart_submission s
+        join ref_unit_all u on u.code = s.unit_code
+        where s.month = $m and s.is_expected
+        group by s.unit_code, u.name, u.kind
+        order by s.unit_code
+        """,
+        params={"m": month},
+    ).pl()
+
+
+def idle_stations(con, month: date) -> pl.DataFrame:
+    """Stations that recorded no activity in the month (whether or not they sent a file)."""
+    return con.sql(
+        """
+        select u.code as unit_code, u.name as unit_name, p.name as institute_name
+        from ref_unit u
+        join ref_unit p on p.code = u.parent_code
+        where u.kind = 'station'
+          and not exists (
+              select 1 from fct_activity a where a.unit_code = u.code and a.month = $m
+          )
+        order by u.code
+        """,
+        params={"m": month},
+    ).pl()
+
+
+def ratings(con, month: date) -> pl.DataFrame:
+    """Average order rating per taking unit this month and last (rated orders only)."""
+    return (
+        con.sql(
+            """
+        with r as (
+            select taker_code, month, sum(rated) as rated,
+                   sum(avg_rating * rated) / nullif(sum(rated), 0) as avg_rating
+            from mart_order_month where month in ($m, $prev)
+            group by taker_code, month
+        )
+        select cur.taker_code as unit_code, u.name as unit_name,
+               prev.avg_rating as prev_rating, cur.avg_rating as rating,
+               prev.rated as prev_rated, cur.rated as rated
+        from r cur
+        join r prev on prev.taker_code = cur.taker_code and prev.month = $prev
+        join ref_unit_all u on u.code = cur.taker_code
+        where cur.month = $m
+        order by cur.taker_code
+        """,
+            params={"m": month, "prev": shift(month, -1)},
+        )
+        .pl()
+        .pipe(_plain)
+    )

@@ -1,0 +1,148 @@
+"""The edition's sentences, written in Chinese from the report model (pure functions).
+
+Every number in a sentence is a field of the model formatted by civic.theme,
+so the article, the briefing and the PDF say the same thing in the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from civic import theme
+
+MAX_LISTED = 8  # names listed in a sentence before "等N个"
+
+
+def names(items: list[str] | tuple[str, ...], limit: int = MAX_LISTED) -> str:
+    """'甲、乙、丙' or '甲、乙……等12个'."""
+    items = list(items)
+    if len(items) <= limit:
+        return "、".join(items)
+    return "、".join(items[:limit]) + f"等{len(items)}个"
+
+
+def figure_text(f) -> str:
+    """A figure with its unit, as the sentences and tables print it."""
+    if f.kind == "pct":
+        return theme.pct(f.value)
+    if f.kind == "rating":
+        return theme.DASH if f.value is None else f"{f.value:.2f}{f.unit}"
+    return f"{theme.count(f.value)}{f.unit}"
+
+
+def headline(report) -> str:
+    leaders = [
+        t.leader.unit_name for t in report.rankings if t.leader and t.leader.score is not None
+    ]
+    month = f"{report.month.month}月"
+    if not leaders:
+        return f"{report.county_short}{month}新时代文明实践考评指数发布"
+    return (
+        f"{report.county_short}{month}新时代文明实践考评指数发布：{'、'.join(leaders)}分列各榜首位"
+    )
+
+
+def lead(report) -> str:
+    f = {x.key: x for x in report.figures}
+    act = f["activities"]
+    parts = [
+        f"{report.month_label}，全县各级新时代文明实践阵地共开展活动{figure_text(act)}"
+        + (f"，{theme.change_words(act.value, act.prev, '比上月')}" if act.prev else ""),
+        f"参与群众{figure_text(f['participants'])}",
+        f"志愿服务时长{figure_text(f['volunteer_hours'])}",
+    ]
+    if f["orders"].value:
+        parts.append(
+            f"受理群众点单{figure_text(f['orders'])}，完成率{figure_text(f['completion_rate'])}"
+        )
+    sentence = "，".join(parts) + "。"
+    ranks = []
+    for t in report.rankings:
+        top = t.leader
+        if top is None or top.score is None:
+            continue
+        ranks.append(f"{t.label}中，{top.unit_name}以{theme.score(top.score)}分位居第一")
+    if ranks:
+        sentence += "；".join(ranks) + "。"
+    risers = [(t, t.biggest_riser) for t in report.rankings if t.biggest_riser]
+    if risers:
+        t, r = max(risers, key=lambda tr: tr[1].rank_change)
+        sentence += f"{r.unit_name}较上月上升{r.rank_change}位，进步最大。"
+    return sentence
+
+
+def completeness(report, with_rule: bool = True) -> str:
+    c = report.completeness
+    text = (
+        f"本月应报送单位{c.units_owing}个，按时或逾期报齐{c.units_complete}个"
+        f"（其中逾期{c.units_late}个）"
+    )
+    if c.missing:
+        text += f"，{len(c.missing)}个单位有台账未报送：{names([m.unit_name for m in c.missing])}"
+    text += "。"
+    if c.not_submitted and with_rule:
+        text += f"未报送本单位台账的{names(c.not_submitted)}按考评办法列于榜末。"
+    return text
+
+
+def points(report) -> str:
+    p = report.points
+    text = (
+        f"本月发放道德积分{theme.count(p.issued)}分，兑换{theme.count(p.redeemed)}分；"
+        f"今年以来累计发放{theme.count(p.issued_ytd)}分，兑换{theme.count(p.redeemed_ytd)}分，"
+        f"兑换率{theme.pct(p.redemption_rate_ytd)}。"
+        f"全县未兑换积分余额{theme.count(p.balance_points)}分，折合{theme.count(p.liability_yuan)}元，"
+        f"相当于爱心超市年度预算（{p.households:,}户×{p.budget_per_household:g}元）的"
+        f"{theme.pct(p.balance_share_of_budget)}。"
+    )
+    return text
+
+
+def brands(report, top: int = 3) -> str:
+    if not report.brands:
+        return "本月品牌项目未报送活动。"
+    listed = [
+        f"{b.name}开展活动{b.activities}场、参与{theme.count(b.participants)}人次"
+        for b in report.brands[:top]
+    ]
+    return (
+        f"本月{len(report.brands)}个品牌项目开展活动，参与人数居前的是：" + "；".join(listed) + "。"
+    )
+
+
+def concerns(report) -> list[str]:
+    """What the leadership should act on: submissions first, then whatever stands out."""
+    c = report.concerns
+    lines = [completeness(report, with_rule=False)]
+    if c.idle_stations:
+        lines.append(
+            f"本月无活动记录的实践站{len(c.idle_stations)}个："
+            f"{names([f'{s}（{i}）' for s, i in c.idle_stations], 6)}。"
+        )
+    if c.rating_drops:
+        lines.append(
+            "点单评分明显下降："
+            + "；".join(
+                f"{d.unit_name}由{d.prev:.2f}分降至{d.current:.2f}分" for d in c.rating_drops
+            )
+            + "。"
+        )
+    b = report.points.balance_share_of_budget
+    if b is not None and b > 0.5:
+        lines.append(
+            f"积分未兑换余额已达年度预算的{theme.pct(b)}，请督促各站点按期兑换、做好超市备货。"
+        )
+    return lines
+
+
+def png_alt(table) -> str:
+    """The alt text of a ranking image: the whole table in words."""
+    rows = "；".join(
+        f"第{r.rank}名 {r.unit_name} {theme.score(r.score)}分 {r.tier}（{r.change_label}）"
+        for r in table.rows
+    )
+    return f"{table.label}排名：{rows}。"
+
+
+def with_text(report):
+    return dataclasses.replace(report, headline=headline(report), lead=lead(report))

@@ -1,0 +1,302 @@
+"""The monthly publication workflow: 草稿 → 已审核 → 已发布, and 修订版 after that.
+
+A draft is tied to the month's current index run. A review approves that
+run; if the month is ranked again afterwards the review no longer holds and
+publishing is refused until someone reviews again. Publishing renders the
+edition into a new folder `reports/<YYYY-MM>/v<N>/`, makes its files
+read-only and records it; a published edition is never changed or
+overwritten: later data or a mistake leads to a revision with a reason and
+a changelog. Every step is written to `audit_log`.
+
+The steps work on a connection (`*_in`) so that the app can run them one by
+one, each by its own person, and `civic publish` can run all three in one
+new database version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+
+from civic import store as db_store
+from civic.config import reports_dir
+from index.results import audit
+from publish import changelog, edition, manifest, model, queries
+
+SQL = Path(__file__).parent / "sql" / "edition_tables.sql"
+STATUS_LABELS = {"draft": "草稿", "reviewed": "已审核", "published": "已发布"}
+_FOLDER = re.compile(r"^v(\d+)$")
+
+
+class PublishError(RuntimeError):
+    """A workflow step that cannot be taken; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Published:
+    month: date
+    number: int
+    folder: Path
+    files: list[Path]
+    changelog: list[str]
+
+
+def create_tables(con) -> None:
+    con.execute(SQL.read_text(encoding="utf-8"))
+
+
+def editions(con, month: date | None = None) -> list[dict]:
+    """Every edition (of a month, or all), newest last."""
+    if not _has_table(con):
+        return []
+    return (
+        con.sql(
+            "select * from edition where $m is null or month = $m order by month, edition_no",
+            params={"m": month},
+        )
+        .pl()
+        .to_dicts()
+    )
+
+
+def _has_table(con) -> bool:
+    return bool(
+        con.sql("select 1 from information_schema.tables where table_name = 'edition'").fetchall()
+    )
+
+
+def month_dir(month: date, reports: Path | None = None) -> Path:
+    return (reports or reports_dir()) / f"{month:%Y-%m}"
+
+
+def _existing_folders(month: date, reports: Path | None) -> list[int]:
+    d = month_dir(month, reports)
+    if not d.exists():
+        return []
+    return [int(m.group(1)) for p in d.iterdir() if (m := _FOLDER.match(p.name))]
+
+
+def check_can_start(con, month: date, revise: bool, reason: str) -> None:
+    """Refuse, before anything is written, what the workflow does not allow."""
+    published = [e for e in editions(con, month) if e["status"] == "published"]
+    if published and not revise:
+        last = published[-1]
+        raise PublishError(
+            f"{month:%Y-%m} 已发布第{last['edition_no']}版（{last['published_by']}，"
+            f"{last['published_at']:%Y-%m-%d %H:%M}，{last['folder']}）。"
+            '已发布的版本不能重新发布或覆盖；如需更正，请发布修订版：--revise --reason "修订原因"'
+        )
+    if revise and not published:
+        raise PublishError(f"{month:%Y-%m} 还没有已发布的版本，无需修订：直接发布即可")
+    if revise and not reason.strip():
+        raise PublishError("修订版必须说明修订原因（--reason）")
+    if queries.current_run(con, month) is None:
+        raise PublishError(
+            f"{month:%Y-%m} 还没有计算考评指数：请先运行 civic rank --month {month:%Y-%m}"
+        )
+
+
+def draft_in(
+    con,
+    month: date,
+    actor: str,
+    revise: bool = False,
+    reason: str = "",
+    reports: Path | None = None,
+) -> dict:
+    """The month's open draft (made if there is none), tied to the current index run."""
+    create_tables(con)
+    check_can_start(con, month, revise, reason)
+    run = queries.current_run(con, month)
+    rows = editions(con, month)
+    open_rows = [e for e in rows if e["status"] != "published"]
+    now = _now()
+    if open_rows:
+        e = open_rows[-1]
+        if e["run_id"] != run["run_id"]:
+            con.execute(
+                "update edition set run_id = $run, status = 'draft', reviewed_at = null, "
+                "reviewed_by = null, review_note = null where month = $m and edition_no = $n",
+                {"run": run["run_id"], "m": month, "n": e["edition_no"]},
+            )
+            audit(
+                con,
+                actor,
+                "edition_refresh",
+                f"{month:%Y-%m}",
+                {"edition": e["edition_no"], "run_id": run["run_id"]},
+            )
+        if reason and reason != e["reason"]:
+            con.execute(
+                "update edition set reason = $r where month = $m and edition_no = $n",
+                {"r": reason, "m": month, "n": e["edition_no"]},
+            )
+        return editions(con, month)[-1]
+    number = max([e["edition_no"] for e in rows] + _existing_folders(month, reports) + [0]) + 1
+    is_revision = any(e["status"] == "published" for e in rows)
+    con.execute(
+        "insert into edition (month, edition_no, is_revision, status, run_id, reason, created_at, "
+        "created_by) values ($m, $n, $rev, 'draft', $run, $reason, $now, $by)",
+        {
+            "m": month,
+            "n": number,
+            "rev": is_revision,
+            "run": run["run_id"],
+            "reason": reason,
+            "now": now,
+            "by": actor,
+        },
+    )
+    audit(
+        con,
+        actor,
+        "edition_draft",
+        f"{month:%Y-%m}",
+        {"edition": number, "run_id": run["run_id"], "revision": is_revision, "reason": reason},
+    )
+    return editions(con, month)[-1]
+
+
+def review_in(con, month: date, reviewer: str, note: str = "") -> dict:
+    """Mark the month's draft reviewed (已审核) by `reviewer`, for the current index run."""
+    create_tables(con)
+    open_rows = [e for e in editions(con, month) if e["status"] != "published"]
+    if not open_rows:
+        raise PublishError(f"{month:%Y-%m} 没有待审核的草稿")
+    e = open_rows[-1]
+    run = queries.current_run(con, month)
+    if run is None or run["run_id"] != e["run_id"]:
+        raise PublishError(f"{month:%Y-%m} 的排名在草稿生成后已重新计算：请先刷新草稿再审核")
+    if not reviewer.strip():
+        raise PublishError("审核人姓名不能为空")
+    con.execute(
+        "update edition set status = 'reviewed', reviewed_at = $now, reviewed_by = $who, "
+        "review_note = $note where month = $m and edition_no = $n",
+        {"now": _now(), "who": reviewer, "note": note, "m": month, "n": e["edition_no"]},
+    )
+    audit(
+        con,
+        reviewer,
+        "edition_review",
+        f"{month:%Y-%m}",
+        {"edition": e["edition_no"], "run_id": e["run_id"], "note": note},
+    )
+    return editions(con, month)[-1]
+
+
+def publish_in(con, month: date, approver: str, reports: Path | None = None) -> Published:
+    """Render and freeze the reviewed edition, and record it as published (已发布)."""
+    create_tables(con)
+    rows = editions(con, month)
+    reviewed = [e for e in rows if e["status"] == "reviewed"]
+    if not reviewed:
+        raise PublishError(f"{month:%Y-%m} 没有已审核的版本：请先审核草稿")
+    e = reviewed[-1]
+    run = queries.current_run(con, month)
+    if run is None or run["run_id"] != e["run_id"]:
+        raise PublishError(f"{month:%Y-%m} 的排名在审核后已重新计算：请重新审核后再发布")
+    if not approver.strip():
+        raise PublishError("签发人姓名不能为空")
+    number = e["edition_no"]
+    final = month_dir(month, reports) / f"v{number}"
+    if final.exists():
+        raise PublishError(f"{final} 已存在：已发布的版本不会被覆盖")
+    published_at = _now()
+    lines: list[str] = []
+    info = model.Edition(
+        number,
+        e["is_revision"],
+        e["reason"] or "",
+        (),
+        e["reviewed_by"],
+        e["reviewed_at"],
+        approver,
+        published_at,
+    )
+    report = model.build(con, month, info)
+    if e["is_revision"]:
+        previous = [p for p in rows if p["status"] == "published"][-1]
+        prev_json = (reports or reports_dir()) / previous["folder"] / edition.REPORT_JSON
+        lines = changelog.changes(json.loads(prev_json.read_text(encoding="utf-8")), report)
+        report = replace(report, edition=replace(info, changelog=tuple(lines)))
+
+    # render next to the final folder, then rename: the folder appears complete or not at all
+    partial = final.parent / f".v{number}.partial-{os.getpid()}"
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        files = edition.write(report, partial)
+        os.rename(partial, final)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    files = [final / f.relative_to(partial) for f in files]
+    try:
+        con.execute(
+            "update edition set status = 'published', published_at = $at, published_by = $who, "
+            "folder = $folder, manifest_sha256 = $sha, changelog = $log "
+            "where month = $m and edition_no = $n",
+            {
+                "at": published_at,
+                "who": approver,
+                "folder": f"{month:%Y-%m}/v{number}",
+                "sha": manifest.sha256(final / manifest.NAME),
+                "log": json.dumps(lines, ensure_ascii=False),
+                "m": month,
+                "n": number,
+            },
+        )
+        audit(
+            con,
+            approver,
+            "edition_publish",
+            f"{month:%Y-%m}",
+            {
+                "edition": number,
+                "run_id": e["run_id"],
+                "folder": f"{month:%Y-%m}/v{number}",
+                "files": len(files),
+                "revision": e["is_revision"],
+                "reason": e["reason"],
+            },
+        )
+    except BaseException:
+        # not recorded: take the folder back out of sight so the number can be used again
+        os.rename(final, partial)
+        raise
+    return Published(month, number, final, files, lines)
+
+
+def publish_month(
+    store: Path | None,
+    month: date,
+    approver: str,
+    reviewer: str | None = None,
+    revise: bool = False,
+    reason: str = "",
+    reports: Path | None = None,
+) -> Published:
+    """Draft, review and publish in one new database version (`civic publish`, the demo)."""
+    with db_store.reading(store) as con:  # refuse before copying anything
+        check_can_start(con, month, revise, reason)
+    with db_store.new_version(store) as con:
+        draft_in(con, month, reviewer or approver, revise, reason, reports)
+        review_in(con, month, reviewer or approver)
+        return publish_in(con, month, approver, reports)
+
+
+def latest_complete_month(con, today: date) -> date | None:
+    """The newest ranked month whose submission deadline (day N of the next month) has passed."""
+    day = int(queries.setting(con, "submission", "deadline_day", "5"))
+    months = [r[0] for r in con.sql("select distinct month from index_run order by 1").fetchall()]
+    due = {m: queries.shift(m, 1).replace(day=day) for m in months}
+    done = [m for m in months if due[m] < today]
+    return done[-1] if done else None
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
