@@ -76,9 +76,11 @@ def _table(doc, header: list[str], rows: list[list[str]], widths: list[float], r
             if i >= right_from:
                 p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             _font(p.add_run(value), 9)
-    for row in t.rows:
-        for i, w in enumerate(widths):
-            row.cells[i].width = Cm(w)
+    t.autofit = False
+    for i, w in enumerate(widths):  # Word reads the cells' widths, LibreOffice the grid's
+        t.columns[i].width = Cm(w)
+        for cell in t.columns[i].cells:
+            cell.width = Cm(w)
     return t
 
 
