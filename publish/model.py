@@ -198,12 +198,12 @@ class Report:
     rankings: tuple[RankingTable, ...]  # the three published lists
     stations: RankingTable  # stations within each institute (workbook)
     indicators: pl.DataFrame = field(compare=False)
-    points: Points = None  # type: ignore[assignment]
-    brands: tuple[Brand, ...] = ()
-    completeness: Completeness = None  # type: ignore[assignment]
-    concerns: Concerns = None  # type: ignore[assignment]
-    activity_series: pl.DataFrame = field(default=None, compare=False)  # type: ignore[assignment]
-    points_series: pl.DataFrame = field(default=None, compare=False)  # type: ignore[assignment]
+    points: Points
+    brands: tuple[Brand, ...]
+    completeness: Completeness
+    concerns: Concerns
+    activity_series: pl.DataFrame = field(compare=False)  # month × platform, 13 months
+    points_series: pl.DataFrame = field(compare=False)  # 12 months
     headline: str = ""
     lead: str = ""
 
@@ -241,8 +241,8 @@ FIGURES = (
 )
 
 
-def _figure_value(row: dict | None, key: str) -> float | None:
-    if row is None:
+def _figure_value(row: dict, key: str) -> float | None:
+    if row["activities"] is None:  # no data at all that month
         return None
     if key == "completion_rate":
         return row["orders_completed"] / row["orders"] if row["orders"] else None
@@ -329,11 +329,9 @@ def build(con, month: date, edition: Edition) -> Report:
             label,
             unit,
             kind,
-            _figure_value(heads[month], key) if heads[month]["activities"] is not None else None,
-            _figure_value(heads[prev], key) if heads[prev]["activities"] is not None else None,
-            _figure_value(heads[last_year], key)
-            if heads[last_year]["activities"] is not None
-            else None,
+            _figure_value(heads[month], key),
+            _figure_value(heads[prev], key),
+            _figure_value(heads[last_year], key),
         )
         for key, label, unit, kind in FIGURES
     )
