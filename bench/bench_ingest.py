@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import shutil
 import sys
 import threading
@@ -73,13 +74,10 @@ def run_ingest(folder: Path, registry_dir: Path | None) -> tuple[float, int, int
     for name, secs in sorted(report.phases.items(), key=lambda kv: -kv[1])[:12]:
         print(f"    {name:<40} {secs:7.1f} s")
     at, main, children = mem.at_peak
-    elapsed = 0.0
-    for name, secs in report.phases.items():
-        elapsed += secs
-        if elapsed >= at:
-            break
+    ends = zip(report.phases, itertools.accumulate(report.phases.values()), strict=True)
+    phase = next((name for name, end in ends if end >= at), "the end")
     print(
-        f"    memory peak at {at:.0f} s (during {name}): main process {main / 2**20:,.0f} MB, "
+        f"    memory peak at {at:.0f} s (during {phase}): main process {main / 2**20:,.0f} MB, "
         f"reader processes {children / 2**20:,.0f} MB"
     )
     return seconds, report.rows_accepted + report.rows_quarantined, mem.peak

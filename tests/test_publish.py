@@ -137,7 +137,7 @@ def test_a_changed_file_is_caught_by_the_manifest(edition, tmp_path):
     target = copy / "2026-10_article.html"
     target.chmod(0o644)
     html = target.read_text(encoding="utf-8")
-    target.write_text(html.replace("<td class=\"num\">", "<td class=\"num\">9", 1), "utf-8")
+    target.write_text(html.replace('<td class="num">', '<td class="num">9', 1), "utf-8")
     assert manifest.verify(copy) == ["文件已被改动 2026-10_article.html"]
 
 
