@@ -546,7 +546,7 @@ def test_steps_by_different_people_and_a_review_that_went_stale(ranked_store, tm
     store = _copy_store(ranked_store, tmp_path / "db")
     reports = tmp_path / "reports"
     with db_store.new_version(store) as con:
-        e = workflow.draft_in(con, MONTH, "赵起草")
+        e = workflow.draft_in(con, MONTH, "赵起草", reports=reports)
         assert (e["status"], e["edition_no"]) == ("draft", 1)
     with db_store.new_version(store) as con:
         assert workflow.review_in(con, MONTH, "王审核", "已核对")["status"] == "reviewed"
@@ -555,7 +555,7 @@ def test_steps_by_different_people_and_a_review_that_went_stale(ranked_store, tm
         workflow.publish_in(con, MONTH, "李签发", reports)
     assert not reports.exists()
     with db_store.new_version(store) as con:
-        assert workflow.draft_in(con, MONTH, "赵起草")["status"] == "draft"  # refreshed
+        assert workflow.draft_in(con, MONTH, "赵起草", reports=reports)["status"] == "draft"  # refreshed
         workflow.review_in(con, MONTH, "王审核")
         done = workflow.publish_in(con, MONTH, "李签发", reports)
     doc = json.loads((done.folder / "manifest.json").read_text(encoding="utf-8"))
