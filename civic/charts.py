@@ -91,3 +91,263 @@ def points_flow(frame: pl.DataFrame, title: str = "道德积分发放与兑换")
     )
     fig.update_layout(margin={"l": 70, "r": 80, "t": 56, "b": 40})
     return fig
+
+
+def lines_by(
+    frame: pl.DataFrame, key: str, value: str, title: str, y_title: str, colours: dict | None = None
+) -> go.Figure:
+    """One line per `key` over months (frame: month, key, value)."""
+    frame = frame.sort("month")
+    fig = go.Figure()
+    for k in frame[key].unique(maintain_order=True).to_list():
+        rows = frame.filter(pl.col(key) == k)
+        fig.add_scatter(
+            name=str(k),
+            x=rows["month"].to_list(),
+            y=rows[value].to_list(),
+            mode="lines+markers",
+            line={"color": (colours or {}).get(k), "width": 2},
+            hovertemplate=f"{k} %{{x|%Y年%m月}}：%{{y:,.0f}}<extra></extra>",
+        )
+    fig.update_layout(**theme.plotly_layout(title, yaxis_title=y_title))
+    fig.update_xaxes(tickformat="%Y年%m月")
+    return fig
+
+
+def stacked_by(
+    frame: pl.DataFrame, key: str, value: str, title: str, y_title: str, colours: dict | None = None
+) -> go.Figure:
+    """Stacked monthly bars per `key` (frame: month, key, value)."""
+    frame = frame.sort("month")
+    fig = go.Figure()
+    for k in frame[key].unique(maintain_order=True).to_list():
+        rows = frame.filter(pl.col(key) == k)
+        fig.add_bar(
+            name=str(k),
+            x=rows["month"].to_list(),
+            y=rows[value].to_list(),
+            marker_color=(colours or {}).get(k),
+            hovertemplate=f"{k} %{{x|%Y年%m月}}：%{{y:,.0f}}<extra></extra>",
+        )
+    fig.update_layout(**theme.plotly_layout(title, barmode="stack", yaxis_title=y_title))
+    fig.update_xaxes(tickformat="%Y年%m月")
+    return fig
+
+
+def funnel(stages: list[tuple[str, float]], title: str = "群众点单流程") -> go.Figure:
+    """点单 → 派单 → 接单 → 完成 → 评单: how many orders reach each stage."""
+    fig = go.Figure(
+        go.Funnel(
+            y=[s for s, _ in stages],
+            x=[v for _, v in stages],
+            textinfo="value+percent initial",
+            marker={"color": theme.ACCENT},
+            hovertemplate="%{y}：%{x:,}单<extra></extra>",
+        )
+    )
+    fig.update_layout(**theme.plotly_layout(title))
+    fig.update_yaxes(tickformat=None)
+    return fig
+
+
+def waterfall(steps: list[tuple[str, float]], start: float | None, title: str) -> go.Figure:
+    """A score's change since last month, indicator by indicator (points of score)."""
+    names = ["上月得分", *[s for s, _ in steps], "本月得分"]
+    values = [start or 0, *[v for _, v in steps], 0]
+    measures = ["absolute", *["relative"] * len(steps), "total"]
+    fig = go.Figure(
+        go.Waterfall(
+            x=names,
+            y=values,
+            measure=measures,
+            increasing={"marker": {"color": theme.ACCENT}},
+            decreasing={"marker": {"color": "#1E8449"}},
+            totals={"marker": {"color": theme.BALANCE}},
+            hovertemplate="%{x}：%{y:+.1f}<extra></extra>",
+        )
+    )
+    fig.update_layout(**theme.plotly_layout(title, yaxis_title="得分"))
+    fig.update_yaxes(tickformat=".0f", rangemode="normal")
+    return fig
+
+
+def bars(frame: pl.DataFrame, x: str, y: str, title: str, y_title: str, fmt: str = ",.0f",
+         colour: str | None = None, horizontal: bool = False) -> go.Figure:  # fmt: skip
+    """One bar per row (frame: x, y), e.g. projects or towns."""
+    xs, ys = frame[x].to_list(), frame[y].to_list()
+    bar = (
+        go.Bar(x=ys, y=xs, orientation="h", marker_color=colour or theme.ACCENT,
+               hovertemplate=f"%{{y}}：%{{x:{fmt}}}<extra></extra>")
+        if horizontal
+        else go.Bar(x=xs, y=ys, marker_color=colour or theme.ACCENT,
+                    hovertemplate=f"%{{x}}：%{{y:{fmt}}}<extra></extra>")
+    )  # fmt: skip
+    fig = go.Figure(bar)
+    fig.update_layout(**theme.plotly_layout(title, yaxis_title=None if horizontal else y_title))
+    if horizontal:
+        fig.update_yaxes(autorange="reversed", tickformat=None)
+        fig.update_xaxes(title=y_title)
+    return fig
+
+
+def seasonality(frame: pl.DataFrame, value: str, title: str) -> go.Figure:
+    """Month of year (x) by year (one line each): seasons and year over year at once."""
+    frame = frame.with_columns(
+        year=pl.col("month").dt.year(), month_no=pl.col("month").dt.month()
+    ).sort("month")
+    fig = go.Figure()
+    for year in frame["year"].unique().sort().to_list():
+        rows = frame.filter(pl.col("year") == year)
+        fig.add_scatter(
+            name=f"{year}年",
+            x=[f"{m}月" for m in rows["month_no"].to_list()],
+            y=rows[value].to_list(),
+            mode="lines+markers",
+            hovertemplate=f"{year}年%{{x}}：%{{y:,.0f}}<extra></extra>",
+        )
+    fig.update_layout(**theme.plotly_layout(title))
+    fig.update_xaxes(categoryorder="array", categoryarray=[f"{m}月" for m in range(1, 13)])
+    return fig
+
+
+def points_cumulative(frame: pl.DataFrame, title: str = "累计发放与兑换") -> go.Figure:
+    """Cumulative points issued and redeemed (frame: month, cum_issued, cum_redeemed)."""
+    fig = go.Figure()
+    for col, name, colour in (
+        ("cum_issued", "累计发放", theme.ISSUED),
+        ("cum_redeemed", "累计兑换", theme.REDEEMED),
+    ):
+        fig.add_scatter(
+            name=name,
+            x=frame["month"].to_list(),
+            y=frame[col].to_list(),
+            mode="lines",
+            fill="tozeroy",
+            line={"color": colour},
+            hovertemplate=f"%{{x|%Y年%m月}} {name}：%{{y:,}}分<extra></extra>",
+        )
+    fig.update_layout(**theme.plotly_layout(title, yaxis_title="积分（分）"))
+    fig.update_xaxes(tickformat="%Y年%m月")
+    return fig
+
+
+def convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The convex hull of points, counter-clockwise (Andrew's monotone chain)."""
+    pts = sorted(set(points))
+    if len(pts) <= 2:
+        return pts
+
+    def cross(o, a, b) -> float:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower: list = []
+    for p in pts:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
+            lower.pop()
+        lower.append(p)
+    upper: list = []
+    for p in reversed(pts):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
+            upper.pop()
+        upper.append(p)
+    return lower[:-1] + upper[:-1]
+
+
+def _ramp(value: float | None, low: float, high: float) -> list[int]:
+    """Light grey-red (low) to party red (high); grey for no value."""
+    if value is None or high <= low:
+        return [190, 190, 190, 160] if value is None else [178, 34, 34, 220]
+    t = max(0.0, min(1.0, (value - low) / (high - low)))
+    start, end = (253, 219, 199), (178, 34, 34)
+    return [round(s + (e - s) * t) for s, e in zip(start, end, strict=True)] + [230]
+
+
+def county_map(
+    units: pl.DataFrame,
+    density: pl.DataFrame,
+    metric: str,
+    metric_label: str,
+    value_text,
+    map_style: str | None = None,
+):
+    """Stations and institutes coloured by `metric`, towns drawn from the registry, density.
+
+    units: unit_code, name, kind, parent_name, longitude, latitude and the metric;
+    density: longitude, latitude, activities. No basemap unless `map_style` (an
+    intranet Mapbox-GL style URL) is given: the county is drawn from the registry.
+    `value_text` formats a metric value for the tooltip.
+    """
+    import pydeck as pdk
+
+    stations = units.filter(pl.col("kind") == "station")
+    values = [v for v in units[metric].to_list() if v is not None]
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    records = [
+        {
+            "name": r["name"],
+            "parent": r["parent_name"] if r["kind"] == "station" else "实践所",
+            "lon": r["longitude"],
+            "lat": r["latitude"],
+            "kind": r["kind"],
+            "value": value_text(r[metric]),
+            "colour": _ramp(r[metric], low, high),
+            "radius": 900 if r["kind"] == "institute" else 420,
+        }
+        for r in units.iter_rows(named=True)
+    ]
+    towns = []
+    for parent, rows in stations.group_by("parent_name"):
+        hull = convex_hull(list(zip(rows["longitude"], rows["latitude"], strict=True)))
+        if len(hull) >= 3:
+            towns.append(
+                {
+                    "type": "Feature",
+                    "properties": {"name": parent[0], "parent": "乡镇范围", "value": ""},
+                    "geometry": {"type": "Polygon", "coordinates": [[*hull, hull[0]]]},
+                }
+            )
+    lon = sum(r["lon"] for r in records) / max(len(records), 1)
+    lat = sum(r["lat"] for r in records) / max(len(records), 1)
+    layers = [
+        pdk.Layer(
+            "GeoJsonLayer",
+            {"type": "FeatureCollection", "features": towns},
+            stroked=True,
+            filled=True,
+            get_fill_color=[230, 224, 214, 90],
+            get_line_color=[120, 110, 100, 200],
+            line_width_min_pixels=1,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "HeatmapLayer",
+            density.to_dicts(),
+            get_position=["longitude", "latitude"],
+            get_weight="activities",
+            radius_pixels=40,
+            opacity=0.35,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            records,
+            get_position=["lon", "lat"],
+            get_fill_color="colour",
+            get_radius="radius",
+            radius_min_pixels=3,
+            stroked=True,
+            get_line_color=[255, 255, 255],
+            line_width_min_pixels=1,
+            pickable=True,
+        ),
+    ]
+    deck = pdk.Deck(
+        layers=layers,
+        initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=8.3),
+        map_provider="carto" if map_style else None,
+        map_style=map_style,
+        tooltip={
+            "html": "<b>{name}</b><br/>{parent}<br/>" + metric_label + "：{value}",
+            "style": {"fontFamily": theme.FONT_CSS, "fontSize": "13px"},
+        },
+    )
+    return deck

@@ -83,29 +83,42 @@ def indicators(con, run_id: int) -> pl.DataFrame:
     ).pl()
 
 
-# The headline figures of a month: every one a sum over a mart for the whole county.
+# The headline figures of a month: every one a sum over a mart, for the county or for an
+# area (a sub-centre's district or an institute's town: $members, the units in its scope).
 HEADLINE_SQL = """
 with months as (select unnest($months::date[]) as month),
 act as (
     select month, sum(activities) as activities, sum(participants) as participants,
            sum(volunteer_hours) as volunteer_hours, sum(beneficiaries) as beneficiaries,
            sum(brand_activities) as brand_activities
-    from mart_activity_month where month in (select month from months) group by month
+    from mart_activity_month
+    where month in (select month from months)
+      and ($members is null or list_contains($members, unit_code))
+    group by month
 ),
 vol as (
     select month, sum(volunteers_active) as volunteers_active
-    from mart_volunteer_month where month in (select month from months) group by month
+    from mart_volunteer_month
+    where month in (select month from months)
+      and ($members is null or list_contains($members, team_code))
+    group by month
 ),
 ord as (
     select month, sum(orders) as orders, sum(completed) as orders_completed,
            sum(rated) as orders_rated, sum(avg_rating * rated) as rating_sum
-    from mart_order_month where month in (select month from months) group by month
+    from mart_order_month
+    where month in (select month from months)
+      and ($members is null or list_contains($members, taker_code))
+    group by month
 ),
 pts as (
     select month, sum(points_issued) as points_issued, sum(points_redeemed) as points_redeemed,
            sum(balance_points) as balance_points, sum(liability_yuan) as liability_yuan,
            sum(households_earning) as households_earning
-    from mart_points_month where month in (select month from months) group by month
+    from mart_points_month
+    where month in (select month from months)
+      and ($members is null or list_contains($members, unit_code))
+    group by month
 )
 select m.month, act.* exclude (month), vol.* exclude (month), ord.* exclude (month),
        pts.* exclude (month)
@@ -116,9 +129,9 @@ order by m.month
 """
 
 
-def headline(con, months: list[date]) -> dict[date, dict]:
-    """County totals for each month asked (None where a month has no data)."""
-    frame = _plain(con.sql(HEADLINE_SQL, params={"months": months}).pl())
+def headline(con, months: list[date], members: list[str] | None = None) -> dict[date, dict]:
+    """Totals for each month asked (None where a month has no data); `members` limits the area."""
+    frame = _plain(con.sql(HEADLINE_SQL, params={"months": months, "members": members}).pl())
     return {r["month"]: r for r in frame.iter_rows(named=True)}
 
 

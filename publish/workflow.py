@@ -289,6 +289,27 @@ def publish_month(
         return publish_in(con, month, approver, reports)
 
 
+def draft(store: Path | None, month: date, actor: str, revise: bool = False, reason: str = "",
+          reports: Path | None = None) -> dict:  # fmt: skip
+    """draft_in, in a new database version (the app's 生成草稿)."""
+    with db_store.reading(store) as con:
+        check_can_start(con, month, revise, reason)
+    with db_store.new_version(store) as con:
+        return draft_in(con, month, actor, revise, reason, reports)
+
+
+def review(store: Path | None, month: date, reviewer: str, note: str = "") -> dict:
+    """review_in, in a new database version (the app's 审核通过)."""
+    with db_store.new_version(store) as con:
+        return review_in(con, month, reviewer, note)
+
+
+def publish(store: Path | None, month: date, approver: str, reports: Path | None = None):
+    """publish_in, in a new database version (the app's 签发发布)."""
+    with db_store.new_version(store) as con:
+        return publish_in(con, month, approver, reports)
+
+
 def latest_complete_month(con, today: date) -> date | None:
     """The newest ranked month whose submission deadline (day N of the next month) has passed."""
     day = int(queries.setting(con, "submission", "deadline_day", "5"))

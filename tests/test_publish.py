@@ -555,7 +555,8 @@ def test_steps_by_different_people_and_a_review_that_went_stale(ranked_store, tm
         workflow.publish_in(con, MONTH, "李签发", reports)
     assert not reports.exists()
     with db_store.new_version(store) as con:
-        assert workflow.draft_in(con, MONTH, "赵起草", reports=reports)["status"] == "draft"  # refreshed
+        refreshed = workflow.draft_in(con, MONTH, "赵起草", reports=reports)
+        assert refreshed["status"] == "draft"
         workflow.review_in(con, MONTH, "王审核")
         done = workflow.publish_in(con, MONTH, "李签发", reports)
     doc = json.loads((done.folder / "manifest.json").read_text(encoding="utf-8"))

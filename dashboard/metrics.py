@@ -1,0 +1,578 @@
+"""What the dashboard shows, as queries: a connection and plain arguments in, a frame out.
+
+No Streamlit here: the pages call these through dashboard/data.py (which
+caches them per database version), and the tests call them directly to
+hold the pages to the database. An area is given as `members`, the unit
+codes in a sub-centre's or an institute's scope (int_unit_scope); None is
+the whole county.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import polars.selectors as cs
+
+from publish.queries import shift
+
+ALL = None  # members for the whole county
+
+
+def _frame(con, sql: str, **params) -> pl.DataFrame:
+    frame = con.sql(sql, params=params).pl()
+    return frame.with_columns(cs.decimal().cast(pl.Float64))
+
+
+# ------------------------------------------------------------------ selectors
+
+
+def months(con) -> list[date]:
+    """Months with data, newest first."""
+    rows = con.sql("select distinct month from mart_unit_month order by month desc").fetchall()
+    return [r[0] for r in rows]
+
+
+def areas(con) -> pl.DataFrame:
+    """Sub-centres and, under them, institutes (towns): code, name, kind, parent_code."""
+    return _frame(
+        con,
+        """
+        select code, name, kind, parent_code from ref_unit
+        where kind in ('subcentre', 'institute')
+        order by case kind when 'subcentre' then 0 else 1 end, code
+        """,
+    )
+
+
+def members(con, area_code: str | None) -> list[str] | None:
+    """The unit codes an area covers (itself included); None for the county."""
+    if not area_code:
+        return ALL
+    rows = con.sql(
+        "select member_code from int_unit_scope where unit_code = $a order by 1",
+        params={"a": area_code},
+    ).fetchall()
+    return [area_code] + [r[0] for r in rows if r[0] != area_code]
+
+
+def county_name(con) -> str:
+    rows = con.sql(
+        "select value from ref_setting where section = 'county' and key = 'short_name'"
+    ).fetchall()
+    return rows[0][0] if rows else ""
+
+
+# ------------------------------------------------------------------ overview
+
+
+def submission_status(con, month: date, member_list: list[str] | None) -> pl.DataFrame:
+    """Sheets owed for the month by status (on_time, late, missing), with units."""
+    return _frame(
+        con,
+        """
+        select status, count(*) as sheets, count(distinct unit_code) as units
+        from mart_submission
+        where month = $m and is_expected
+          and ($members is null or list_contains($members, unit_code))
+        group by status order by status
+        """,
+        m=month,
+        members=member_list,
+    )
+
+
+# ------------------------------------------------------------------ rankings
+
+
+def ranking(con, month: date, group: str) -> pl.DataFrame:
+    """The current run's list for a group, with the robustness interval and profile hints."""
+    return _frame(
+        con,
+        """
+        select s.partition_code, coalesce(p.name, '') as partition_name, s.rank, s.change_label,
+               s.unit_code, s.unit_name, s.score, s.base_score, s.adjustment, s.tier,
+               s.on_red_list, s.on_black_list, s.red_streak, s.black_streak, s.is_submitted,
+               s.rank_median, s.rank_p05, s.rank_p95, s.ahead_share, s.is_order_robust,
+               s.strengths, s.weaknesses, s.run_id
+        from index_score s
+        join index_run r using (run_id)
+        left join ref_unit_all p on p.code = s.partition_code
+        where r.is_current and r.month = $m and s.group_key = $g
+        order by s.partition_code, s.rank, s.unit_code
+        """,
+        m=month,
+        g=group,
+    )
+
+
+def indicator_matrix(con, month: date, group: str) -> pl.DataFrame:
+    """Each unit's contribution per indicator (long form: unit, indicator, contribution)."""
+    return _frame(
+        con,
+        """
+        select i.unit_code, i.indicator_name, i.contribution, i.raw_value, i.unit
+        from index_indicator i join index_run r using (run_id)
+        where r.is_current and r.month = $m and i.group_key = $g
+        order by i.unit_code, i.indicator_key
+        """,
+        m=month,
+        g=group,
+    )
+
+
+def unit_history(con, unit_code: str, month: date, n: int = 12) -> pl.DataFrame:
+    """A unit's score and rank over the `n` months up to `month` (current runs)."""
+    return _frame(
+        con,
+        """
+        select s.month, s.score, s.rank, s.units_listed, s.tier
+        from index_score s join index_run r using (run_id)
+        where r.is_current and s.unit_code = $u and s.month between $start and $m
+        order by s.month
+        """,
+        u=unit_code,
+        start=shift(month, -(n - 1)),
+        m=month,
+    )
+
+
+def unit_indicators(con, unit_code: str, month: date) -> pl.DataFrame:
+    """A unit's indicators this month: raw value, normalised, weight, contribution, change."""
+    return _frame(
+        con,
+        """
+        select i.indicator_name, i.dimension, i.raw_value, i.unit, i.numerator, i.denominator,
+               i.normalised, i.weight, i.contribution, i.prev_contribution,
+               i.contribution_change, i.is_capped, i.is_imputed
+        from index_indicator i join index_run r using (run_id)
+        where r.is_current and r.month = $m and i.unit_code = $u
+        order by i.weight desc, i.indicator_key
+        """,
+        u=unit_code,
+        m=month,
+    )
+
+
+def adjustments(con, month: date) -> pl.DataFrame:
+    return _frame(
+        con,
+        """
+        select a.adjustment_id, a.unit_code, coalesce(u.name, a.unit_code) as unit_name, a.kind,
+               a.item, a.points, a.reason, a.author, a.created_at, a.voided_at, a.voided_by,
+               a.void_reason
+        from index_adjustment a left join ref_unit_all u on u.code = a.unit_code
+        where a.month = $m order by a.adjustment_id
+        """,
+        m=month,
+    )
+
+
+# ------------------------------------------------------------------ map
+
+
+MAP_METRICS = {
+    "score": "考评得分",
+    "activities_per_1000": "每千人活动数",
+    "redemption_rate": "积分兑换率",
+    "star_share": "五星以上户占比",
+}
+
+
+def map_units(con, month: date, member_list: list[str] | None) -> pl.DataFrame:
+    """Stations and institutes with coordinates and every map metric for the month."""
+    return _frame(
+        con,
+        """
+        with score as (
+            select s.unit_code, s.score from index_score s join index_run r using (run_id)
+            where r.is_current and r.month = $m and s.group_key in ('station', 'institute')
+        ),
+        stars as (
+            select unit_code, stars_5_plus / nullif(households_rated, 0) as star_share
+            from mart_household_stars where month = $m
+        )
+        select u.code as unit_code, u.name, u.kind, coalesce(p.name, '') as parent_name,
+               u.longitude, u.latitude, u.population,
+               coalesce(m.activities, 0) as activities,
+               1000.0 * coalesce(m.activities, 0) / nullif(u.population, 0)
+                   as activities_per_1000,
+               m.points_redeemed / nullif(m.points_issued, 0) as redemption_rate,
+               score.score, stars.star_share
+        from ref_unit u
+        left join ref_unit p on p.code = u.parent_code
+        left join mart_unit_month m on m.unit_code = u.code and m.month = $m
+        left join score on score.unit_code = u.code
+        left join stars on stars.unit_code = u.code
+        where u.kind in ('station', 'institute') and u.longitude is not null
+          and ($members is null or list_contains($members, u.code))
+        order by u.kind desc, u.code
+        """,
+        m=month,
+        members=member_list,
+    )
+
+
+def activity_points(con, month: date, member_list: list[str] | None) -> pl.DataFrame:
+    """Where activities happened (rounded to ~100 m), with how many: the density layer."""
+    return _frame(
+        con,
+        """
+        select round(longitude, 3) as longitude, round(latitude, 3) as latitude,
+               count(*) as activities
+        from fct_activity
+        where month = $m and longitude is not null
+          and ($members is null or list_contains($members, unit_code))
+        group by all
+        """,
+        m=month,
+        members=member_list,
+    )
+
+
+# ------------------------------------------------------------------ trends
+
+
+TREND_METRICS = {
+    "activities": "活动场次",
+    "participants": "参与人次",
+    "volunteer_hours": "志愿服务时长",
+}
+TREND_UNITS = {"activities": "场", "participants": "人次", "volunteer_hours": "小时"}
+
+
+def activity_trend(con, by: str, member_list: list[str] | None) -> pl.DataFrame:
+    """month, key (platform or theme), activities, participants, volunteer_hours."""
+    column = {"platform": "platform", "theme": "coalesce(theme, '（无主题）')"}[by]
+    return _frame(
+        con,
+        f"""
+        select month, {column} as key, sum(activities) as activities,
+               sum(participants) as participants, sum(volunteer_hours) as volunteer_hours
+        from mart_activity_month
+        where $members is null or list_contains($members, unit_code)
+        group by all order by month, key
+        """,  # noqa: S608 - column is one of two fixed expressions
+        members=member_list,
+    )
+
+
+def order_funnel(con, start: date, end: date, member_list: list[str] | None) -> pl.DataFrame:
+    """The order funnel 点单 → 派单 → 接单 → 完成 → 评单 with average lead times (hours)."""
+    return _frame(
+        con,
+        """
+        select count(*) as ordered,
+               count(*) filter (where is_dispatched) as dispatched,
+               count(*) filter (where is_accepted) as accepted,
+               count(*) filter (where is_completed) as completed,
+               count(*) filter (where is_rated) as rated,
+               avg(hours_to_dispatch) as hours_to_dispatch,
+               avg(hours_to_accept) as hours_to_accept,
+               avg(hours_to_complete) as hours_to_complete,
+               avg(rating) filter (where is_rated) as avg_rating
+        from fct_order
+        where month between $start and $end
+          and ($members is null or list_contains($members, village_code)
+               or list_contains($members, taker_code))
+        """,
+        start=start,
+        end=end,
+        members=member_list,
+    )
+
+
+def monthly_totals(con, member_list: list[str] | None) -> pl.DataFrame:
+    """month, activities, participants, volunteer_hours: for seasonality and year over year."""
+    return _frame(
+        con,
+        """
+        select month, sum(activities) as activities, sum(participants) as participants,
+               sum(volunteer_hours) as volunteer_hours
+        from mart_activity_month
+        where $members is null or list_contains($members, unit_code)
+        group by month order by month
+        """,
+        members=member_list,
+    )
+
+
+# ------------------------------------------------------------------ points
+
+
+def points_monthly(con, member_list: list[str] | None) -> pl.DataFrame:
+    """month, issued, redeemed, balance, liability, cumulative issued and redeemed."""
+    return _frame(
+        con,
+        """
+        select month, sum(points_issued) as points_issued, sum(points_redeemed) as points_redeemed,
+               sum(balance_points) as balance_points, sum(liability_yuan) as liability_yuan,
+               sum(households_earning) as households_earning
+        from mart_points_month
+        where $members is null or list_contains($members, unit_code)
+        group by month order by month
+        """,
+        members=member_list,
+    ).with_columns(
+        cum_issued=pl.col("points_issued").cum_sum(),
+        cum_redeemed=pl.col("points_redeemed").cum_sum(),
+    )
+
+
+def redemption_by_unit(con, month: date, level: str, member_list: list[str] | None):
+    """Per institute (town) or station, the year to `month`: issued, redeemed, rate, balance."""
+    return _frame(
+        con,
+        """
+        with base as (
+            select p.unit_code, st.parent_code as institute_code, p.month, p.points_issued,
+                   p.points_redeemed, p.balance_points, p.households_earning
+            from mart_points_month p join ref_unit st on st.code = p.unit_code
+            where p.month between $start and $m
+              and ($members is null or list_contains($members, p.unit_code))
+        ),
+        keyed as (
+            select case when $level = 'station' then unit_code else institute_code end as code,
+                   * exclude (unit_code, institute_code)
+            from base
+        )
+        select k.code as unit_code, u.name as unit_name,
+               sum(points_issued) as points_issued, sum(points_redeemed) as points_redeemed,
+               sum(points_redeemed) / nullif(sum(points_issued), 0) as redemption_rate,
+               sum(balance_points) filter (where month = $m) as balance_points,
+               max(u.households) as households
+        from keyed k join ref_unit u on u.code = k.code
+        group by k.code, u.name order by redemption_rate desc nulls last, k.code
+        """,
+        start=date(month.year, 1, 1),
+        m=month,
+        level=level,
+        members=member_list,
+    )
+
+
+def points_categories(con, month: date, member_list: list[str] | None) -> pl.DataFrame:
+    """Points entered in the month by category (基础分, 贡献分, 评议分, 扣分, 清零)."""
+    return _frame(
+        con,
+        """
+        select category, count(*) as entries, sum(points) as points,
+               count(distinct household_id) as households
+        from fct_points_entry
+        where month = $m and ($members is null or list_contains($members, unit_code))
+        group by category order by points desc
+        """,
+        m=month,
+        members=member_list,
+    )
+
+
+def household_coverage(con, month: date, member_list: list[str] | None) -> dict:
+    """Households earning points this month against all households of the stations."""
+    row = _frame(
+        con,
+        """
+        select (select coalesce(sum(households_earning), 0) from mart_points_month
+                where month = $m and ($members is null or list_contains($members, unit_code)))
+                   as households_earning,
+               (select sum(households) from ref_unit where kind = 'station'
+                and ($members is null or list_contains($members, code))) as households
+        """,
+        m=month,
+        members=member_list,
+    )
+    return row.row(0, named=True)
+
+
+def star_households(con, month: date, member_list: list[str] | None) -> pl.DataFrame:
+    """Star ratings per station as last rated by `month`."""
+    return _frame(
+        con,
+        """
+        with latest as (
+            select unit_code, max(month) as month from mart_household_stars
+            where month <= $m group by unit_code
+        )
+        select s.unit_code, u.name as unit_name, p.name as institute_name, s.month as rated_month,
+               s.households, s.households_rated, s.avg_stars, s.stars_5_plus, s.stars_8_plus,
+               s.stars_10, s.required_stars_met
+        from mart_household_stars s
+        join latest using (unit_code, month)
+        join ref_unit u on u.code = s.unit_code
+        join ref_unit p on p.code = u.parent_code
+        where $members is null or list_contains($members, s.unit_code)
+        order by s.unit_code
+        """,
+        m=month,
+        members=member_list,
+    )
+
+
+def good_deeds_board(con, month: date, member_list: list[str] | None, n: int = 20):
+    """善行榜: households that earned most points in the month (earned, not balance; masked)."""
+    return _frame(
+        con,
+        """
+        select e.household_id, any_value(e.head_name_masked) as head_name, u.name as station,
+               sum(e.points) filter (where e.points > 0 and e.is_issued) as points_earned,
+               count(*) filter (where e.points > 0 and e.is_issued) as entries
+        from fct_points_entry e join ref_unit u on u.code = e.unit_code
+        where e.month = $m and ($members is null or list_contains($members, e.unit_code))
+        group by e.household_id, u.name
+        having points_earned > 0
+        order by points_earned desc, e.household_id
+        limit $n
+        """,
+        m=month,
+        members=member_list,
+        n=n,
+    )
+
+
+def star_board(con, month: date, member_list: list[str] | None, n: int = 20):
+    """星级榜: households with the most stars at their latest rating by `month` (masked)."""
+    return _frame(
+        con,
+        """
+        with latest as (
+            select unit_code, household_id, max(submitted_month) as submitted_month
+            from fct_household_rating where submitted_month <= $m
+              and ($members is null or list_contains($members, unit_code))
+            group by all
+        )
+        select h.household_id, h.head_name_masked as head_name, u.name as station, r.stars,
+               r.required_stars_met, r.submitted_month
+        from fct_household_rating r
+        join latest using (unit_code, household_id, submitted_month)
+        join ref_unit u on u.code = r.unit_code
+        left join fct_household h on h.unit_code = r.unit_code and h.household_id = r.household_id
+        order by r.stars desc, r.household_id
+        limit $n
+        """,
+        m=month,
+        members=member_list,
+        n=n,
+    )
+
+
+def red_black_lists(con, month: date) -> pl.DataFrame:
+    """红黑榜 of the month's index, every group."""
+    return _frame(
+        con,
+        """
+        select s.group_key, s.unit_name, s.rank, s.score, s.on_red_list, s.red_streak,
+               s.black_streak
+        from index_score s join index_run r using (run_id)
+        where r.is_current and r.month = $m and (s.on_red_list or s.on_black_list)
+          and s.group_key <> 'station'
+        order by s.group_key, s.rank
+        """,
+        m=month,
+    )
+
+
+# ------------------------------------------------------------------ brand projects
+
+
+def brand_projects(con, start: date, end: date, member_list: list[str] | None) -> pl.DataFrame:
+    """Each registered brand project over the period: activities, people, hours, reach, rating."""
+    return _frame(
+        con,
+        """
+        with act as (
+            select a.brand_project as name, count(*) as activities,
+                   sum(a.participants) as participants, sum(a.beneficiaries) as beneficiaries,
+                   sum(a.volunteer_hours) as volunteer_hours,
+                   count(distinct coalesce(st.parent_code, a.unit_code))
+                       filter (where st.kind = 'station' or a.unit_code in
+                               (select code from ref_unit where kind = 'institute'))
+                       as towns,
+                   avg(o.rating) filter (where o.is_rated) as avg_rating,
+                   count(o.rating) as ratings
+            from fct_activity a
+            left join ref_unit st on st.code = a.unit_code
+            left join fct_order o on o.order_id = a.order_id
+            where a.is_registered_brand and a.month between $start and $end
+              and ($members is null or list_contains($members, a.unit_code))
+            group by a.brand_project
+        )
+        select b.name, b.platform, coalesce(act.activities, 0) as activities,
+               coalesce(act.participants, 0) as participants,
+               coalesce(act.beneficiaries, 0) as beneficiaries,
+               coalesce(act.volunteer_hours, 0) as volunteer_hours,
+               coalesce(act.towns, 0) as towns, act.avg_rating, coalesce(act.ratings, 0) as ratings
+        from ref_brand_project b left join act using (name)
+        order by activities desc, b.name
+        """,
+        start=start,
+        end=end,
+        members=member_list,
+    )
+
+
+def brand_trend(con, member_list: list[str] | None) -> pl.DataFrame:
+    """month, project, activities, participants for registered brand projects."""
+    return _frame(
+        con,
+        """
+        select month, brand_project as name, sum(activities) as activities,
+               sum(participants) as participants
+        from mart_activity_month
+        where brand_project in (select name from ref_brand_project)
+          and ($members is null or list_contains($members, unit_code))
+        group by all order by month, name
+        """,
+        members=member_list,
+    )
+
+
+# ------------------------------------------------------------------ submissions
+
+
+STATUS_LABELS = {"on_time": "已报送", "late": "逾期", "missing": "未报送"}
+
+
+def submission_matrix(con, start: date, end: date, member_list: list[str] | None):
+    """One row per unit and month: its worst status over the sheets it owes."""
+    return _frame(
+        con,
+        """
+        select s.unit_code, u.name as unit_name, u.kind, s.month,
+               case when bool_or(s.status = 'missing') then 'missing'
+                    when bool_or(s.status = 'late') then 'late' else 'on_time' end as status,
+               count(*) filter (where s.status = 'missing') as sheets_missing,
+               count(*) as sheets_owed
+        from mart_submission s join ref_unit_all u on u.code = s.unit_code
+        where s.is_expected and s.month between $start and $end
+          and ($members is null or list_contains($members, s.unit_code))
+        group by all order by s.unit_code, s.month
+        """,
+        start=start,
+        end=end,
+        members=member_list,
+    )
+
+
+def quarantine(con, batch_id: int | None, limit: int = 5000) -> pl.DataFrame:
+    """Rows set aside with their file, sheet, row, column and reason (a batch, or current)."""
+    return _frame(
+        con,
+        """
+        select q.file_name, q.sheet_name, q.source_row, q.column_header, q.reason, q.row_values,
+               q.unit_code, q.month
+        from mart_quarantine q join source_file f using (file_id)
+        where ($batch is null and q.is_current) or f.batch_id = $batch
+        order by q.file_name, q.sheet_name, q.source_row
+        limit $limit
+        """,
+        batch=batch_id,
+        limit=limit,
+    )
+
+
+def batches(con, n: int = 20) -> pl.DataFrame:
+    return _frame(
+        con,
+        "select * from import_batch order by batch_id desc limit $n",
+        n=n,
+    )

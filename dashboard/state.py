@@ -1,0 +1,77 @@
+"""The month and area every page shows, chosen once in the sidebar and kept in the link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from dashboard import data, metrics
+
+
+@dataclass(frozen=True)
+class Selection:
+    month: date
+    area_code: str | None  # None: the whole county
+    area_name: str
+    members: tuple[str, ...] | None
+
+    @property
+    def month_label(self) -> str:
+        return f"{self.month.year}年{self.month.month}月"
+
+
+def month_label(m: date) -> str:
+    return f"{m.year}年{m.month}月"
+
+
+def sidebar() -> Selection | None:
+    """Draw the shared controls; None when the database is empty."""
+    if not data.version():
+        return None
+    months = data.get(metrics.months)
+    if not months:
+        return None
+    areas = data.get(metrics.areas)
+    qp = st.query_params
+    month_keys = [f"{m:%Y-%m}" for m in months]
+    if "month" not in st.session_state:
+        wanted = qp.get("month")
+        st.session_state["month"] = wanted if wanted in month_keys else month_keys[0]
+    if st.session_state["month"] not in month_keys:
+        st.session_state["month"] = month_keys[0]
+    names = {None: "全县"}
+    for r in areas.iter_rows(named=True):
+        indent = "" if r["kind"] == "subcentre" else "　"
+        names[r["code"]] = indent + r["name"]
+    if "area" not in st.session_state:
+        wanted = qp.get("area")
+        st.session_state["area"] = wanted if wanted in names else None
+    with st.sidebar:
+        st.selectbox(
+            "月份",
+            month_keys,
+            key="month",
+            format_func=lambda k: f"{int(k[:4])}年{int(k[5:])}月",
+        )
+        st.selectbox(
+            "片区 / 乡镇",
+            list(names),
+            key="area",
+            format_func=lambda c: names[c],
+            help="片区分中心及其下属乡镇（实践所）；选择后各页只统计该范围内的单位",
+        )
+    month = months[month_keys.index(st.session_state["month"])]
+    area = st.session_state["area"]
+    qp["month"] = st.session_state["month"]
+    if area:
+        qp["area"] = area
+    elif "area" in qp:
+        del qp["area"]
+    members = data.get(metrics.members, area)
+    return Selection(month, area, names[area].strip(), tuple(members) if members else None)
+
+
+def current() -> Selection | None:
+    return st.session_state.get("_selection")

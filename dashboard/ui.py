@@ -1,0 +1,78 @@
+"""Small pieces the pages share: figures with their changes, tables, downloads, actors."""
+
+from __future__ import annotations
+
+import io
+
+import polars as pl
+import streamlit as st
+
+from civic import theme
+
+
+def figure(col, label: str, value: float | None, prev: float | None, last_year: float | None,
+           unit: str = "", kind: str = "count") -> None:  # fmt: skip
+    """A headline figure with its change against last month, and last year in the help."""
+    text = _text(value, unit, kind)
+    mom = theme.change(value, prev)
+    yoy = theme.change(value, last_year)
+    col.metric(
+        label,
+        text,
+        delta=None if mom is None else f"{theme.signed_pct(mom)} 环比".replace("−", "-"),
+        help=f"上月：{_text(prev, unit, kind)}；去年同月：{_text(last_year, unit, kind)}"
+        f"（同比 {theme.signed_pct(yoy)}）",
+    )
+
+
+def _text(value: float | None, unit: str, kind: str) -> str:
+    if kind == "pct":
+        return theme.pct(value)
+    if kind == "rating":
+        return theme.DASH if value is None else f"{value:.2f}{unit}"
+    return theme.DASH if value is None else f"{theme.count(value)}{unit}"
+
+
+def table(frame: pl.DataFrame, columns: dict[str, str], formats: dict[str, str] | None = None,
+          height: int | str = "auto", key: str | None = None, **kw):  # fmt: skip
+    """A read-only table with Chinese headers: `columns` maps frame column → header."""
+    shown = frame.select([c for c in columns if c in frame.columns]).rename(
+        {c: h for c, h in columns.items() if c in frame.columns}
+    )
+    config = {}
+    for c, fmt in (formats or {}).items():
+        header = columns.get(c, c)
+        if fmt == "pct":
+            config[header] = st.column_config.NumberColumn(format="percent")
+        elif fmt == "bar":
+            config[header] = st.column_config.ProgressColumn(
+                min_value=0, max_value=100, format="%.1f"
+            )
+        else:
+            config[header] = st.column_config.NumberColumn(format=fmt)
+    return st.dataframe(
+        shown, hide_index=True, column_config=config, height=height, width="stretch", key=key, **kw
+    )
+
+
+def download_xlsx(frames: dict[str, pl.DataFrame], file_name: str, label: str, key: str) -> None:
+    """Offer frames as one workbook (a sheet each) for download."""
+    buffer = io.BytesIO()
+    import xlsxwriter
+
+    with xlsxwriter.Workbook(buffer, {"strings_to_formulas": False}) as book:
+        for sheet, frame in frames.items():
+            frame.write_excel(book, worksheet=sheet[:31], autofit=True)
+    st.download_button(
+        label,
+        buffer.getvalue(),
+        file_name=file_name,
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=key,
+        icon=":material/download:",
+    )
+
+
+def actor(key: str, label: str = "经办人") -> str:
+    """Who is acting (until accounts exist, the person types their name; it is audited)."""
+    return st.text_input(label, key=key, placeholder="请输入姓名").strip()

@@ -1,0 +1,86 @@
+"""总览: the month's headline figures, the top and bottom of each ranking, submissions, a map."""
+
+import streamlit as st
+
+from civic import charts, theme
+from dashboard import data, metrics, ui
+from dashboard.state import current
+from publish import queries
+
+sel = current()
+st.title(f"{sel.area_name} · {sel.month_label}总览")
+
+prev, last_year = queries.shift(sel.month, -1), queries.shift(sel.month, -12)
+heads = data.get(queries.headline, [last_year, prev, sel.month], sel.members)
+now, before, ly = (heads[m] for m in (sel.month, prev, last_year))
+
+
+def value(row, key):
+    if key == "completion_rate":
+        return row["orders_completed"] / row["orders"] if row["orders"] else None
+    if key == "avg_rating":
+        return row["rating_sum"] / row["orders_rated"] if row["orders_rated"] else None
+    return row[key]
+
+
+FIGURES = [
+    ("activities", "开展活动", "场", "count"),
+    ("participants", "参与群众", "人次", "count"),
+    ("volunteer_hours", "志愿服务时长", "小时", "count"),
+    ("volunteers_active", "在册志愿者", "人", "count"),
+    ("orders", "群众点单", "单", "count"),
+    ("completion_rate", "点单完成率", "", "pct"),
+    ("points_issued", "发放积分", "分", "count"),
+    ("points_redeemed", "兑换积分", "分", "count"),
+]
+for row_start in (0, 4):
+    cols = st.columns(4)
+    for col, (key, label, unit, kind) in zip(cols, FIGURES[row_start : row_start + 4], strict=True):
+        ui.figure(col, label, value(now, key), value(before, key), value(ly, key), unit, kind)
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("考评排名：前三与后三")
+    labels = {"subcentre": "片区分中心", "team": "县级志愿服务队", "institute": "实践所"}
+    tabs = st.tabs(list(labels.values()))
+    for tab, group in zip(tabs, labels, strict=True):
+        with tab:
+            rows = data.get(metrics.ranking, sel.month, group)
+            if rows.is_empty():
+                st.info("本月尚未计算考评指数。")
+                continue
+            shown = rows.head(3) if rows.height <= 6 else rows.head(3).vstack(rows.tail(3))
+            ui.table(
+                shown,
+                {"rank": "名次", "change_label": "变化", "unit_name": "单位", "score": "得分",
+                 "tier": "档次"},
+                {"score": "%.1f"},
+                key=f"overview-{group}",
+            )  # fmt: skip
+with right:
+    st.subheader("报送情况")
+    status = data.get(metrics.submission_status, sel.month, sel.members)
+    counts = {r["status"]: r for r in status.iter_rows(named=True)}
+    owed = int(status["sheets"].sum()) if status.height else 0
+    c1, c2, c3 = st.columns(3)
+    for col, key, label in (
+        (c1, "on_time", "按时"),
+        (c2, "late", "逾期"),
+        (c3, "missing", "未报送"),
+    ):
+        col.metric(f"{label}（台账）", f"{int(counts.get(key, {}).get('sheets', 0)):,}")
+    received = owed - int(counts.get("missing", {}).get("sheets", 0))
+    st.progress(received / owed if owed else 0.0, text=f"已收到 {received:,} / {owed:,} 份台账")
+    st.caption(
+        f"未报送单位 {int(counts.get('missing', {}).get('units', 0))} 个，"
+        "详见「数据报送」页的报送矩阵。"
+    )
+
+st.subheader("各站所考评得分")
+units = data.get(metrics.map_units, sel.month, sel.members)
+density = data.get(metrics.activity_points, sel.month, sel.members)
+if units.is_empty():
+    st.info("所选范围没有带坐标的站所。")
+else:
+    deck = charts.county_map(units, density, "score", "考评得分", theme.score)
+    st.pydeck_chart(deck, height=360, key="overview-map")
