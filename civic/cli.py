@@ -382,6 +382,35 @@ def publish_cmd(month_text, approver, reviewer, revise, reason, store, reports) 
             click.echo(f"  - {line}")
 
 
+@main.command("dashboard")
+@click.option("--port", default=8501, show_default=True, help="Port to serve on.")
+@store_option
+@reports_option
+def dashboard_cmd(port: int, store: Path | None, reports: Path | None) -> None:
+    """Serve the dashboard (Streamlit) on this machine."""
+    _serve(port, store, reports)
+
+
+def _serve(port: int, store: Path | None, reports: Path | None) -> None:
+    import contextlib
+    import os
+    import subprocess
+
+    env = dict(os.environ)
+    if store:
+        env["CIVIC_DB_DIR"] = str(store.resolve())
+    if reports:
+        env["CIVIC_REPORTS_DIR"] = str(reports.resolve())
+    app = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+    click.echo(f"看板地址：http://localhost:{port}  （Ctrl+C 停止）")
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C stops the server: not an error
+        subprocess.run(command, env=env, check=False)
+
+
 @main.command("demo")
 @click.option(
     "--serve/--no-serve", default=True, show_default=True, help="Serve the dashboard at the end."
@@ -416,7 +445,7 @@ def demo_cmd(serve: bool, seed: int, months: str) -> None:
         n = len(done.files)
         click.echo(f"已发布 {latest:%Y-%m} 第{done.number}版：{done.folder}（{n} 个文件）")
     if serve:
-        click.echo("The dashboard is not part of this version yet; nothing to serve.")
+        _serve(8501, store, None)
 
 
 if __name__ == "__main__":

@@ -56,3 +56,14 @@ def get(fn, *args):
 def clear() -> None:
     """Forget cached results (after this session wrote a new version)."""
     _cached.clear()
+
+
+@st.cache_data(ttl=24 * 3600, show_spinner=False)
+def _plain_cached(qualified: str, args: tuple):
+    module, name = qualified.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)(*args)
+
+
+def get_plain(fn, *args):
+    """fn(*args) cached for a day: for what does not depend on the database (templates)."""
+    return _plain_cached(f"{fn.__module__}.{fn.__name__}", args)

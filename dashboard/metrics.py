@@ -576,3 +576,11 @@ def batches(con, n: int = 20) -> pl.DataFrame:
         "select * from import_batch order by batch_id desc limit $n",
         n=n,
     )
+
+
+def article_preview(con, month: date, number: int, is_revision: bool, reason: str) -> str:
+    """The article the month's open draft would publish, as HTML (nothing written)."""
+    from publish import model, render_html
+
+    report = model.build(con, month, model.Edition(number, is_revision, reason or ""))
+    return render_html.article_html(report)

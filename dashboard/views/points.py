@@ -1,0 +1,132 @@
+"""积分: points issued versus redeemed, redemption by town and station, balance, boards."""
+
+import polars as pl
+import streamlit as st
+
+from civic import charts, theme
+from dashboard import data, metrics, ui
+from dashboard.state import current
+from publish import queries
+
+sel = current()
+st.title(f"{sel.area_name} · {sel.month_label}道德积分")
+st.caption(
+    "积分有两种含义：榜单按当期获得的积分排（兑换不减少）；余额是获得减兑换减清零，即爱心超市应兑付的负债。"
+)
+
+monthly = data.get(metrics.points_monthly, sel.members)
+now = monthly.filter(pl.col("month") == sel.month)
+if now.is_empty():
+    st.info("本月没有积分数据。")
+    st.stop()
+now = now.row(0, named=True)
+year = monthly.filter(
+    (pl.col("month") >= sel.month.replace(month=1)) & (pl.col("month") <= sel.month)
+)
+issued_ytd, redeemed_ytd = year["points_issued"].sum(), year["points_redeemed"].sum()
+coverage = data.get(metrics.household_coverage, sel.month, sel.members)
+per_household = float(data.get(queries.setting, "points", "budget_yuan_per_household_year", "30"))
+budget = (coverage["households"] or 0) * per_household
+
+c = st.columns(5)
+c[0].metric("本月发放", f"{theme.count(now['points_issued'])}分")
+c[1].metric("本月兑换", f"{theme.count(now['points_redeemed'])}分")
+c[2].metric(
+    "今年兑换率",
+    theme.pct(redeemed_ytd / issued_ytd if issued_ytd else None),
+    help=f"今年以来发放 {theme.count(issued_ytd)} 分，兑换 {theme.count(redeemed_ytd)} 分",
+)
+c[3].metric(
+    "未兑换余额",
+    f"{theme.count(now['liability_yuan'])}元",
+    help=f"折合年度预算（{coverage['households']:,.0f}户×{per_household:g}元）的"
+    f"{theme.pct(now['liability_yuan'] / budget if budget else None)}",
+)
+households = coverage["households"] or 0
+c[4].metric(
+    "本月获得积分的户",
+    f"{now['households_earning']:,.0f}",
+    help=f"占全部 {households:,.0f} 户的"
+    f"{theme.pct(now['households_earning'] / households if households else None)}",
+)
+
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.points_flow(monthly.tail(12), "近12个月发放与兑换"), key="pts-flow")
+with right:
+    st.plotly_chart(charts.points_cumulative(monthly), key="pts-cum")
+st.progress(
+    min(1.0, now["liability_yuan"] / budget) if budget else 0.0,
+    text=f"未兑换余额 {theme.count(now['liability_yuan'])} 元 / "
+    f"年度超市预算 {theme.count(budget)} 元",
+)
+
+st.subheader("兑换率（今年以来）")
+level = st.radio("按", ["institute", "station"], horizontal=True, key="pts-level",
+                 format_func={"institute": "乡镇（实践所）", "station": "实践站"}.get)  # fmt: skip
+by_unit = data.get(metrics.redemption_by_unit, sel.month, level, sel.members)
+ui.table(
+    by_unit,
+    {"unit_name": "单位", "points_issued": "发放", "points_redeemed": "兑换",
+     "redemption_rate": "兑换率", "balance_points": "月末余额", "households": "户数"},
+    {"points_issued": "%d", "points_redeemed": "%d", "redemption_rate": "pct",
+     "balance_points": "%d", "households": "%d"},
+    height=320, key=f"pts-by-{level}",
+)  # fmt: skip
+
+left, right = st.columns(2)
+with left:
+    st.subheader("本月积分构成")
+    cats = data.get(metrics.points_categories, sel.month, sel.members)
+    st.plotly_chart(
+        charts.bars(cats, "category", "points", "各类积分（分）", "积分"), key="pts-cat"
+    )
+with right:
+    st.subheader("星级户")
+    stars = data.get(metrics.star_households, sel.month, sel.members)
+    rated = stars["households_rated"].sum()
+    s = st.columns(3)
+    s[0].metric("已评星户", f"{rated:,.0f}")
+    s[1].metric("五星以上", theme.pct(stars["stars_5_plus"].sum() / rated if rated else None))
+    s[2].metric(
+        "达到三颗必评星", theme.pct(stars["required_stars_met"].sum() / rated if rated else None)
+    )
+    ui.table(
+        stars.sort("avg_stars", descending=True),
+        {"unit_name": "实践站", "institute_name": "实践所", "households_rated": "评星户",
+         "avg_stars": "平均星数", "stars_8_plus": "八星以上"},
+        {"avg_stars": "%.2f"}, height=220, key="pts-stars",
+    )  # fmt: skip
+
+st.subheader("榜单")
+st.caption("户主姓名已脱敏。")
+t1, t2, t3 = st.tabs(["善行榜（本月获得积分）", "星级榜", "红黑榜（考评）"])
+with t1:
+    ui.table(
+        data.get(metrics.good_deeds_board, sel.month, sel.members).with_row_index("no", 1),
+        {"no": "名次", "head_name": "户主", "station": "实践站", "points_earned": "本月获得积分",
+         "entries": "记录数"},
+        key="pts-board-good",
+    )  # fmt: skip
+with t2:
+    ui.table(
+        data.get(metrics.star_board, sel.month, sel.members).with_columns(
+            required=pl.when("required_stars_met").then(pl.lit("是")).otherwise(pl.lit("否"))
+        ),
+        {"head_name": "户主", "station": "实践站", "stars": "星数", "required": "三颗必评星",
+         "submitted_month": "评定月份"},
+        key="pts-board-stars",
+    )  # fmt: skip
+with t3:
+    lists = data.get(metrics.red_black_lists, sel.month)
+    labels = {"subcentre": "片区分中心", "team": "县级志愿服务队", "institute": "实践所"}
+    ui.table(
+        lists.with_columns(
+            board=pl.when("on_red_list").then(pl.lit("红榜")).otherwise(pl.lit("黑榜")),
+            group=pl.col("group_key").replace_strict(labels, default=pl.col("group_key")),
+            streak=pl.max_horizontal("red_streak", "black_streak"),
+        ),
+        {"board": "榜", "group": "榜单", "unit_name": "单位", "rank": "名次", "score": "得分",
+         "streak": "连续上榜（月）"},
+        {"score": "%.1f"}, key="pts-board-lists",
+    )  # fmt: skip

@@ -1,0 +1,151 @@
+"""发布: the month's draft, review and approval, revisions, and every file of every edition."""
+
+import json
+from pathlib import Path
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from dashboard import data, metrics
+from dashboard.state import current, month_label
+from publish import manifest, workflow
+from publish.browser import BrowserMissing
+
+sel = current()
+st.title(f"{sel.month_label}考评指数发布")
+store, reports = data.store(), data.reports()
+
+editions = data.get(workflow.editions, sel.month)
+published = [e for e in editions if e["status"] == "published"]
+open_editions = [e for e in editions if e["status"] != "published"]
+ranked = not data.get(metrics.ranking, sel.month, "subcentre").is_empty()
+
+steps = ["草稿", "已审核", "已发布"]
+state = open_editions[-1]["status"] if open_editions else ("published" if published else None)
+done = {"draft": 1, "reviewed": 2, "published": 3}.get(state, 0)
+st.markdown(
+    " → ".join(f"**{s}** ✅" if i < done else s for i, s in enumerate(steps))
+    + ("　（修订版）" if open_editions and open_editions[-1]["is_revision"] else "")
+)
+
+if not ranked:
+    st.warning("本月尚未计算考评指数：请先在「数据报送」页重新计算，或运行 civic rank。")
+elif open_editions:
+    e = open_editions[-1]
+    st.info(
+        f"第{e['edition_no']}版{'（修订版：' + e['reason'] + '）' if e['is_revision'] else ''}："
+        f"{workflow.STATUS_LABELS[e['status']]}，"
+        f"{e['created_by']} 于 {e['created_at']:%m-%d %H:%M} 起草"
+        + (
+            f"；审核人 {e['reviewed_by']}，意见：{e['review_note'] or '无'}"
+            if e["reviewed_by"]
+            else ""
+        )
+    )
+    with st.expander("预览将要发布的文章"):
+        preview = data.get(
+            metrics.article_preview, sel.month, e["edition_no"], e["is_revision"], e["reason"]
+        )
+        components.html(preview, height=900, scrolling=True)
+    if e["status"] == "draft":
+        with st.form("pub-review"):
+            c1, c2 = st.columns(2)
+            who = c1.text_input("审核人", placeholder="请输入姓名")
+            note = c2.text_input("审核意见（可选）")
+            if st.form_submit_button("审核通过", type="primary"):
+                try:
+                    if not who.strip():
+                        raise workflow.PublishError("请填写审核人。")
+                    workflow.review(store, sel.month, who, note)
+                    st.rerun()
+                except workflow.PublishError as err:
+                    st.error(str(err))
+    else:
+        with st.form("pub-publish"):
+            who = st.text_input("签发人", placeholder="请输入姓名")
+            st.caption("签发后生成文章、排名图片、工作簿、领导简报和 PDF，版本即冻结，不可再改。")
+            if st.form_submit_button("签发发布", type="primary"):
+                if not who.strip():
+                    st.error("请填写签发人。")
+                else:
+                    try:
+                        with st.status("正在生成发布文件……", expanded=True) as status:
+                            st.write("排名表、图片、工作簿、简报、PDF……")
+                            result = workflow.publish(store, sel.month, who, reports)
+                            status.update(label=f"已发布第{result.number}版", state="complete")
+                        st.rerun()
+                    except (workflow.PublishError, BrowserMissing) as err:
+                        st.error(str(err))
+elif published:
+    last = published[-1]
+    st.success(
+        f"已发布第{last['edition_no']}版：签发 {last['published_by']}，"
+        f"{last['published_at']:%Y-%m-%d %H:%M}。已发布的版本不可修改。"
+    )
+    with st.expander("发布修订版（数据更正或补报后）"), st.form("pub-revise"):
+        reason = st.text_input("修订原因", placeholder="例如：补报 10 月台账后重新计算")
+        who = st.text_input("经办人", placeholder="请输入姓名")
+        if st.form_submit_button("生成修订版草稿"):
+            try:
+                if not who.strip():
+                    raise workflow.PublishError("请填写经办人。")
+                workflow.draft(store, sel.month, who, True, reason, reports)
+                st.rerun()
+            except workflow.PublishError as err:
+                st.error(str(err))
+else:
+    with st.form("pub-draft"):
+        who = st.text_input("经办人", placeholder="请输入姓名")
+        if st.form_submit_button("生成草稿", type="primary"):
+            try:
+                if not who.strip():
+                    raise workflow.PublishError("请填写经办人。")
+                workflow.draft(store, sel.month, who, reports=reports)
+                st.rerun()
+            except workflow.PublishError as err:
+                st.error(str(err))
+
+st.divider()
+st.subheader("已发布的版本")
+every = [e for e in data.get(workflow.editions, None) if e["status"] == "published"]
+if not every:
+    st.caption("还没有发布过。")
+labels = {
+    n: f"{month_label(e['month'])} 第{e['edition_no']}版"
+    + ("（修订版）" if e["is_revision"] else "")
+    + f" · 签发 {e['published_by']} · {e['published_at']:%Y-%m-%d %H:%M}"
+    for n, e in enumerate(every)
+}
+this_month = [n for n, e in labels.items() if every[n]["month"] == sel.month]
+if every:
+    chosen = st.selectbox(
+        "版本", list(reversed(labels)), format_func=labels.get, key="pub-edition",
+        index=list(reversed(labels)).index(this_month[-1]) if this_month else 0,
+    )  # fmt: skip
+    e = every[chosen]
+    folder = Path(reports) / e["folder"]
+    if not (folder / manifest.NAME).exists():
+        st.error(f"找不到发布文件夹 {folder}")
+        st.stop()
+    problems = manifest.verify(folder)
+    if problems:
+        st.error("文件与发布清单不符：" + "；".join(problems))
+    else:
+        st.caption("文件完整：与发布清单（manifest.json）中的 SHA-256 一致。")
+    doc = json.loads((folder / manifest.NAME).read_text(encoding="utf-8"))
+    if e["is_revision"]:
+        st.markdown(f"**修订原因**：{doc['reason']}")
+        st.markdown("\n".join(f"- {line}" for line in doc["changelog"]))
+    st.caption(
+        f"考评办法 {doc['methodology']['id']} · 数据 {doc['data_snapshot']} · "
+        f"审核 {doc['reviewer']} · 签发 {doc['approver']}"
+    )
+    cols = st.columns(3)
+    for n, f in enumerate([*doc["files"], {"path": manifest.NAME}]):
+        cols[n % 3].download_button(
+            f["path"],
+            (folder / f["path"]).read_bytes(),
+            file_name=f["path"],
+            key=f"dl-{e['folder']}-{f['path']}",
+            icon=":material/download:",
+        )

@@ -1,0 +1,141 @@
+"""数据报送: upload exports and load them, see what was set aside and why, who has not sent."""
+
+import polars as pl
+import streamlit as st
+
+from civic.registry import RegistryError, load_registry
+from dashboard import data, metrics, ui, uploads
+from dashboard.state import current, month_label
+from etl.ingest import ingest
+from index import run as index_run
+from index.compute import NotReady
+from publish.queries import shift
+
+sel = current()
+st.title("数据报送")
+
+st.subheader("上传报送文件")
+st.caption(
+    "支持 .xlsx、.xls、.csv 以及打包的 .zip；文件名中含单位编码或名称和月份"
+    "（如 620623101204_安家河村_2026-10.xlsx）。同一文件重复上传会自动跳过。"
+)
+files = st.file_uploader(
+    "选择文件", type=list(uploads.ALLOWED), accept_multiple_files=True, key="upload-files"
+)
+if st.button("导入", type="primary", disabled=not files, key="upload-run"):
+    paths = uploads.save([(f.name, f.getvalue()) for f in files])
+    bar = st.progress(0.0, text="正在读取和校验……")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"正在读取和校验：{done}/{total} 个文件")
+
+    try:
+        with st.spinner("正在导入，请稍候……"):
+            report = ingest(paths, data.store(), load_registry(), None, progress)
+    except RegistryError as e:
+        st.error(f"单位登记表有误，无法导入：{e}")
+        st.stop()
+    bar.progress(1.0, text="导入完成")
+    st.session_state["last_ingest"] = {
+        "outcomes": uploads.outcome_table(report),
+        "batch_id": report.batch_id,
+        "months": uploads.affected_months(report),
+        "failures": report.check_failures,
+    }
+    st.rerun()
+
+last = st.session_state.get("last_ingest")
+if last:
+    outcomes = last["outcomes"]
+    accepted, set_aside = outcomes["rows_accepted"].sum(), outcomes["rows_quarantined"].sum()
+    if last["batch_id"] is None:
+        st.info("没有新文件：上传的文件都已导入过（或无法读取，见下表）。")
+    else:
+        st.success(
+            f"已导入：接受 {accepted:,} 行，隔离 {set_aside:,} 行（批次 {last['batch_id']}）。"
+        )
+    for failure in last["failures"]:
+        st.error(f"数据检查未通过：{failure}")
+    ui.table(
+        outcomes,
+        {"file": "文件", "status": "结果", "unit_code": "单位", "month": "月份",
+         "rows_accepted": "接受行数", "rows_quarantined": "隔离行数", "reasons": "隔离原因",
+         "message": "说明"},
+        key="upload-outcomes",
+    )  # fmt: skip
+    if last["batch_id"] is not None:
+        rows = data.get(metrics.quarantine, last["batch_id"])
+        if not rows.is_empty():
+            st.markdown("**本次隔离的行**（文件、工作表、行号、列和原因）")
+            ui.table(
+                rows,
+                {"file_name": "文件", "sheet_name": "工作表", "source_row": "行号",
+                 "column_header": "列", "reason": "原因", "row_values": "该行内容"},
+                height=300, key="upload-quarantine",
+            )  # fmt: skip
+        if last["months"]:
+            names = "、".join(month_label(m) for m in last["months"])
+            if st.button(f"重新计算考评指数：{names}", key="upload-rank"):
+                try:
+                    with st.spinner("正在计算……"):
+                        index_run.rank_and_store(data.store(), last["months"], actor="数据报送页")
+                    st.success("已重新计算。请在「月度排名」页审核。")
+                except NotReady as e:
+                    st.error(str(e))
+
+if sel is None:
+    st.stop()
+
+st.subheader("报送情况")
+months_back = st.slider("显示最近几个月", 3, 24, 12, key="sub-months")
+start = shift(sel.month, -(months_back - 1))
+matrix = data.get(metrics.submission_matrix, start, sel.month, sel.members)
+kinds = {"station": "实践站", "institute": "实践所", "subcentre": "片区分中心",
+         "county": "县中心", "county_team": "县级志愿服务队"}  # fmt: skip
+present = [k for k in kinds if k in set(matrix["kind"].to_list())]
+kind = st.segmented_control(
+    "单位类别", present, format_func=kinds.get, default=present[0] if present else None,
+    key="sub-kind",
+)  # fmt: skip
+if kind:
+    mark = {"on_time": "✅ 已报送", "late": "🕒 逾期", "missing": "❌ 未报送"}
+    shown = matrix.filter(pl.col("kind") == kind).with_columns(
+        label=pl.col("status").replace_strict(mark),
+        col=pl.col("month").dt.strftime("%Y-%m"),
+    )
+    wide = shown.pivot("col", index=["unit_code", "unit_name"], values="label").sort("unit_code")
+    month_cols = sorted(c for c in wide.columns if c[:2] == "20")
+    wide = wide.select("unit_name", *month_cols)
+    missing_now = shown.filter((pl.col("month") == sel.month) & (pl.col("status") == "missing"))
+    owing_now = shown.filter(pl.col("month") == sel.month).height
+    st.caption(
+        f"{month_label(sel.month)}：{kinds[kind]}共 {owing_now} 个，"
+        f"未报送 {missing_now.height} 个。逾期：截止日后才收到。"
+    )
+    ui.table(wide, {"unit_name": "单位", **{c: c for c in month_cols}}, height=420,
+             key=f"sub-matrix-{kind}")  # fmt: skip
+    ui.download_xlsx(
+        {"报送矩阵": wide, "明细": shown.drop("col", "label")},
+        f"报送情况_{sel.month:%Y-%m}.xlsx", "下载报送情况", key="sub-download",
+    )  # fmt: skip
+
+st.subheader("当前隔离的行")
+current_rows = data.get(metrics.quarantine, None)
+st.caption(f"共 {current_rows.height:,} 行（仅显示当前有效报送中的）。更正后重新上传即可。")
+ui.table(
+    current_rows,
+    {"file_name": "文件", "sheet_name": "工作表", "source_row": "行号", "column_header": "列",
+     "reason": "原因", "row_values": "该行内容"},
+    height=300, key="sub-quarantine",
+)  # fmt: skip
+ui.download_xlsx({"隔离行": current_rows}, "隔离行.xlsx", "下载隔离行", key="sub-q-download")
+
+st.subheader("空白模板")
+st.download_button(
+    "下载全部报送模板（.zip）",
+    data.get_plain(uploads.templates_zip),
+    file_name="报送模板.zip",
+    mime="application/zip",
+    icon=":material/download:",
+    key="sub-templates",
+)
