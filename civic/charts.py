@@ -167,7 +167,12 @@ def waterfall(steps: list[tuple[str, float]], start: float | None, title: str) -
         )
     )
     fig.update_layout(**theme.plotly_layout(title, yaxis_title="得分"))
-    fig.update_yaxes(tickformat=".0f", rangemode="normal")
+    # zoom on the scores: from zero, a change of a point would not show
+    levels = [start or 0]
+    for _, v in steps:
+        levels.append(levels[-1] + v)
+    low, high = min(levels), max(levels)
+    fig.update_yaxes(tickformat=".0f", rangemode="normal", range=[low - 3, high + 3])
     return fig
 
 
@@ -196,13 +201,20 @@ def seasonality(frame: pl.DataFrame, value: str, title: str) -> go.Figure:
         year=pl.col("month").dt.year(), month_no=pl.col("month").dt.month()
     ).sort("month")
     fig = go.Figure()
-    for year in frame["year"].unique().sort().to_list():
+    years = frame["year"].unique().sort().to_list()
+    for year in years:
         rows = frame.filter(pl.col("year") == year)
+        latest = year == years[-1]
         fig.add_scatter(
             name=f"{year}年",
             x=[f"{m}月" for m in rows["month_no"].to_list()],
             y=rows[value].to_list(),
             mode="lines+markers",
+            line={
+                "color": theme.ACCENT if latest else theme.BALANCE,
+                "width": 3 if latest else 2,
+                "dash": "solid" if latest else "dot",
+            },  # fmt: skip
             hovertemplate=f"{year}年%{{x}}：%{{y:,.0f}}<extra></extra>",
         )
     fig.update_layout(**theme.plotly_layout(title))
@@ -253,6 +265,16 @@ def convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return lower[:-1] + upper[:-1]
 
 
+def fit_zoom(lon_span: float, lat_span: float, width_px: int, height_px: int) -> float:
+    """The web-mercator zoom that shows the spans in the given pixels, with a margin."""
+    import math
+
+    margin = 1.25
+    zoom_x = math.log2(width_px * 360 / (256 * max(lon_span * margin, 1e-3)))
+    zoom_y = math.log2(height_px * 170 / (256 * max(lat_span * margin, 1e-3)))
+    return round(max(3.0, min(zoom_x, zoom_y, 14.0)), 2)
+
+
 def _ramp(value: float | None, low: float, high: float) -> list[int]:
     """Light grey-red (low) to party red (high); grey for no value."""
     if value is None or high <= low:
@@ -269,6 +291,8 @@ def county_map(
     metric_label: str,
     value_text,
     map_style: str | None = None,
+    width_px: int = 900,
+    height_px: int = 560,
 ):
     """Stations and institutes coloured by `metric`, towns drawn from the registry, density.
 
@@ -306,8 +330,9 @@ def county_map(
                     "geometry": {"type": "Polygon", "coordinates": [[*hull, hull[0]]]},
                 }
             )
-    lon = sum(r["lon"] for r in records) / max(len(records), 1)
-    lat = sum(r["lat"] for r in records) / max(len(records), 1)
+    lons, lats = [r["lon"] for r in records], [r["lat"] for r in records]
+    lon, lat = (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
+    zoom = fit_zoom(max(lons) - min(lons), max(lats) - min(lats), width_px, height_px)
     layers = [
         pdk.Layer(
             "GeoJsonLayer",
@@ -342,7 +367,7 @@ def county_map(
     ]
     deck = pdk.Deck(
         layers=layers,
-        initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=8.3),
+        initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom),
         map_provider="carto" if map_style else None,
         map_style=map_style,
         tooltip={

@@ -391,6 +391,16 @@ def dashboard_cmd(port: int, store: Path | None, reports: Path | None) -> None:
     _serve(port, store, reports)
 
 
+def theme_options() -> list[str]:
+    """Streamlit's theme from civic.theme, so the app wears the publications' colours."""
+    from civic import theme
+
+    return [
+        "--theme.base", "light", "--theme.primaryColor", theme.ACCENT,
+        "--theme.textColor", theme.INK,
+    ]  # fmt: skip
+
+
 def _serve(port: int, store: Path | None, reports: Path | None) -> None:
     import contextlib
     import os
@@ -406,6 +416,7 @@ def _serve(port: int, store: Path | None, reports: Path | None) -> None:
     command = [
         sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal", *theme_options(),
     ]  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C stops the server: not an error
         subprocess.run(command, env=env, check=False)

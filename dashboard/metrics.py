@@ -142,7 +142,8 @@ def unit_indicators(con, unit_code: str, month: date) -> pl.DataFrame:
     return _frame(
         con,
         """
-        select i.indicator_name, i.dimension, i.raw_value, i.unit, i.numerator, i.denominator,
+        select i.indicator_key, i.indicator_name, i.dimension, i.raw_value, i.unit, i.numerator,
+               i.denominator,
                i.normalised, i.weight, i.contribution, i.prev_contribution,
                i.contribution_change, i.is_capped, i.is_imputed
         from index_indicator i join index_run r using (run_id)
@@ -188,9 +189,13 @@ def map_units(con, month: date, member_list: list[str] | None) -> pl.DataFrame:
             select s.unit_code, s.score from index_score s join index_run r using (run_id)
             where r.is_current and r.month = $m and s.group_key in ('station', 'institute')
         ),
-        stars as (
+        latest as (
+            select unit_code, max(month) as month from mart_household_stars
+            where month <= $m group by unit_code
+        ),
+        stars as (  -- as last rated by the month: ratings are not monthly
             select unit_code, stars_5_plus / nullif(households_rated, 0) as star_share
-            from mart_household_stars where month = $m
+            from mart_household_stars join latest using (unit_code, month)
         )
         select u.code as unit_code, u.name, u.kind, coalesce(p.name, '') as parent_name,
                u.longitude, u.latitude, u.population,

@@ -9,6 +9,8 @@ import streamlit as st
 
 from dashboard import data, metrics
 
+COUNTY = ""  # the area key of the whole county
+
 
 @dataclass(frozen=True)
 class Selection:
@@ -41,13 +43,13 @@ def sidebar() -> Selection | None:
         st.session_state["month"] = wanted if wanted in month_keys else month_keys[0]
     if st.session_state["month"] not in month_keys:
         st.session_state["month"] = month_keys[0]
-    names = {None: "全县"}
+    names = {COUNTY: "全县"}
     for r in areas.iter_rows(named=True):
         indent = "" if r["kind"] == "subcentre" else "　"
         names[r["code"]] = indent + r["name"]
     if "area" not in st.session_state:
         wanted = qp.get("area")
-        st.session_state["area"] = wanted if wanted in names else None
+        st.session_state["area"] = wanted if wanted in names else COUNTY
     with st.sidebar:
         st.selectbox(
             "月份",
@@ -63,14 +65,16 @@ def sidebar() -> Selection | None:
             help="片区分中心及其下属乡镇（实践所）；选择后各页只统计该范围内的单位",
         )
     month = months[month_keys.index(st.session_state["month"])]
-    area = st.session_state["area"]
+    area = st.session_state["area"] or None
     qp["month"] = st.session_state["month"]
     if area:
         qp["area"] = area
     elif "area" in qp:
         del qp["area"]
     members = data.get(metrics.members, area)
-    return Selection(month, area, names[area].strip(), tuple(members) if members else None)
+    return Selection(
+        month, area, names[area or COUNTY].strip(), tuple(members) if members else None
+    )
 
 
 def current() -> Selection | None:

@@ -49,7 +49,7 @@ with left:
             if rows.is_empty():
                 st.info("本月尚未计算考评指数。")
                 continue
-            shown = rows.head(3) if rows.height <= 6 else rows.head(3).vstack(rows.tail(3))
+            shown = rows if rows.height <= 6 else rows.head(3).vstack(rows.tail(3))
             ui.table(
                 shown,
                 {"rank": "名次", "change_label": "变化", "unit_name": "单位", "score": "得分",

@@ -11,6 +11,20 @@ from dashboard.state import current, month_label
 from publish import manifest, workflow
 from publish.browser import BrowserMissing
 
+FILE_KINDS = {
+    "_article.html": "文章（网页）", "_article.pdf": "文章（PDF）",
+    "_briefing.docx": "领导简报（Word）", "_briefing.pdf": "领导简报（PDF）",
+    "_index.xlsx": "排名与指标（Excel）", "_ranking_subcentre.png": "片区分中心排名图",
+    "_ranking_team.png": "县级志愿服务队排名图", "_ranking_institute.png": "实践所排名图",
+    "report.json": "发布数据（JSON）", "manifest.json": "发布清单与校验值",
+}  # fmt: skip
+
+
+def file_label(name: str) -> str:
+    kind = next((label for end, label in FILE_KINDS.items() if name.endswith(end)), "")
+    return f"{kind}：{name}" if kind else name
+
+
 sel = current()
 st.title(f"{sel.month_label}考评指数发布")
 store, reports = data.store(), data.reports()
@@ -24,7 +38,9 @@ steps = ["草稿", "已审核", "已发布"]
 state = open_editions[-1]["status"] if open_editions else ("published" if published else None)
 done = {"draft": 1, "reviewed": 2, "published": 3}.get(state, 0)
 st.markdown(
-    " → ".join(f"**{s}** ✅" if i < done else s for i, s in enumerate(steps))
+    " → ".join(
+        f":green[**{s}** :material/check_circle:]" if i < done else s for i, s in enumerate(steps)
+    )
     + ("　（修订版）" if open_editions and open_editions[-1]["is_revision"] else "")
 )
 
@@ -143,7 +159,7 @@ if every:
     cols = st.columns(3)
     for n, f in enumerate([*doc["files"], {"path": manifest.NAME}]):
         cols[n % 3].download_button(
-            f["path"],
+            file_label(f["path"]),
             (folder / f["path"]).read_bytes(),
             file_name=f["path"],
             key=f"dl-{e['folder']}-{f['path']}",

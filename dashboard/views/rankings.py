@@ -115,8 +115,10 @@ if rows is not None:
         else:
             st.info("上月没有得分，无法分解变化。")
     s_col, w_col = st.columns(2)
-    s_col.markdown("**相对同类的优势**：" + ("、".join(me["strengths"] or []) or "无"))
-    w_col.markdown("**相对同类的短板**：" + ("、".join(me["weaknesses"] or []) or "无"))
+    names = dict(inds.select("indicator_key", "indicator_name").iter_rows())
+    for col, label, keys in ((s_col, "优势", me["strengths"]), (w_col, "短板", me["weaknesses"])):
+        listed = "、".join(names.get(k, k) for k in keys or []) or "无"
+        col.markdown(f"**相对同类的{label}**：{listed}")
     ui.table(
         inds,
         {"indicator_name": "指标", "dimension": "维度", "raw_value": "原始值", "unit": "计量单位",

@@ -98,7 +98,7 @@ kind = st.segmented_control(
     key="sub-kind",
 )  # fmt: skip
 if kind:
-    mark = {"on_time": "✅ 已报送", "late": "🕒 逾期", "missing": "❌ 未报送"}
+    mark = metrics.STATUS_LABELS
     shown = matrix.filter(pl.col("kind") == kind).with_columns(
         label=pl.col("status").replace_strict(mark),
         col=pl.col("month").dt.strftime("%Y-%m"),
@@ -112,8 +112,13 @@ if kind:
         f"{month_label(sel.month)}：{kinds[kind]}共 {owing_now} 个，"
         f"未报送 {missing_now.height} 个。逾期：截止日后才收到。"
     )
-    ui.table(wide, {"unit_name": "单位", **{c: c for c in month_cols}}, height=420,
-             key=f"sub-matrix-{kind}")  # fmt: skip
+    colours = {"未报送": "background-color: #F5B7B1", "逾期": "background-color: #FAD7A0"}
+    styled = (
+        wide.rename({"unit_name": "单位"})
+        .to_pandas()
+        .style.map(lambda v: colours.get(v, ""), subset=month_cols)
+    )
+    st.dataframe(styled, hide_index=True, height=420, width="stretch", key=f"sub-matrix-{kind}")
     ui.download_xlsx(
         {"报送矩阵": wide, "明细": shown.drop("col", "label")},
         f"报送情况_{sel.month:%Y-%m}.xlsx", "下载报送情况", key="sub-download",
