@@ -23,5 +23,5 @@ def reports_dir() -> Path:
 
 
 def inbox_dir() -> Path:
-    """data/inbox/: where exports wait to be ingested (the demo writes here)."""
-    return data_dir() / "inbox"
+    """data/inbox/: where exports wait to be ingested (the demo and the app's uploads)."""
+    return Path(os.environ.get("CIVIC_INBOX_DIR", data_dir() / "inbox"))

@@ -43,12 +43,16 @@ def save(files: list[tuple[str, bytes]], root: Path | None = None) -> list[Path]
     return paths
 
 
-def outcome_table(report: IngestReport) -> pl.DataFrame:
-    """One row per file: what happened to it, rows accepted and set aside, why."""
+def outcome_table(report: IngestReport, folder: Path | None = None) -> pl.DataFrame:
+    """One row per file: what happened to it, rows accepted and set aside, why.
+
+    Files are named as uploaded (without the folder they were kept in).
+    """
+    prefix = f"{folder}/" if folder else ""
     return pl.DataFrame(
         [
             {
-                "file": o.display,
+                "file": o.display.removeprefix(prefix),
                 "status": STATUS.get(o.status, o.status),
                 "unit_code": o.unit_code or "",
                 "month": o.month or "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,25 @@ def demo_store(tmp_path_factory, demo_inbox, registry):
     store = tmp_path_factory.mktemp("demo-db")
     report = ingest([demo_inbox], store, registry, workers=2)
     return store, report
+
+
+def copy_store(source: Path, target: Path) -> Path:
+    """A private copy of a store's current version (for tests that write)."""
+    from civic import store as db_store
+
+    target.mkdir(parents=True)
+    current = db_store.current_path(source)
+    shutil.copyfile(current, target / current.name)
+    (target / "CURRENT").write_text(current.name + "\n")
+    return target
+
+
+@pytest.fixture(scope="session")
+def ranked_store(demo_store, tmp_path_factory) -> Path:
+    """The demo county ingested and ranked (every month). Do not write to it: copy it."""
+    from index import run as index_run
+
+    source, _ = demo_store
+    target = copy_store(source, tmp_path_factory.mktemp("ranked") / "db")
+    index_run.rank_and_store(target, None, draws=200)
+    return target

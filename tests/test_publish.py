@@ -18,6 +18,7 @@ import lxml.html
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import copy_store as _copy_store
 
 from civic import store as db_store
 from civic import theme
@@ -27,23 +28,6 @@ from publish import manifest, text, workflow
 
 MONTH = date(2026, 10, 1)
 GROUPS = ("subcentre", "team", "institute")
-
-
-def _copy_store(source: Path, target: Path) -> Path:
-    target.mkdir(parents=True)
-    current = db_store.current_path(source)
-    shutil.copyfile(current, target / current.name)
-    (target / "CURRENT").write_text(current.name + "\n")
-    return target
-
-
-@pytest.fixture(scope="session")
-def ranked_store(demo_store, tmp_path_factory) -> Path:
-    """The demo county ingested and ranked (every month). Do not write to it: copy it."""
-    source, _ = demo_store
-    target = _copy_store(source, tmp_path_factory.mktemp("ranked") / "db")
-    index_run.rank_and_store(target, None, draws=200)
-    return target
 
 
 def _publish(store: Path, reports: Path, *extra: str):

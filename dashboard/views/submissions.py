@@ -37,7 +37,7 @@ if st.button("导入", type="primary", disabled=not files, key="upload-run"):
         st.stop()
     bar.progress(1.0, text="导入完成")
     st.session_state["last_ingest"] = {
-        "outcomes": uploads.outcome_table(report),
+        "outcomes": uploads.outcome_table(report, paths[0].parent),
         "batch_id": report.batch_id,
         "months": uploads.affected_months(report),
         "failures": report.check_failures,
