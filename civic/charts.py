@@ -365,11 +365,13 @@ def county_map(
             pickable=True,
         ),
     ]
+    # No basemap: map_provider=None with pydeck's default map_style (a sentinel Streamlit
+    # reads as "none"); an explicit map_style=None makes Streamlit fetch Carto's instead.
+    basemap = {"map_provider": "carto", "map_style": map_style} if map_style else {}
     deck = pdk.Deck(
         layers=layers,
         initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom),
-        map_provider="carto" if map_style else None,
-        map_style=map_style,
+        **({"map_provider": None} | basemap),
         tooltip={
             "html": "<b>{name}</b><br/>{parent}<br/>" + metric_label + "：{value}",
             "style": {"fontFamily": theme.FONT_CSS, "fontSize": "13px"},

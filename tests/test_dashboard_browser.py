@@ -1,0 +1,156 @@
+"""The dashboard in a real browser: `streamlit run` on localhost, driven by Chromium.
+
+Every page is opened from the sidebar, one export file is uploaded through
+the 数据报送 page, no page shows an error, and nothing is fetched from
+outside this machine. Screenshots go to tests/out/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from conftest import copy_store
+
+from civic.cli import theme_options
+from publish import browser, workflow
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "tests" / "out" / "screenshots"
+PAGES = ["总览", "月度排名", "地图", "趋势", "积分", "品牌项目", "数据报送", "发布"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(ranked_store, tmp_path_factory):
+    """The app served on a free port over a published copy of the demo database."""
+    from datetime import date
+
+    base = tmp_path_factory.mktemp("served")
+    store = copy_store(ranked_store, base / "db")
+    reports = base / "reports"
+    workflow.publish_month(store, date(2026, 10, 1), "李签发", "王审核", reports=reports)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CIVIC_DB_DIR": str(store),
+        "CIVIC_REPORTS_DIR": str(reports),
+        "CIVIC_INBOX_DIR": str(base / "inbox"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+         "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", *theme_options()],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start:\n" + proc.stdout.read().decode(errors="replace"))
+    yield url, store
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def _settle(page, timeout_s: float = 90) -> None:
+    """Wait until the app has finished running the page."""
+    deadline = time.time() + timeout_s
+    page.wait_for_selector("h1", timeout=timeout_s * 1000)
+    quiet_since = None
+    while time.time() < deadline:
+        running = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        if running:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.time()
+        elif time.time() - quiet_since > 1.5:
+            return
+        time.sleep(0.25)
+    raise AssertionError("the page kept running")
+
+
+def _rows(store: Path, sql: str) -> list[tuple]:
+    from civic import store as db_store
+
+    with db_store.reading(store) as con:
+        return con.sql(sql).fetchall()
+
+
+def test_every_page_in_a_browser_and_an_upload(server, demo_inbox, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    url, store = server
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    outside: list[str] = []
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=browser.executable(), args=browser.ARGS)
+        page = b.new_page(viewport={"width": 1400, "height": 2400}, locale="zh-CN")
+        page.on(
+            "request",
+            lambda r: (
+                outside.append(r.url)
+                if urlparse(r.url).hostname not in ("127.0.0.1", "localhost", None)
+                and not r.url.startswith(("data:", "blob:"))
+                else None
+            ),
+        )
+        page.goto(url)
+        _settle(page)
+        links = page.locator('[data-testid="stSidebarNavLink"]')
+        # each link reads "<icon name>\n\n<title>"
+        titles = [links.nth(i).inner_text().split("\n")[-1].strip() for i in range(links.count())]
+        assert titles == PAGES
+        for n, name in enumerate(PAGES, 1):
+            page.locator('[data-testid="stSidebarNavLink"]', has_text=name).click()
+            _settle(page)
+            page.screenshot(path=str(SHOTS / f"{n}-{name}.png"), full_page=True)
+            assert page.locator('[data-testid="stException"]').count() == 0, name
+            assert page.locator('[data-testid="stAlertContentError"]').count() == 0, name
+
+        # upload one export through the page
+        page.locator('[data-testid="stSidebarNavLink"]', has_text="数据报送").click()
+        _settle(page)
+        # a station's activities export, sent again with one more activity
+        source, text = next(
+            (f, t)
+            for f in sorted(demo_inbox.rglob("*2026-10_活动台账.csv"))
+            if (t := f.read_bytes().decode("utf-8-sig", errors="replace")).startswith("活动编号,")
+            and "\ufffd" not in t
+        )
+        lines = text.splitlines()
+        extra = lines[-1].split(",")
+        extra[0] = "HD-BROWSER-1"
+        export = tmp_path / source.name
+        export.write_text("\n".join([*lines, ",".join(extra)]) + "\n", encoding="utf-8")
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+            str(export)
+        )
+        page.get_by_role("button", name="导入", exact=True).click()
+        page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=120_000)
+        _settle(page)
+        page.screenshot(path=str(SHOTS / "9-上传之后.png"), full_page=True)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+        assert export.name in page.content()
+        b.close()
+    added = _rows(store, "select count(*) from fct_activity where activity_id = 'HD-BROWSER-1'")
+    assert added == [(1,)]
+    assert outside == [], f"requests left this machine: {outside[:5]}"
