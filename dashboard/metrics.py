@@ -558,7 +558,7 @@ def submission_matrix(con, start: date, end: date, member_list: list[str] | None
     )
 
 
-def quarantine(con, batch_id: int | None, limit: int = 5000) -> pl.DataFrame:
+def quarantine(con, batch_id: int | None, limit: int = 100_000) -> pl.DataFrame:
     """Rows set aside with their file, sheet, row, column and reason (a batch, or current)."""
     return _frame(
         con,

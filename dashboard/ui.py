@@ -55,17 +55,22 @@ def table(frame: pl.DataFrame, columns: dict[str, str], formats: dict[str, str] 
     )
 
 
-def download_xlsx(frames: dict[str, pl.DataFrame], file_name: str, label: str, key: str) -> None:
-    """Offer frames as one workbook (a sheet each) for download."""
-    buffer = io.BytesIO()
+def xlsx_bytes(frames: dict[str, pl.DataFrame]) -> bytes:
+    """Frames as one workbook, a sheet each."""
     import xlsxwriter
 
+    buffer = io.BytesIO()
     with xlsxwriter.Workbook(buffer, {"strings_to_formulas": False}) as book:
         for sheet, frame in frames.items():
             frame.write_excel(book, worksheet=sheet[:31], autofit=True)
+    return buffer.getvalue()
+
+
+def download_xlsx(frames: dict[str, pl.DataFrame], file_name: str, label: str, key: str) -> None:
+    """Offer frames as a workbook; it is written only when the button is clicked."""
     st.download_button(
         label,
-        buffer.getvalue(),
+        lambda: xlsx_bytes(frames),
         file_name=file_name,
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=key,

@@ -316,6 +316,9 @@ def test_submissions_matrix_and_quarantine_equal_the_database(site):
         m=MONTH,
     )[0][0]
     assert any(f"未报送 {missing} 个" in c.value for c in at.caption)
+    # the matrix shows the units with gaps: every station missing this month is there
+    matrix = next(d.value for d in at.dataframe if "2026-10" in d.value.columns)
+    assert (matrix["2026-10"] == "未报送").sum() == missing
     assert any(b.label == "下载全部报送模板（.zip）" for b in at.get("download_button"))
 
 

@@ -160,7 +160,7 @@ if every:
     for n, f in enumerate([*doc["files"], {"path": manifest.NAME}]):
         cols[n % 3].download_button(
             file_label(f["path"]),
-            (folder / f["path"]).read_bytes(),
+            (folder / f["path"]).read_bytes,  # read when clicked
             file_name=f["path"],
             key=f"dl-{e['folder']}-{f['path']}",
             icon=":material/download:",

@@ -103,7 +103,15 @@ if kind:
         label=pl.col("status").replace_strict(mark),
         col=pl.col("month").dt.strftime("%Y-%m"),
     )
-    wide = shown.pivot("col", index=["unit_code", "unit_name"], values="label").sort("unit_code")
+    only_gaps = st.toggle("只看有逾期或未报送的单位", value=True, key="sub-gaps")
+    if only_gaps:
+        gaps = shown.filter(pl.col("status") != "on_time")["unit_code"].unique()
+        shown_units = shown.filter(pl.col("unit_code").is_in(gaps.implode()))
+    else:
+        shown_units = shown
+    wide = shown_units.pivot("col", index=["unit_code", "unit_name"], values="label").sort(
+        "unit_code"
+    )
     month_cols = sorted(c for c in wide.columns if c[:2] == "20")
     wide = wide.select("unit_name", *month_cols)
     missing_now = shown.filter((pl.col("month") == sel.month) & (pl.col("status") == "missing"))
@@ -126,9 +134,14 @@ if kind:
 
 st.subheader("当前隔离的行")
 current_rows = data.get(metrics.quarantine, None)
-st.caption(f"共 {current_rows.height:,} 行（仅显示当前有效报送中的）。更正后重新上传即可。")
+SHOWN = 500
+st.caption(
+    f"共 {current_rows.height:,} 行（当前有效的报送中）"
+    + (f"，下表显示前 {SHOWN} 行，全部请下载" if current_rows.height > SHOWN else "")
+    + "。更正后重新上传即可。"
+)
 ui.table(
-    current_rows,
+    current_rows.head(SHOWN),
     {"file_name": "文件", "sheet_name": "工作表", "source_row": "行号", "column_header": "列",
      "reason": "原因", "row_values": "该行内容"},
     height=300, key="sub-quarantine",
