@@ -99,14 +99,15 @@ def lines_by(
     """One line per `key` over months (frame: month, key, value)."""
     frame = frame.sort("month")
     fig = go.Figure()
-    for k in frame[key].unique(maintain_order=True).to_list():
+    for n, k in enumerate(frame[key].unique(maintain_order=True).to_list()):
         rows = frame.filter(pl.col(key) == k)
+        colour = (colours or {}).get(k) or theme.SERIES[n % len(theme.SERIES)]
         fig.add_scatter(
             name=str(k),
             x=rows["month"].to_list(),
             y=rows[value].to_list(),
             mode="lines+markers",
-            line={"color": (colours or {}).get(k), "width": 2},
+            line={"color": colour, "width": 2},
             hovertemplate=f"{k} %{{x|%Y年%m月}}：%{{y:,.0f}}<extra></extra>",
         )
     fig.update_layout(**theme.plotly_layout(title, yaxis_title=y_title))

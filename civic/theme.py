@@ -33,6 +33,8 @@ PLATFORM_COLOURS: dict[str, str] = dict(
         strict=True,
     )
 )
+# Series without a colour of their own (projects, themes, units), in this order.
+SERIES = ("#B22222", "#2E86C1", "#D68910", "#229954", "#6C3483", "#17A589", "#7F8C8D", "#E75480")
 TIER_COLOURS = {"优秀": "#1E8449", "良好": "#2874A6", "一般": "#B9770E", "较差": "#A93226"}
 
 INK = "#1F2328"

@@ -488,10 +488,8 @@ def brand_projects(con, start: date, end: date, member_list: list[str] | None) -
             select a.brand_project as name, count(*) as activities,
                    sum(a.participants) as participants, sum(a.beneficiaries) as beneficiaries,
                    sum(a.volunteer_hours) as volunteer_hours,
-                   count(distinct coalesce(st.parent_code, a.unit_code))
-                       filter (where st.kind = 'station' or a.unit_code in
-                               (select code from ref_unit where kind = 'institute'))
-                       as towns,
+                   count(distinct case st.kind when 'station' then st.parent_code
+                                               when 'institute' then st.code end) as towns,
                    avg(o.rating) filter (where o.is_rated) as avg_rating,
                    count(o.rating) as ratings
             from fct_activity a

@@ -298,6 +298,18 @@ def test_brand_projects_equal_the_activities(site):
     )
     got = {n: a for n, a in zip(shown["品牌项目"], shown["活动（场）"], strict=True) if a}
     assert got == expected
+    towns = dict(
+        _db(
+            store,
+            "select a.brand_project, count(distinct if(u.kind = 'station', u.parent_code, u.code))"
+            " from fct_activity a join ref_unit u on u.code = a.unit_code "
+            "where a.month = $m and a.is_registered_brand and u.kind in ('station', 'institute')"
+            " group by 1",
+            m=MONTH,
+        )
+    )
+    shown_towns = dict(zip(shown["品牌项目"], shown["覆盖乡镇"], strict=True))
+    assert {n: shown_towns[n] for n in towns} == towns
 
 
 # ---------------------------------------------------------------- 数据报送
