@@ -417,6 +417,8 @@ def _serve(port: int, store: Path | None, reports: Path | None) -> None:
         sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
         "--client.toolbarMode", "minimal", *theme_options(),
+        # its welcome message looks the machine's external IP up on the internet
+        "--logger.hideWelcomeMessage", "true",
     ]  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C stops the server: not an error
         subprocess.run(command, env=env, check=False)
