@@ -241,7 +241,8 @@ FIGURES = (
 )
 
 
-def _figure_value(row: dict, key: str) -> float | None:
+def figure_value(row: dict, key: str) -> float | None:
+    """A headline figure from a row of publish.queries.headline (rates computed here)."""
     if row["activities"] is None:  # no data at all that month
         return None
     if key == "completion_rate":
@@ -329,9 +330,9 @@ def build(con, month: date, edition: Edition) -> Report:
             label,
             unit,
             kind,
-            _figure_value(heads[month], key),
-            _figure_value(heads[prev], key),
-            _figure_value(heads[last_year], key),
+            figure_value(heads[month], key),
+            figure_value(heads[prev], key),
+            figure_value(heads[last_year], key),
         )
         for key, label, unit, kind in FIGURES
     )
@@ -342,8 +343,8 @@ def build(con, month: date, edition: Edition) -> Report:
     points = Points(
         float(cur["points_issued"] or 0),
         float(cur["points_redeemed"] or 0),
-        _figure_value(heads[prev], "points_issued"),
-        _figure_value(heads[prev], "points_redeemed"),
+        figure_value(heads[prev], "points_issued"),
+        figure_value(heads[prev], "points_redeemed"),
         float(year["issued_ytd"]),
         float(year["redeemed_ytd"]),
         float(cur["balance_points"] or 0),

@@ -6,6 +6,7 @@ from civic import charts, theme
 from dashboard import data, metrics, ui
 from dashboard.state import current
 from publish import queries
+from publish.model import figure_value
 
 sel = current()
 st.title(f"{sel.area_name} · {sel.month_label}总览")
@@ -13,14 +14,6 @@ st.title(f"{sel.area_name} · {sel.month_label}总览")
 prev, last_year = queries.shift(sel.month, -1), queries.shift(sel.month, -12)
 heads = data.get(queries.headline, [last_year, prev, sel.month], sel.members)
 now, before, ly = (heads[m] for m in (sel.month, prev, last_year))
-
-
-def value(row, key):
-    if key == "completion_rate":
-        return row["orders_completed"] / row["orders"] if row["orders"] else None
-    if key == "avg_rating":
-        return row["rating_sum"] / row["orders_rated"] if row["orders_rated"] else None
-    return row[key]
 
 
 FIGURES = [
@@ -36,7 +29,7 @@ FIGURES = [
 for row_start in (0, 4):
     cols = st.columns(4)
     for col, (key, label, unit, kind) in zip(cols, FIGURES[row_start : row_start + 4], strict=True):
-        ui.figure(col, label, value(now, key), value(before, key), value(ly, key), unit, kind)
+        ui.figure(col, label, *(figure_value(r, key) for r in (now, before, ly)), unit, kind)
 
 left, right = st.columns([3, 2])
 with left:
