@@ -402,6 +402,11 @@ def theme_options() -> list[str]:
 
 
 def _serve(port: int, store: Path | None, reports: Path | None) -> None:
+    from civic import secrets
+
+    problems = secrets.check()
+    if problems:
+        raise click.ClickException("无法启动看板：\n" + "\n".join(problems))
     import contextlib
     import os
     import subprocess
@@ -422,6 +427,116 @@ def _serve(port: int, store: Path | None, reports: Path | None) -> None:
     ]  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C stops the server: not an error
         subprocess.run(command, env=env, check=False)
+
+
+@main.group("users")
+def users_cmd() -> None:
+    """Manage the dashboard's accounts (管理员 / 审核 / 乡镇 / 领导)."""
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次")
+
+
+@users_cmd.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", default="", help="The person's name, as shown and audited.")
+@click.option("--role", type=click.Choice(["admin", "reviewer", "town", "leader"]), required=True)
+@click.option(
+    "--town", "town_code", default=None, help="The town (institute code) of a 乡镇 account."
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_add_cmd(username, display_name, role, town_code, password_stdin) -> None:
+    """Open an account."""
+    from civic import accounts
+
+    try:
+        accounts.add_user(username, display_name, role, _password(password_stdin), town_code,
+                          actor="civic users")  # fmt: skip
+    except accounts.AccountError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"已开设 {username}（{accounts.ROLES[role]}）")
+
+
+@users_cmd.command("list")
+def users_list_cmd() -> None:
+    """List the accounts."""
+    from civic import accounts
+
+    for u in accounts.list_users():
+        state = "启用" if u["is_active"] else "停用"
+        if u["locked_until"]:
+            state += f"，锁定至 {u['locked_until']}"
+        click.echo(
+            f"{u['username']:<16} {u['display_name']:<8} {accounts.ROLES[u['role']]:<4} "
+            f"{u['town_code'] or '':<10} {state}"
+        )
+
+
+@users_cmd.command("disable")
+@click.argument("username")
+def users_disable_cmd(username) -> None:
+    """Disable an account (its sessions end at once)."""
+    from civic import accounts
+
+    try:
+        accounts.set_active(username, False, actor="civic users")
+    except accounts.AccountError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"已停用 {username}")
+
+
+@users_cmd.command("enable")
+@click.argument("username")
+def users_enable_cmd(username) -> None:
+    """Enable a disabled account again."""
+    from civic import accounts
+
+    try:
+        accounts.set_active(username, True, actor="civic users")
+    except accounts.AccountError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"已启用 {username}")
+
+
+@users_cmd.command("reset")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_reset_cmd(username, password_stdin) -> None:
+    """Set a new password (clears a lockout, ends the account's sessions)."""
+    from civic import accounts
+
+    try:
+        accounts.reset_password(username, _password(password_stdin), actor="civic users")
+    except accounts.AccountError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"已重置 {username} 的密码")
+
+
+def _demo_accounts() -> list[tuple[str, str, str, str | None, str]]:
+    """One account per role for the demo, with new random passwords (printed once)."""
+    import secrets as random
+
+    from civic import accounts
+
+    wanted = [
+        ("admin", "县中心管理员", "admin", None),
+        ("reviewer", "县中心审核员", "reviewer", None),
+        ("town", "华藏寺镇文明办", "town", "620623100"),
+        ("leader", "县领导", "leader", None),
+    ]
+    made = []
+    existing = {u["username"] for u in accounts.list_users()}
+    for username, name, role, town in wanted:
+        password = random.token_urlsafe(9)
+        if username in existing:
+            accounts.reset_password(username, password, actor="civic demo")
+        else:
+            accounts.add_user(username, name, role, password, town, actor="civic demo")
+        made.append((username, name, role, town, password))
+    return made
 
 
 @main.command("demo")
@@ -457,6 +572,13 @@ def demo_cmd(serve: bool, seed: int, months: str) -> None:
         done = publish_month(store, latest, approver="示例签发人", reviewer="示例审核人")
         n = len(done.files)
         click.echo(f"已发布 {latest:%Y-%m} 第{done.number}版：{done.folder}（{n} 个文件）")
+    from civic import accounts
+
+    made = _demo_accounts()
+    click.echo("看板账号（每次运行 demo 重新生成密码）：")
+    for username, name, role, town, password in made:
+        scope = f"，{town}" if town else ""
+        click.echo(f"  {accounts.ROLES[role]}（{name}{scope}）  用户名 {username}  密码 {password}")
     if serve:
         _serve(8501, store, None)
 

@@ -9,11 +9,14 @@ ranking or edition is seen at the next rerun, and old entries age out.
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 
 import streamlit as st
 
+from civic import access
 from civic import store as db_store
+from civic.accounts import User
 from civic.config import reports_dir
 
 CACHE_TTL_S = 600
@@ -47,10 +50,56 @@ def _cached(db_version: str, store_dir: str, qualified: str, args: tuple):
         return fn(con, *[_plain(a) for a in args])
 
 
-def get(fn, *args):
-    """fn(con, *args) on the current version, cached; lists in args are passed as tuples."""
+# what a 乡镇 account may read that has no area to limit: lists of months and areas
+TOWN_FREE = {
+    "dashboard.metrics.months",
+    "dashboard.metrics.areas",
+    "dashboard.metrics.members",
+    "dashboard.metrics.county_name",
+    "publish.queries.setting",
+}
+AREA_PARAMS = ("member_list", "members")
+
+
+def scope_of(user: User) -> tuple[str, ...]:
+    """The unit codes a 乡镇 account may see: its town (institute) and everything in it."""
+    members = _cached(version(), str(store()), "dashboard.metrics.members", (user.town_code,))
+    return tuple(members or ())
+
+
+def limit_to_user(user: User | None, fn, args: tuple) -> tuple:
+    """The arguments a query is run with for this user: a 乡镇 account's area is forced.
+
+    Town scoping is enforced here, where every page reads its data, not by
+    hiding widgets: a query with an area parameter gets the account's own
+    town (or the part of the asked area inside it); any other query is refused.
+    """
+    if not access.scoped(user):
+        return args
+    qualified = f"{fn.__module__}.{fn.__name__}"
+    params = list(inspect.signature(fn).parameters)[1:]  # after the connection
+    for name in AREA_PARAMS:
+        if name in params:
+            i = params.index(name)
+            scope = scope_of(user)
+            asked = args[i] if i < len(args) else None
+            inside = tuple(c for c in asked if c in scope) if asked else ()
+            return (*args[:i], inside or scope, *args[i + 1 :])
+    if qualified in TOWN_FREE:
+        return args
+    raise access.Forbidden(f"乡镇账号不能读取全县数据（{fn.__name__}）")
+
+
+def fetch(user: User | None, fn, *args):
+    """fn(con, *args) for `user` on the current version, cached."""
     args = tuple(tuple(a) if isinstance(a, list) else a for a in args)
+    args = limit_to_user(user, fn, args)
     return _cached(version(), str(store()), f"{fn.__module__}.{fn.__name__}", args)
+
+
+def get(fn, *args):
+    """fn(con, *args) for the signed-in user (see fetch); lists in args are passed as tuples."""
+    return fetch(st.session_state.get("_user"), fn, *args)
 
 
 def clear() -> None:

@@ -556,7 +556,8 @@ def submission_matrix(con, start: date, end: date, member_list: list[str] | None
     )
 
 
-def quarantine(con, batch_id: int | None, limit: int = 100_000) -> pl.DataFrame:
+def quarantine(con, batch_id: int | None, member_list: list[str] | None = None,
+               limit: int = 100_000) -> pl.DataFrame:  # fmt: skip
     """Rows set aside with their file, sheet, row, column and reason (a batch, or current)."""
     return _frame(
         con,
@@ -564,11 +565,13 @@ def quarantine(con, batch_id: int | None, limit: int = 100_000) -> pl.DataFrame:
         select q.file_name, q.sheet_name, q.source_row, q.column_header, q.reason, q.row_values,
                q.unit_code, q.month
         from mart_quarantine q join source_file f using (file_id)
-        where ($batch is null and q.is_current) or f.batch_id = $batch
+        where (($batch is null and q.is_current) or f.batch_id = $batch)
+          and ($members is null or list_contains($members, q.unit_code))
         order by q.file_name, q.sheet_name, q.source_row
         limit $limit
         """,
         batch=batch_id,
+        members=member_list,
         limit=limit,
     )
 
@@ -587,3 +590,25 @@ def article_preview(con, month: date, number: int, is_revision: bool, reason: st
 
     report = model.build(con, month, model.Edition(number, is_revision, reason or ""))
     return render_html.article_html(report)
+
+
+AUDIT_ACTIONS = {
+    "login": "登录", "login_failed": "登录失败", "locked": "账号锁定", "logout": "退出",
+    "expired": "会话过期", "user_add": "开设账号", "user_disable": "停用账号",
+    "user_enable": "启用账号", "user_reset": "重置密码", "upload": "上传导入",
+    "upload_rejected": "拒收上传", "rank": "计算排名", "adjust": "加扣分",
+    "void_adjustment": "撤销加扣分", "edition_draft": "生成草稿", "edition_refresh": "刷新草稿",
+    "edition_review": "审核", "edition_publish": "签发发布",
+}  # fmt: skip
+
+
+def audit_log(con, limit: int = 5000) -> pl.DataFrame:
+    """The work done on the database (ranking, adjustments, reviews, publications), newest first."""
+    return _frame(
+        con,
+        """
+        select logged_at, actor, action, subject, detail from audit_log
+        order by logged_at desc limit $limit
+        """,
+        limit=limit,
+    )

@@ -7,6 +7,7 @@ from datetime import date
 
 import streamlit as st
 
+from civic import access
 from dashboard import data, metrics
 
 COUNTY = ""  # the area key of the whole county
@@ -28,8 +29,12 @@ def month_label(m: date) -> str:
     return f"{m.year}年{m.month}月"
 
 
-def sidebar() -> Selection | None:
-    """Draw the shared controls; None when the database is empty."""
+def sidebar(user=None) -> Selection | None:
+    """Draw the shared controls; None when the database is empty.
+
+    A 乡镇 account's area is its town, and the selector offers nothing else
+    (the data layer enforces it too).
+    """
     if not data.version():
         return None
     months = data.get(metrics.months)
@@ -47,6 +52,9 @@ def sidebar() -> Selection | None:
     for r in areas.iter_rows(named=True):
         indent = "" if r["kind"] == "subcentre" else "　"
         names[r["code"]] = indent + r["name"]
+    if access.scoped(user):
+        names = {user.town_code: names.get(user.town_code, user.town_code).strip()}
+        st.session_state["area"] = user.town_code
     if "area" not in st.session_state:
         wanted = qp.get("area")
         st.session_state["area"] = wanted if wanted in names else COUNTY

@@ -78,6 +78,6 @@ def download_xlsx(frames: dict[str, pl.DataFrame], file_name: str, label: str, k
     )
 
 
-def actor(key: str, label: str = "经办人") -> str:
-    """Who is acting (until accounts exist, the person types their name; it is audited)."""
-    return st.text_input(label, key=key, placeholder="请输入姓名").strip()
+def me():
+    """The signed-in user (app.py refuses every page to anyone else)."""
+    return st.session_state["_user"]

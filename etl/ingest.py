@@ -96,14 +96,18 @@ def ingest(
     registry: Registry | None = None,
     workers: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    names: dict[Path, str] | None = None,
 ) -> IngestReport:
-    """Load every new export file under `paths`; publish a new version if anything changed."""
+    """Load every new export file under `paths`; publish a new version if anything changed.
+
+    `names`: the names files were sent with, for files kept under generated names.
+    """
     t0 = time.perf_counter()
     clock = Clock()
     reg = registry or load_registry()
     ctx = make_context(reg)
     store = store or db_store.default_store()
-    found = list(discover(paths))
+    found = list(discover(paths, names))
     n = workers if workers is not None else min(2, os.cpu_count() or 1)
     with db_store.building(store) as b, _readers(n, len(found)) as pool:
         con = b.connect()

@@ -5,37 +5,26 @@ The hash is HMAC-SHA256 under a secret that never enters the database, so
 the same person links across months and files, but a leaked database cannot
 be reversed by hashing every possible ID number. The secret comes from the
 CIVIC_SECRET environment variable or, failing that, from data/secret.key,
-created on first use (readable by its owner only, ignored by git).
+created on first use in the demo and required in production (civic.secrets).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
 import unicodedata
 from pathlib import Path
 
 import polars as pl
 
-from civic.config import data_dir
+from civic import secrets
 
 HASH_HEX = 32  # 128 bits: collisions among a county's people are out of the question
 
 
 def load_secret(folder: Path | None = None) -> bytes:
-    """The hashing key: CIVIC_SECRET, else data/secret.key (made on first use)."""
-    env = os.environ.get("CIVIC_SECRET")
-    if env:
-        return env.encode()
-    path = (folder or data_dir()) / "secret.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32) + "\n")
-    return path.read_text().strip().encode()
+    """The hashing key: CIVIC_SECRET, else data/secret.key (see civic.secrets)."""
+    return secrets.get(secrets.HASHING, folder)
 
 
 _DROPPED = str.maketrans("", "", " -\t")

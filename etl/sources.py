@@ -55,30 +55,39 @@ def entry_name(info: zipfile.ZipInfo) -> str:
     return info.filename
 
 
-def discover(paths: list[Path]) -> Iterator[SourceRef | Skipped]:
-    """Every file under the given paths, zips opened, in a stable order."""
+def discover(
+    paths: list[Path], names: dict[Path, str] | None = None
+) -> Iterator[SourceRef | Skipped]:
+    """Every file under the given paths, zips opened, in a stable order.
+
+    `names` gives files kept under another name (the app stores uploads under
+    generated names) the name they were sent with: staff see it, and the unit
+    and month are read from it.
+    """
+    names = names or {}
     for p in paths:
         if not p.exists():
-            yield Skipped(str(p), "路径不存在")
+            yield Skipped(names.get(p, str(p)), "路径不存在")
         elif p.is_dir():
             for f in sorted(x for x in p.rglob("*") if x.is_file()):
                 if any(part.startswith(".") for part in f.relative_to(p).parts):
                     continue  # hidden files: editor and OS droppings
-                yield from _file(f)
+                yield from _file(f, names.get(f))
         else:
-            yield from _file(p)
+            yield from _file(p, names.get(p))
 
 
-def _file(path: Path) -> Iterator[SourceRef | Skipped]:
+def _file(path: Path, sent_as: str | None = None) -> Iterator[SourceRef | Skipped]:
     received = datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+    shown = sent_as or str(path)
     if path.suffix.lower() != ".zip":
-        yield SourceRef(str(path), None, str(path), path.name, received)
+        yield SourceRef(str(path), None, shown, sent_as or path.name, received)
         return
     try:
         with zipfile.ZipFile(path) as z:
             infos = [i for i in z.infolist() if not i.is_dir()]
     except (zipfile.BadZipFile, OSError) as e:
-        yield Skipped(str(path), f"压缩包已损坏，无法打开（{e}）")
+        yield Skipped(shown, f"压缩包已损坏，无法打开（{e}）")
         return
     for info in infos:
         name = entry_name(info)
@@ -86,9 +95,9 @@ def _file(path: Path) -> Iterator[SourceRef | Skipped]:
         if base.startswith(".") or name.startswith("__MACOSX/"):
             continue
         if base.lower().endswith(".zip"):
-            yield Skipped(f"{path}!{name}", "压缩包内又嵌套压缩包，请解压后再上传")
+            yield Skipped(f"{shown}!{name}", "压缩包内又嵌套压缩包，请解压后再上传")
             continue
-        yield SourceRef(str(path), info.filename, f"{path}!{name}", base, received)
+        yield SourceRef(str(path), info.filename, f"{shown}!{name}", base, received)
 
 
 def sha256(data: bytes) -> str:

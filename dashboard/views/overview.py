@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from civic import charts, theme
+from civic import access, charts, theme
 from dashboard import data, metrics, ui
 from dashboard.state import current
 from publish import queries
 from publish.model import figure_value
 
 sel = current()
+user = ui.me()
 st.title(f"{sel.area_name} · {sel.month_label}总览")
 
 prev, last_year = queries.shift(sel.month, -1), queries.shift(sel.month, -12)
@@ -33,23 +34,27 @@ for row_start in (0, 4):
 
 left, right = st.columns([3, 2])
 with left:
-    st.subheader("考评排名：前三与后三")
-    labels = {"subcentre": "片区分中心", "team": "县级志愿服务队", "institute": "实践所"}
-    tabs = st.tabs(list(labels.values()))
-    for tab, group in zip(tabs, labels, strict=True):
-        with tab:
-            rows = data.get(metrics.ranking, sel.month, group)
-            if rows.is_empty():
-                st.info("本月尚未计算考评指数。")
-                continue
-            shown = rows if rows.height <= 6 else rows.head(3).vstack(rows.tail(3))
-            ui.table(
-                shown,
-                {"rank": "名次", "change_label": "变化", "unit_name": "单位", "score": "得分",
-                 "tier": "档次"},
-                {"score": "%.1f"},
-                key=f"overview-{group}",
-            )  # fmt: skip
+    if not access.can(user, "view_county_lists"):
+        st.subheader("考评排名")
+        st.caption("全县排名由县中心发布；乡镇账号可在发布后的文章中查看。")
+    else:
+        st.subheader("考评排名：前三与后三")
+        labels = {"subcentre": "片区分中心", "team": "县级志愿服务队", "institute": "实践所"}
+        tabs = st.tabs(list(labels.values()))
+        for tab, group in zip(tabs, labels, strict=True):
+            with tab:
+                rows = data.get(metrics.ranking, sel.month, group)
+                if rows.is_empty():
+                    st.info("本月尚未计算考评指数。")
+                    continue
+                shown = rows if rows.height <= 6 else rows.head(3).vstack(rows.tail(3))
+                ui.table(
+                    shown,
+                    {"rank": "名次", "change_label": "变化", "unit_name": "单位", "score": "得分",
+                     "tier": "档次"},
+                    {"score": "%.1f"},
+                    key=f"overview-{group}",
+                )  # fmt: skip
 with right:
     st.subheader("报送情况")
     status = data.get(metrics.submission_status, sel.month, sel.members)

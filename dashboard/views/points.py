@@ -3,12 +3,13 @@
 import polars as pl
 import streamlit as st
 
-from civic import charts, theme
+from civic import access, charts, theme
 from dashboard import data, metrics, ui
 from dashboard.state import current
 from publish import queries
 
 sel = current()
+user = ui.me()
 st.title(f"{sel.area_name} · {sel.month_label}道德积分")
 st.caption(
     "积分有两种含义：榜单按当期获得的积分排（兑换不减少）；余额是获得减兑换减清零，即爱心超市应兑付的负债。"
@@ -100,7 +101,11 @@ with right:
 
 st.subheader("榜单")
 st.caption("户主姓名已脱敏。")
-t1, t2, t3 = st.tabs(["善行榜（本月获得积分）", "星级榜", "红黑榜（考评）"])
+boards = ["善行榜（本月获得积分）", "星级榜"]
+if access.can(user, "view_county_lists"):
+    boards.append("红黑榜（考评）")
+tabs = st.tabs(boards)
+t1, t2 = tabs[0], tabs[1]
 with t1:
     ui.table(
         data.get(metrics.good_deeds_board, sel.month, sel.members).with_row_index("no", 1),
@@ -117,16 +122,17 @@ with t2:
          "submitted_month": "评定月份"},
         key="pts-board-stars",
     )  # fmt: skip
-with t3:
-    lists = data.get(metrics.red_black_lists, sel.month)
-    labels = {"subcentre": "片区分中心", "team": "县级志愿服务队", "institute": "实践所"}
-    ui.table(
-        lists.with_columns(
-            board=pl.when("on_red_list").then(pl.lit("红榜")).otherwise(pl.lit("黑榜")),
-            group=pl.col("group_key").replace_strict(labels, default=pl.col("group_key")),
-            streak=pl.max_horizontal("red_streak", "black_streak"),
-        ),
-        {"board": "榜", "group": "榜单", "unit_name": "单位", "rank": "名次", "score": "得分",
-         "streak": "连续上榜（月）"},
-        {"score": "%.1f"}, key="pts-board-lists",
-    )  # fmt: skip
+if len(tabs) > 2:  # 红黑榜 of every unit: roles that see the county's lists
+    with tabs[2]:
+        lists = data.get(metrics.red_black_lists, sel.month)
+        labels = {"subcentre": "片区分中心", "team": "县级志愿服务队", "institute": "实践所"}
+        ui.table(
+            lists.with_columns(
+                board=pl.when("on_red_list").then(pl.lit("红榜")).otherwise(pl.lit("黑榜")),
+                group=pl.col("group_key").replace_strict(labels, default=pl.col("group_key")),
+                streak=pl.max_horizontal("red_streak", "black_streak"),
+            ),
+            {"board": "榜", "group": "榜单", "unit_name": "单位", "rank": "名次", "score": "得分",
+             "streak": "连续上榜（月）"},
+            {"score": "%.1f"}, key="pts-board-lists",
+        )  # fmt: skip

@@ -6,7 +6,8 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from dashboard import data, metrics
+from civic import access
+from dashboard import data, metrics, ui
 from dashboard.state import current, month_label
 from publish import manifest, workflow
 from publish.browser import BrowserMissing
@@ -26,6 +27,7 @@ def file_label(name: str) -> str:
 
 
 sel = current()
+user = ui.me()
 st.title(f"{sel.month_label}考评指数发布")
 store, reports = data.store(), data.reports()
 
@@ -63,63 +65,56 @@ elif open_editions:
             metrics.article_preview, sel.month, e["edition_no"], e["is_revision"], e["reason"]
         )
         components.html(preview, height=900, scrolling=True)
-    if e["status"] == "draft":
+    if not access.can(user, "publish"):
+        pass
+    elif e["status"] == "draft":
         with st.form("pub-review"):
-            c1, c2 = st.columns(2)
-            who = c1.text_input("审核人", placeholder="请输入姓名")
-            note = c2.text_input("审核意见（可选）")
-            if st.form_submit_button("审核通过", type="primary"):
+            note = st.text_input("审核意见（可选）")
+            if st.form_submit_button(f"审核通过（审核人：{user.display_name}）", type="primary"):
                 try:
-                    if not who.strip():
-                        raise workflow.PublishError("请填写审核人。")
-                    workflow.review(store, sel.month, who, note)
+                    workflow.review(store, sel.month, user.display_name, note)
                     st.rerun()
                 except workflow.PublishError as err:
                     st.error(str(err))
+    elif e["reviewed_by"] == user.display_name:
+        st.warning("审核与签发须由不同的人完成：请另一位有签发权限的同事签发。")
     else:
         with st.form("pub-publish"):
-            who = st.text_input("签发人", placeholder="请输入姓名")
             st.caption("签发后生成文章、排名图片、工作簿、领导简报和 PDF，版本即冻结，不可再改。")
-            if st.form_submit_button("签发发布", type="primary"):
-                if not who.strip():
-                    st.error("请填写签发人。")
-                else:
-                    try:
-                        with st.status("正在生成发布文件……", expanded=True) as status:
-                            st.write("排名表、图片、工作簿、简报、PDF……")
-                            result = workflow.publish(store, sel.month, who, reports)
-                            status.update(label=f"已发布第{result.number}版", state="complete")
-                        st.rerun()
-                    except (workflow.PublishError, BrowserMissing) as err:
-                        st.error(str(err))
+            if st.form_submit_button(f"签发发布（签发人：{user.display_name}）", type="primary"):
+                try:
+                    with st.status("正在生成发布文件……", expanded=True) as status:
+                        st.write("排名表、图片、工作簿、简报、PDF……")
+                        result = workflow.publish(store, sel.month, user.display_name, reports)
+                        status.update(label=f"已发布第{result.number}版", state="complete")
+                    st.rerun()
+                except (workflow.PublishError, BrowserMissing) as err:
+                    st.error(str(err))
 elif published:
     last = published[-1]
     st.success(
         f"已发布第{last['edition_no']}版：签发 {last['published_by']}，"
         f"{last['published_at']:%Y-%m-%d %H:%M}。已发布的版本不可修改。"
     )
-    with st.expander("发布修订版（数据更正或补报后）"), st.form("pub-revise"):
-        reason = st.text_input("修订原因", placeholder="例如：补报 10 月台账后重新计算")
-        who = st.text_input("经办人", placeholder="请输入姓名")
-        if st.form_submit_button("生成修订版草稿"):
+    if access.can(user, "publish"):
+        with st.expander("发布修订版（数据更正或补报后）"), st.form("pub-revise"):
+            reason = st.text_input("修订原因", placeholder="例如：补报 10 月台账后重新计算")
+            if st.form_submit_button("生成修订版草稿"):
+                try:
+                    workflow.draft(store, sel.month, user.display_name, True, reason, reports)
+                    st.rerun()
+                except workflow.PublishError as err:
+                    st.error(str(err))
+elif access.can(user, "publish"):
+    with st.form("pub-draft"):
+        if st.form_submit_button(f"生成草稿（经办人：{user.display_name}）", type="primary"):
             try:
-                if not who.strip():
-                    raise workflow.PublishError("请填写经办人。")
-                workflow.draft(store, sel.month, who, True, reason, reports)
+                workflow.draft(store, sel.month, user.display_name, reports=reports)
                 st.rerun()
             except workflow.PublishError as err:
                 st.error(str(err))
 else:
-    with st.form("pub-draft"):
-        who = st.text_input("经办人", placeholder="请输入姓名")
-        if st.form_submit_button("生成草稿", type="primary"):
-            try:
-                if not who.strip():
-                    raise workflow.PublishError("请填写经办人。")
-                workflow.draft(store, sel.month, who, reports=reports)
-                st.rerun()
-            except workflow.PublishError as err:
-                st.error(str(err))
+    st.caption("本月尚未发布。")
 
 st.divider()
 st.subheader("已发布的版本")

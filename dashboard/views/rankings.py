@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from civic import charts, theme
+from civic import access, charts, theme
 from dashboard import data, metrics, ui
 from dashboard.state import current
 from index import methodology
@@ -13,6 +13,7 @@ from index.compute import NotReady
 from publish import workflow
 
 sel = current()
+user = ui.me()
 st.title(f"{sel.month_label}考评指数排名")
 
 GROUPS = {"subcentre": "片区分中心", "team": "县级志愿服务队", "institute": "实践所",
@@ -136,16 +137,22 @@ adj = data.get(metrics.adjustments, sel.month)
 if not adj.is_empty():
     ui.table(
         adj.with_columns(
-            state=pl.when(pl.col("voided_at").is_null()).then(pl.lit("有效")).otherwise(pl.lit("已撤销"))
+            state=pl.when(pl.col("voided_at").is_null())
+            .then(pl.lit("有效"))
+            .otherwise(pl.lit("已撤销"))
         ),
         {"adjustment_id": "编号", "unit_name": "单位", "item": "项目", "points": "分值",
          "reason": "理由", "author": "录入人", "created_at": "录入时间", "state": "状态"},
         {"points": "%+.1f"},
         key="rank-adjustments",
     )  # fmt: skip
-if rows is not None:
+elif not access.can(user, "adjust"):
+    st.caption("本月没有加扣分。")
+if rows is not None and access.can(user, "adjust"):
     with st.form("adjust-form", clear_on_submit=True):
-        st.markdown("**录入加扣分**（记入审计日志，并重新计算本月排名）")
+        st.markdown(
+            f"**录入加扣分**（录入人：{user.display_name}；记入审计日志，并重新计算本月排名）"
+        )
         a1, a2 = st.columns(2)
         a_unit = a1.selectbox("单位", list(units), format_func=units.get, key="adj-unit")
         items = {a.item: a for a in meth.adjustment_items}
@@ -159,18 +166,18 @@ if rows is not None:
         a_points = a1.number_input(
             "分值（正数）", min_value=0.1, max_value=10.0, value=1.0, step=0.5
         )
-        a_author = a2.text_input("录入人", placeholder="请输入姓名")
-        a_reason = st.text_input("理由", placeholder="例如：获省级表彰（文号）")
+        a_reason = a2.text_input("理由", placeholder="例如：获省级表彰（文号）")
         if st.form_submit_button("保存并重新计算", type="primary"):
-            if not a_author.strip() or not a_reason.strip():
-                st.error("请填写录入人和理由。")
+            if not a_reason.strip():
+                st.error("请填写理由。")
             else:
                 signed = a_points if items[a_item].kind == "bonus" else -a_points
                 try:
                     with st.spinner("正在重新计算本月排名……"):
                         new_id, _ = index_run.adjust(
-                            data.store(), sel.month, a_unit, a_item, signed, a_reason, a_author
-                        )
+                            data.store(), sel.month, a_unit, a_item, signed, a_reason,
+                            user.display_name,
+                        )  # fmt: skip
                     st.success(f"已记录加扣分 #{new_id}，排名已更新。")
                     st.rerun()
                 except (AdjustmentError, NotReady) as e:
@@ -179,16 +186,15 @@ if rows is not None:
     if not active.is_empty():
         with st.form("void-form", clear_on_submit=True):
             st.markdown("**撤销加扣分**（记录保留，注明原因）")
-            v1, v2, v3 = st.columns(3)
+            v1, v2 = st.columns(2)
             v_id = v1.selectbox("编号", active["adjustment_id"].to_list())
             v_reason = v2.text_input("撤销原因")
-            v_author = v3.text_input("经办人")
             if st.form_submit_button("撤销并重新计算"):
-                if not v_reason.strip() or not v_author.strip():
-                    st.error("请填写撤销原因和经办人。")
+                if not v_reason.strip():
+                    st.error("请填写撤销原因。")
                 else:
                     with st.spinner("正在重新计算本月排名……"):
-                        index_run.void_adjustment(data.store(), v_id, v_reason, v_author)
+                        index_run.void_adjustment(data.store(), v_id, v_reason, user.display_name)
                     st.rerun()
 
 st.divider()
@@ -213,20 +219,20 @@ if open_editions:
             else ""
         )
     )
-if rows is not None and not (published and not open_editions):
+elif not published:
+    st.caption("本月尚未审核。")
+can_review = access.can(user, "review") and not (published and not open_editions)
+if rows is not None and can_review:
     with st.form("review-form"):
-        r1, r2 = st.columns(2)
-        reviewer = r1.text_input("审核人", placeholder="请输入姓名")
-        note = r2.text_input("审核意见（可选）")
-        if st.form_submit_button("审核通过", type="primary"):
-            if not reviewer.strip():
-                st.error("请填写审核人。")
-            else:
-                try:
-                    if not open_editions:
-                        workflow.draft(data.store(), sel.month, reviewer, reports=data.reports())
-                    workflow.review(data.store(), sel.month, reviewer, note)
-                    st.success("已审核。签发人可在「发布」页签发发布。")
-                    st.rerun()
-                except workflow.PublishError as e:
-                    st.error(str(e))
+        note = st.text_input("审核意见（可选）")
+        if st.form_submit_button(f"审核通过（审核人：{user.display_name}）", type="primary"):
+            try:
+                if not open_editions:
+                    workflow.draft(
+                        data.store(), sel.month, user.display_name, reports=data.reports()
+                    )
+                workflow.review(data.store(), sel.month, user.display_name, note)
+                st.success("已审核。另一位有签发权限的同事可在「发布」页签发发布。")
+                st.rerun()
+            except workflow.PublishError as e:
+                st.error(str(e))

@@ -3,6 +3,7 @@
 import polars as pl
 import streamlit as st
 
+from civic import access, accounts
 from civic.registry import RegistryError, load_registry
 from dashboard import data, metrics, ui, uploads
 from dashboard.state import current, month_label
@@ -12,6 +13,7 @@ from index.compute import NotReady
 from publish.queries import shift
 
 sel = current()
+user = ui.me()
 st.title("数据报送")
 
 st.subheader("上传报送文件")
@@ -22,8 +24,21 @@ st.caption(
 files = st.file_uploader(
     "选择文件", type=list(uploads.ALLOWED), accept_multiple_files=True, key="upload-files"
 )
+st.caption(
+    f"单个文件不超过 {uploads.MAX_FILE_BYTES // 2**20} MB，一次共不超过 "
+    f"{uploads.MAX_TOTAL_BYTES // 2**20} MB；压缩包内只能是 .xlsx、.xls、.csv 文件。"
+    + ("乡镇账号只能上传本乡镇单位的文件。" if access.scoped(user) else "")
+)
 if st.button("导入", type="primary", disabled=not files, key="upload-run"):
-    paths = uploads.save([(f.name, f.getvalue()) for f in files])
+    sent = [(f.name, f.getvalue()) for f in files]
+    allowed = set(data.scope_of(user)) if access.scoped(user) else None
+    try:
+        uploads.check(sent, allowed)
+    except uploads.UploadRejected as e:
+        accounts.record(user.username, "upload_rejected", ", ".join(n for n, _ in sent), str(e))
+        st.error(f"已拒收，未保存任何文件：{e}")
+        st.stop()
+    stored = uploads.save(sent)
     bar = st.progress(0.0, text="正在读取和校验……")
 
     def progress(done: int, total: int) -> None:
@@ -31,13 +46,22 @@ if st.button("导入", type="primary", disabled=not files, key="upload-run"):
 
     try:
         with st.spinner("正在导入，请稍候……"):
-            report = ingest(paths, data.store(), load_registry(), None, progress)
+            report = ingest(
+                list(stored), data.store(), load_registry(), None, progress, names=stored
+            )
     except RegistryError as e:
         st.error(f"单位登记表有误，无法导入：{e}")
         st.stop()
     bar.progress(1.0, text="导入完成")
+    accounts.record(
+        user.username,
+        "upload",
+        ", ".join(stored.values()),
+        f"批次 {report.batch_id}；接受 {report.rows_accepted} 行，"
+        f"隔离 {report.rows_quarantined} 行",
+    )
     st.session_state["last_ingest"] = {
-        "outcomes": uploads.outcome_table(report, paths[0].parent),
+        "outcomes": uploads.outcome_table(report),
         "batch_id": report.batch_id,
         "months": uploads.affected_months(report),
         "failures": report.check_failures,
@@ -73,7 +97,7 @@ if last:
                  "column_header": "列", "reason": "原因", "row_values": "该行内容"},
                 height=300, key="upload-quarantine",
             )  # fmt: skip
-        if last["months"]:
+        if last["months"] and access.can(user, "rank"):
             names = "、".join(month_label(m) for m in last["months"])
             if st.button(f"重新计算考评指数：{names}", key="upload-rank"):
                 try:
@@ -133,7 +157,7 @@ if kind:
     )  # fmt: skip
 
 st.subheader("当前隔离的行")
-current_rows = data.get(metrics.quarantine, None)
+current_rows = data.get(metrics.quarantine, None, sel.members)
 SHOWN = 500
 st.caption(
     f"共 {current_rows.height:,} 行（当前有效的报送中）"
