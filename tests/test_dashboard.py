@@ -7,6 +7,7 @@ exist), not through the dashboard's queries.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from contextlib import contextmanager
@@ -17,13 +18,37 @@ import pytest
 from conftest import copy_store
 from streamlit.testing.v1 import AppTest
 
+from civic import accounts, theme
 from civic import store as db_store
-from civic import theme
 from publish import workflow
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 MONTH = date(2026, 10, 1)
-TOWN = "620623100"  # an institute (town) for the area filter
+TOWN = "620623100"  # an institute (town) for the area filter and the 乡镇 account
+TOKENS: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _tokens(people):
+    TOKENS.update(people)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def people(tmp_path_factory):
+    """An account per role in a private accounts file; name → session token."""
+    folder = tmp_path_factory.mktemp("accounts")
+    with environment(CIVIC_ACCOUNTS_DB=str(folder / "accounts.sqlite")):
+        tokens = {}
+        for username, name, role, town in (
+            ("admin", "管理员甲", "admin", None),
+            ("reviewer", "审核员乙", "reviewer", None),
+            ("reviewer2", "审核员丙", "reviewer", None),
+            ("town", "乡镇丁", "town", TOWN),
+            ("leader", "领导戊", "leader", None),
+        ):
+            user = accounts.add_user(username, name, role, "password-123", town)
+            tokens[username] = accounts.start_session(user)
+        yield tokens
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +82,10 @@ def _db(store: Path, sql: str, **params) -> list[tuple]:
         return con.sql(sql, params=params).fetchall()
 
 
-def run_page(page: str, area: str = "", month: str = "2026-10") -> AppTest:
+def run_page(page: str, area: str = "", month: str = "2026-10", who: str = "admin") -> AppTest:
+    """Run a page signed in as `who` (an account of the `people` fixture)."""
     at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["_session_token"] = TOKENS[who]
     at.session_state["month"] = month
     at.session_state["area"] = area
     at.switch_page(f"views/{page}.py")
@@ -182,7 +209,6 @@ def test_an_adjustment_entered_on_the_page_is_stored_and_ranked(ranked_store, tm
         last_code, last_name, last_score, _, _ = _current(store, "subcentre")[-1]
         at = run_page("rankings")
         at.selectbox(key="adj-unit").set_value(last_code)
-        next(t for t in at.text_input if t.label == "录入人").input("王录入")
         next(t for t in at.text_input if t.label == "理由").input("获省级表彰")
         next(n for n in at.number_input if n.label == "分值（正数）").set_value(2.0)
         next(b for b in at.button if b.label == "保存并重新计算").click().run()
@@ -192,12 +218,12 @@ def test_an_adjustment_entered_on_the_page_is_stored_and_ranked(ranked_store, tm
             "select unit_code, points, author, reason from index_adjustment where month = $m",
             m=MONTH,
         )
-        assert stored == [(last_code, 2.0, "王录入", "获省级表彰")]
+        assert stored == [(last_code, 2.0, "管理员甲", "获省级表彰")]
         now = {e[0]: e for e in _current(store, "subcentre")}
         assert now[last_code][4] == 2.0
         assert now[last_code][2] == pytest.approx(min(100.0, last_score + 2.0))
         log = _db(store, "select actor, action from audit_log where action = 'adjust'")
-        assert log == [("王录入", "adjust")]
+        assert log == [("管理员甲", "adjust")]
 
 
 # ---------------------------------------------------------------- 地图
@@ -365,8 +391,12 @@ def test_an_uploaded_file_is_ingested_and_its_bad_rows_listed(ranked_store, demo
         assert quarantine["行号"].tolist() == [len(lines) + 1]
         assert quarantine["列"].tolist() == ["活动日期"]
         assert "20261345" in quarantine["原因"].iloc[0]
-        saved = list((tmp_path / "inbox" / "uploads").rglob(source.name))
-        assert len(saved) == 1
+        # kept under a generated name; the name it was sent with is what staff and the ETL see
+        saved = [p for p in (tmp_path / "inbox" / "uploads").rglob("*") if p.is_file()]
+        assert len(saved) == 1 and saved[0].name != source.name and saved[0].suffix == ".csv"
+        assert saved[0].read_bytes() == content.encode("utf-8")
+        sent_as = _db(store, "select file_name, sha256 from source_file where batch_id = 2")
+        assert sent_as == [(source.name, hashlib.sha256(saved[0].read_bytes()).hexdigest())]
 
 
 # ---------------------------------------------------------------- 发布
@@ -386,18 +416,19 @@ def test_draft_review_and_publish_through_the_page(ranked_store, tmp_path):
     store = copy_store(ranked_store, tmp_path / "db")
     reports = tmp_path / "reports"
     with environment(**{"CIVIC_DB_DIR": str(store), "CIVIC_REPORTS_DIR": str(reports)}):
-        at = run_page("publishing", month="2026-09")
-        next(t for t in at.text_input if t.label == "经办人").input("赵起草")
-        next(b for b in at.button if b.label == "生成草稿").click().run()
-        next(t for t in at.text_input if t.label == "审核人").input("王审核")
-        next(b for b in at.button if b.label == "审核通过").click().run()
-        next(t for t in at.text_input if t.label == "签发人").input("李签发")
-        next(b for b in at.button if b.label == "签发发布").click().run()
+        at = run_page("publishing", month="2026-09", who="reviewer")
+        next(b for b in at.button if b.label.startswith("生成草稿")).click().run()
+        next(b for b in at.button if b.label.startswith("审核通过")).click().run()
+        # the reviewer may not also approve
+        assert not any(b.label.startswith("签发发布") for b in at.button)
+        assert any("不同的人" in w.value for w in at.warning)
+        at = run_page("publishing", month="2026-09", who="reviewer2")
+        next(b for b in at.button if b.label.startswith("签发发布")).click().run()
         assert not at.exception and not at.error, [e.value for e in at.error]
         rows = _db(
             store,
             "select edition_no, status, created_by, reviewed_by, published_by from edition",
         )
-        assert rows == [(1, "published", "赵起草", "王审核", "李签发")]
+        assert rows == [(1, "published", "审核员乙", "审核员乙", "审核员丙")]
         assert (reports / "2026-09" / "v1" / "manifest.json").exists()
         assert any("已发布第1版" in s.value for s in at.success)

@@ -19,12 +19,13 @@ from urllib.parse import urlparse
 import pytest
 from conftest import copy_store
 
+from civic import accounts
 from civic.cli import theme_options
 from publish import browser, workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "tests" / "out" / "screenshots"
-PAGES = ["总览", "月度排名", "地图", "趋势", "积分", "品牌项目", "数据报送", "发布"]
+PAGES = ["总览", "月度排名", "地图", "趋势", "积分", "品牌项目", "数据报送", "发布", "账号与审计"]
 
 
 def _free_port() -> int:
@@ -42,8 +43,20 @@ def server(ranked_store, tmp_path_factory):
     store = copy_store(ranked_store, base / "db")
     reports = base / "reports"
     workflow.publish_month(store, date(2026, 10, 1), "李签发", "王审核", reports=reports)
+    accounts_db = base / "accounts.sqlite"
+    env_accounts = {"CIVIC_ACCOUNTS_DB": str(accounts_db)}
+    old = os.environ.get("CIVIC_ACCOUNTS_DB")
+    os.environ.update(env_accounts)
+    try:
+        accounts.add_user("admin", "管理员甲", "admin", "browser-pass-1")
+    finally:
+        if old is None:
+            os.environ.pop("CIVIC_ACCOUNTS_DB")
+        else:
+            os.environ["CIVIC_ACCOUNTS_DB"] = old
     port = _free_port()
     env = {
+        **env_accounts,
         **os.environ,
         "CIVIC_DB_DIR": str(store),
         "CIVIC_REPORTS_DIR": str(reports),
@@ -113,6 +126,12 @@ def test_every_page_in_a_browser_and_an_upload(server, demo_inbox, tmp_path):
             ),
         )
         page.goto(url)
+        _settle(page)
+        page.screenshot(path=str(SHOTS / "0-登录.png"), full_page=True)
+        page.get_by_label("用户名").fill("admin")
+        page.get_by_label("密码").fill("browser-pass-1")
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_selector('[data-testid="stSidebarNavLink"]', timeout=60_000)
         _settle(page)
         links = page.locator('[data-testid="stSidebarNavLink"]')
         # each link reads "<icon name>\n\n<title>"
