@@ -14,6 +14,7 @@ import re
 import tempfile
 import uuid
 import zipfile
+import zlib
 from datetime import datetime
 from pathlib import Path
 
@@ -106,16 +107,20 @@ def check(files: list[tuple[str, bytes]], allowed_codes: set[str] | None = None)
                 f"{name}：解压后共 {_mb(declared)}，超过上限 {_mb(MAX_UNZIPPED_BYTES)}"
             )
         # sizes in a zip's directory can lie (zip bombs): count what really comes out
+        # (zipfile stops at the declared size, and the CRC then catches the lie)
         expanded = 0
-        for info in infos:
-            with z.open(info) as f:
-                while chunk := f.read(1 << 20):
-                    expanded += len(chunk)
-                    if expanded > MAX_UNZIPPED_BYTES:
-                        limit = _mb(MAX_UNZIPPED_BYTES)
-                        raise UploadRejected(
-                            f"{name}：解压后超过上限 {limit}，疑似压缩炸弹，已拒收"
-                        )
+        try:
+            for info in infos:
+                with z.open(info) as f:
+                    while chunk := f.read(1 << 20):
+                        expanded += len(chunk)
+                        if expanded > MAX_UNZIPPED_BYTES:
+                            limit = _mb(MAX_UNZIPPED_BYTES)
+                            raise UploadRejected(
+                                f"{name}：解压后超过上限 {limit}，疑似压缩炸弹，已拒收"
+                            )
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as e:
+            raise UploadRejected(f"{name}：压缩包已损坏或被篡改，无法解压（{e}）") from None
 
 
 def safe_name(name: str) -> str:

@@ -39,7 +39,7 @@ st.caption(
 )
 ui.table(
     units.sort(metric, descending=True, nulls_last=True),
-    {"name": "单位", "parent_name": "所属实践所", "activities": "活动（场）",
+    {"name": "单位", "parent_name": "上级单位", "activities": "活动（场）",
      "activities_per_1000": "每千人活动数", "redemption_rate": "积分兑换率",
      "score": "考评得分", "star_share": "五星以上户占比"},
     {"activities_per_1000": "%.2f", "redemption_rate": "pct", "score": "%.1f",

@@ -1,0 +1,424 @@
+"""Access control: accounts, lockout, sessions, secrets, uploads, and what each role sees.
+
+The pages run in AppTest on the demo database; a 乡镇 account's scoping is
+checked on the data the data layer returns, not on page text alone.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import copy_store
+from streamlit.testing.v1 import AppTest
+
+from civic import access, accounts, secrets
+from civic import store as db_store
+from dashboard import data, metrics, uploads
+from publish import queries, workflow
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+TOWN = "620623100"
+MONTH = date(2026, 10, 1)
+T0 = datetime(2026, 11, 23, 9, 0, 0)
+
+
+@contextmanager
+def environment(**env: str | None):
+    old = {k: os.environ.get(k) for k in env}
+    for k, v in env.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture
+def book(tmp_path):
+    """A private accounts file for the test."""
+    with environment(CIVIC_ACCOUNTS_DB=str(tmp_path / "accounts.sqlite")):
+        yield tmp_path / "accounts.sqlite"
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def test_passwords_are_stored_as_argon2_hashes(book):
+    accounts.add_user("wang", "王", "reviewer", "correct-horse")
+    with accounts.connect() as con:
+        stored = con.execute("select password_hash from users").fetchone()[0]
+    assert stored.startswith("$argon2id$") and "correct-horse" not in stored
+    assert accounts.authenticate("wang", "correct-horse", T0).role == "reviewer"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("x", "X", "admin", "short"), "密码至少 8 位"),
+        (("x", "X", "boss", "long-enough"), "角色应为"),
+        (("x", "X", "town", "long-enough"), "需要指定所属乡镇"),
+        (("has space", "X", "admin", "long-enough"), "不能含空格"),
+    ],
+)
+def test_bad_accounts_are_refused(book, args, message):
+    with pytest.raises(accounts.AccountError, match=message):
+        accounts.add_user(*args)
+    assert accounts.list_users() == []
+
+
+def test_wrong_password_and_unknown_user_say_the_same(book):
+    accounts.add_user("wang", "王", "reviewer", "correct-horse")
+    for name, password in (("wang", "wrong-horse"), ("nobody", "correct-horse")):
+        with pytest.raises(accounts.LoginError, match="^用户名或密码错误$"):
+            accounts.authenticate(name, password, T0)
+    log = [r[2] for r in accounts.auth_log()]
+    assert log.count("login_failed") == 2
+
+
+def test_lockout_after_repeated_failures_then_release(book):
+    accounts.add_user("wang", "王", "reviewer", "correct-horse")
+    for n in range(accounts.MAX_FAILURES - 1):
+        with pytest.raises(accounts.LoginError, match="用户名或密码错误"):
+            accounts.authenticate("wang", f"wrong-{n}", T0)
+    with pytest.raises(accounts.LoginError, match="已锁定"):
+        accounts.authenticate("wang", "wrong-last", T0)
+    # locked: even the right password is refused until the lock ends
+    with pytest.raises(accounts.LoginError, match="已锁定"):
+        accounts.authenticate("wang", "correct-horse", T0 + timedelta(minutes=5))
+    later = T0 + accounts.LOCKOUT + timedelta(seconds=1)
+    assert accounts.authenticate("wang", "correct-horse", later).username == "wang"
+    assert "locked" in [r[2] for r in accounts.auth_log()]
+
+
+def test_a_reset_clears_the_lock_and_ends_sessions(book):
+    user = accounts.add_user("wang", "王", "reviewer", "correct-horse")
+    token = accounts.start_session(user, T0)
+    for n in range(accounts.MAX_FAILURES):
+        with pytest.raises(accounts.LoginError):
+            accounts.authenticate("wang", f"wrong-{n}", T0)
+    accounts.reset_password("wang", "new-password-1", actor="admin")
+    assert accounts.session_user(token, T0) is None
+    assert accounts.authenticate("wang", "new-password-1", T0).username == "wang"
+
+
+def test_disabled_account_cannot_log_in_and_loses_its_sessions(book):
+    user = accounts.add_user("wang", "王", "reviewer", "correct-horse")
+    token = accounts.start_session(user, T0)
+    accounts.set_active("wang", False, actor="admin")
+    assert accounts.session_user(token, T0) is None
+    with pytest.raises(accounts.LoginError, match="已停用"):
+        accounts.authenticate("wang", "correct-horse", T0)
+
+
+@pytest.mark.parametrize(
+    "steps, alive",
+    [
+        ([timedelta(minutes=29)], True),
+        ([timedelta(minutes=31)], False),  # idle too long
+        ([timedelta(minutes=25)] * 30, False),  # busy, but older than a working day
+    ],
+)
+def test_sessions_expire(book, steps, alive):
+    user = accounts.add_user("wang", "王", "reviewer", "correct-horse")
+    token = accounts.start_session(user, T0)
+    now, got = T0, None
+    for step in steps:
+        now += step
+        got = accounts.session_user(token, now)
+        if got is None:
+            break
+    assert (got is not None) == alive
+    if not alive:
+        assert accounts.session_user(token, now) is None  # gone for good
+        assert "expired" in [r[2] for r in accounts.auth_log()]
+
+
+def test_the_accounts_file_alone_does_not_let_anyone_in(book):
+    user = accounts.add_user("wang", "王", "reviewer", "correct-horse")
+    token = accounts.start_session(user, T0)
+    with accounts.connect() as con:
+        stored = con.execute("select token_hmac from sessions").fetchone()[0]
+    assert stored != token and accounts.session_user(stored, T0) is None
+
+
+# ---------------------------------------------------------------- secrets
+
+
+def test_production_refuses_to_start_without_secrets(tmp_path):
+    with environment(CIVIC_MODE="production", CIVIC_SECRET=None, CIVIC_SESSION_KEY=None):
+        problems = secrets.check(tmp_path)
+        assert len(problems) == 2
+        assert "CIVIC_SECRET" in problems[0] and "CIVIC_SESSION_KEY" in problems[1]
+        assert not list(tmp_path.iterdir())  # nothing generated
+    with environment(CIVIC_MODE="production", CIVIC_SECRET="a" * 64, CIVIC_SESSION_KEY="b" * 64):
+        assert secrets.check(tmp_path) == []
+
+
+def test_the_demo_generates_its_secrets_privately(tmp_path):
+    with environment(CIVIC_MODE=None, CIVIC_SECRET=None, CIVIC_SESSION_KEY=None):
+        assert secrets.check(tmp_path) == []
+        for name in ("secret.key", "session.key"):
+            path = tmp_path / name
+            assert len(path.read_text().strip()) == 64
+            assert path.stat().st_mode & 0o077 == 0
+
+
+def test_the_app_says_what_is_missing_in_production(site, tmp_path):
+    # (`site` first: AppTest replaces __main__, which the ingest's reader processes re-import)
+    with environment(
+        CIVIC_MODE="production", CIVIC_SECRET=None, CIVIC_SESSION_KEY=None,
+        CIVIC_DATA_DIR=str(tmp_path),
+    ):  # fmt: skip
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+    assert not at.exception
+    assert "CIVIC_SECRET" in at.error[0].value and "CIVIC_SESSION_KEY" in at.error[0].value
+    assert not at.text_input  # no login form
+
+
+# ---------------------------------------------------------------- uploads
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in entries.items():
+            z.writestr(name, content)
+    return buffer.getvalue()
+
+
+GOOD_CSV = "活动编号,活动日期\nHD-1,20261002\n".encode()
+
+
+@pytest.mark.parametrize(
+    "files, message",
+    [
+        ([("620623100001_2026-10.exe", b"MZ")], "不支持的文件类型"),
+        ([("620623100001_2026-10.xlsm", b"PK")], "不支持的文件类型"),
+        ([("a.zip", _zip({"../../etc/passwd.csv": GOOD_CSV}))], "路径不安全"),
+        ([("a.zip", _zip({"/abs/620623100001.csv": GOOD_CSV}))], "路径不安全"),
+        ([("a.zip", _zip({"C:/x/620623100001.csv": GOOD_CSV}))], "路径不安全"),
+        ([("a.zip", _zip({"inner.zip": _zip({"a.csv": GOOD_CSV})}))], "不是 .xlsx"),
+        ([("a.zip", _zip({"run.sh": b"rm -rf /"}))], "不是 .xlsx"),
+        ([("a.zip", b"PK\x03\x04 not really a zip")], "压缩包已损坏"),
+        ([], "没有选择文件"),
+    ],
+)
+def test_unsafe_uploads_are_refused(files, message):
+    with pytest.raises(uploads.UploadRejected, match=message):
+        uploads.check(files)
+
+
+def test_a_zip_bomb_is_refused(monkeypatch):
+    bomb = _zip({"620623100001_2026-10.csv": b"0" * (8 * 2**20)})  # 8 MB of zeros, ~8 KB zipped
+    assert len(bomb) < 100_000
+    monkeypatch.setattr(uploads, "MAX_UNZIPPED_BYTES", 2**20)
+    with pytest.raises(uploads.UploadRejected, match="超过上限"):
+        uploads.check([("bomb.zip", bomb)])
+
+
+def test_a_zip_that_lies_about_its_size_is_measured(monkeypatch):
+    content = _zip({"620623100001_2026-10.csv": b"0" * (4 * 2**20)})
+    # rewrite the declared sizes to 1 byte: the directory lies, decompression tells
+    lying = content.replace((4 * 2**20).to_bytes(4, "little"), (1).to_bytes(4, "little"))
+    monkeypatch.setattr(uploads, "MAX_UNZIPPED_BYTES", 2**20)
+    with pytest.raises(uploads.UploadRejected, match="损坏或被篡改"):
+        uploads.check([("lying.zip", lying)])
+
+
+def test_too_many_entries_and_oversized_files_are_refused(monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_ZIP_ENTRIES", 3)
+    many = _zip({f"62062310000{n}_2026-10.csv": GOOD_CSV for n in range(4)})
+    with pytest.raises(uploads.UploadRejected, match="超过上限 3"):
+        uploads.check([("many.zip", many)])
+    big = b"x" * (uploads.MAX_FILE_BYTES + 1)
+    with pytest.raises(uploads.UploadRejected, match="超过单个文件上限"):
+        uploads.check([("620623100001_2026-10.csv", big)])
+
+
+def test_a_town_uploads_only_its_own_units():
+    own = {"620623100", "620623100001"}
+    uploads.check([("620623100001_安家河村_2026-10.csv", GOOD_CSV)], own)
+    with pytest.raises(uploads.UploadRejected, match="只能上传本乡镇"):
+        uploads.check([("620623101204_其他村_2026-10.csv", GOOD_CSV)], own)
+    with pytest.raises(uploads.UploadRejected, match="只能上传本乡镇"):
+        uploads.check([("a.zip", _zip({"620623101204_2026-10.csv": GOOD_CSV}))], own)
+
+
+# ---------------------------------------------------------------- roles in the app
+
+
+@pytest.fixture(scope="module")
+def site(ranked_store, tmp_path_factory):
+    """A published demo store and one account per role: role -> session token."""
+    base = tmp_path_factory.mktemp("access")
+    store = copy_store(ranked_store, base / "db")
+    reports = base / "reports"
+    workflow.publish_month(store, MONTH, "李签发", "王审核", reports=reports)
+    with environment(
+        CIVIC_DB_DIR=str(store), CIVIC_REPORTS_DIR=str(reports),
+        CIVIC_ACCOUNTS_DB=str(base / "accounts.sqlite"), CIVIC_INBOX_DIR=str(base / "inbox"),
+    ):  # fmt: skip
+        tokens = {}
+        for role in accounts.ROLES:
+            user = accounts.add_user(role, f"{role}-name", role, "password-123",
+                                     TOWN if role == "town" else None)  # fmt: skip
+            tokens[role] = accounts.start_session(user)
+        yield store, base, tokens
+
+
+TITLES = {
+    "overview": "总览", "rankings": "考评指数排名", "map": "地图", "trends": "趋势",
+    "points": "道德积分", "brands": "品牌项目", "submissions": "数据报送",
+    "publishing": "考评指数发布", "admin": "账号与审计",
+}  # fmt: skip
+
+
+def _run(token: str | None, page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    if token:
+        at.session_state["_session_token"] = token
+    at.session_state["month"] = "2026-10"
+    at.switch_page(f"views/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("page", list(TITLES))
+def test_nobody_without_an_account_sees_anything(site, page):
+    at = _run(None, page)
+    assert [t.value for t in at.title] == ["新时代文明实践数据看板"]
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert not at.dataframe and not at.metric
+
+
+@pytest.mark.parametrize("role", list(accounts.ROLES))
+@pytest.mark.parametrize("page", list(TITLES))
+def test_each_role_sees_exactly_its_pages(site, role, page):
+    _, _, tokens = site
+    at = _run(tokens[role], page)
+    title = at.title[0].value
+    if role in access.PAGES[page]:
+        assert title.endswith(TITLES[page]), title
+    else:  # a page the role may not see: navigation falls back to the overview
+        assert title.endswith("总览"), title
+
+
+@pytest.mark.parametrize("role", list(accounts.ROLES))
+def test_what_each_role_may_do_on_the_rankings_and_publishing_pages(site, role):
+    _, _, tokens = site
+    may_act = role in ("admin", "reviewer")
+    if role in access.PAGES["rankings"]:
+        at = _run(tokens[role], "rankings")
+        labels = [b.label for b in at.button]
+        assert ("保存并重新计算" in labels) == may_act
+    if role in access.PAGES["publishing"]:
+        at = _run(tokens[role], "publishing")
+        downloads = at.get("download_button")
+        assert len(downloads) == 10  # the 9 files of the edition and its manifest
+        assert any(e.label == "发布修订版（数据更正或补报后）" for e in at.expander) == may_act
+
+
+def _town_names(store: Path) -> set[str]:
+    with db_store.reading(store) as con:
+        rows = con.sql(
+            "select u.name from ref_unit_all u where u.code = $t or u.code in "
+            "(select member_code from int_unit_scope where unit_code = $t)",
+            params={"t": TOWN},
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+@pytest.mark.parametrize("page", ["overview", "map", "trends", "points", "brands", "submissions"])
+def test_a_town_account_sees_only_its_town_on_every_page(site, page):
+    store, _, tokens = site
+    at = _run(tokens["town"], page)
+    own = _town_names(store)
+    for frame in (d.value for d in at.dataframe):
+        for column in ("单位", "实践站", "实践所", "所属实践所"):
+            if column in frame.columns:
+                names = set(frame[column].dropna()) - {""}
+                assert names <= own, (page, column, names - own)
+    assert page == "submissions" or at.title[0].value.startswith("华藏寺镇")
+    assert at.selectbox(key="area").options == ["华藏寺镇新时代文明实践所"]
+
+
+def test_town_scoping_is_enforced_on_the_data_returned(site):
+    store, _, _ = site
+    town = accounts.User("t", "乡镇", "town", TOWN)
+    with db_store.reading(store) as con:
+        scope = set(metrics.members(con, TOWN))
+        other = metrics.members(con, "620623-PQ2")
+        county = queries.headline(con, [MONTH])[MONTH]
+        own = queries.headline(con, [MONTH], sorted(scope))[MONTH]
+    # asking for the county, or for another district, returns the town's own rows
+    for asked in (None, other):
+        units = data.fetch(town, metrics.map_units, MONTH, asked)
+        assert set(units["unit_code"]) <= scope and units.height > 0
+        got = data.fetch(town, queries.headline, [MONTH], asked)[MONTH]
+        assert got["activities"] == own["activities"] != county["activities"]
+    board = data.fetch(town, metrics.good_deeds_board, MONTH, None)
+    with db_store.reading(store) as con:
+        stations = {
+            r[0] for r in con.sql(
+                "select name from ref_unit where kind = 'station' and parent_code = $t",
+                params={"t": TOWN},
+            ).fetchall()
+        }  # fmt: skip
+    assert set(board["station"]) <= stations
+    quarantine = data.fetch(town, metrics.quarantine, None, None)
+    assert set(quarantine["unit_code"].drop_nulls()) <= scope
+    # what has no area to limit is refused outright
+    for fn, args in ((metrics.ranking, (MONTH, "institute")), (metrics.red_black_lists, (MONTH,)),
+                     (metrics.audit_log, ()), (workflow.editions, (MONTH,))):  # fmt: skip
+        with pytest.raises(access.Forbidden):
+            data.fetch(town, fn, *args)
+    # other roles are not limited
+    admin = accounts.User("a", "管理员", "admin", None)
+    assert data.fetch(admin, metrics.map_units, MONTH, None).height > len(scope)
+
+
+def test_a_refused_upload_stores_nothing(site):
+    store, base, tokens = site
+    at = _run(tokens["town"], "submissions")
+    at.file_uploader[0].set_value(
+        ("620623101204_其他村_2026-10_活动台账.csv", GOOD_CSV, "text/csv")
+    )
+    at.run()
+    next(b for b in at.button if b.label == "导入").click().run()
+    assert any(
+        "已拒收，未保存任何文件" in e.value and "只能上传本乡镇" in e.value for e in at.error
+    )
+    assert not (base / "inbox").exists() or not any((base / "inbox").rglob("*.csv"))
+    with db_store.reading(store) as con:
+        assert con.sql("select count(*) from import_batch").fetchall() == [(1,)]
+    log = [(r[1], r[2]) for r in accounts.auth_log()]
+    assert ("town", "upload_rejected") in log
+
+
+def test_the_admin_sees_logins_work_and_account_changes_in_one_log(site):
+    _, _, tokens = site
+    with pytest.raises(accounts.LoginError):
+        accounts.authenticate("leader", "wrong-password")
+    at = _run(tokens["admin"], "admin")
+    log = next(d.value for d in at.dataframe if "操作" in d.value.columns)
+    actions = set(log["操作"])
+    assert {"开设账号", "登录失败", "签发发布", "审核", "生成草稿", "计算排名"} <= actions
+    users = next(d.value for d in at.dataframe if "用户名" in d.value.columns)
+    assert set(users["用户名"]) == set(accounts.ROLES)
+    assert "password_hash" not in users.columns and not pl.DataFrame(users).is_empty()
