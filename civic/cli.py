@@ -218,6 +218,7 @@ def ingest_cmd(
 
 def _ingest(paths, store, registry_dir, workers, verbose) -> None:
     from civic.registry import RegistryError, load_registry
+    from civic.secrets import MissingSecret
     from etl.ingest import ingest
     from etl.summary import file_lines, total_lines
 
@@ -231,7 +232,10 @@ def _ingest(paths, store, registry_dir, workers, verbose) -> None:
             bar.length = total
             bar.update(done - bar.pos)
 
-        report = ingest(paths, store, reg, workers, progress)
+        try:
+            report = ingest(paths, store, reg, workers, progress)
+        except MissingSecret as e:
+            raise click.ClickException(str(e)) from e
     for line in file_lines(report, verbose) + total_lines(report):
         click.echo(line)
 

@@ -422,3 +422,45 @@ def test_the_admin_sees_logins_work_and_account_changes_in_one_log(site):
     users = next(d.value for d in at.dataframe if "用户名" in d.value.columns)
     assert set(users["用户名"]) == set(accounts.ROLES)
     assert "password_hash" not in users.columns and not pl.DataFrame(users).is_empty()
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_civic_users_manages_accounts(book):
+    from click.testing import CliRunner
+
+    from civic.cli import main
+
+    run = CliRunner().invoke
+    added = run(main, ["users", "add", "li", "--name", "李", "--role", "town", "--town", TOWN,
+                       "--password-stdin"], input="town-pass-1\n")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert accounts.authenticate("li", "town-pass-1").town_code == TOWN
+    listed = run(main, ["users", "list"])
+    assert "li" in listed.output and "乡镇" in listed.output
+    assert run(main, ["users", "disable", "li"]).exit_code == 0
+    with pytest.raises(accounts.LoginError, match="已停用"):
+        accounts.authenticate("li", "town-pass-1")
+    assert run(main, ["users", "enable", "li"]).exit_code == 0
+    reset = run(main, ["users", "reset", "li", "--password-stdin"], input="town-pass-2\n")
+    assert reset.exit_code == 0
+    assert accounts.authenticate("li", "town-pass-2").username == "li"
+    short = run(main, ["users", "add", "x", "--role", "admin", "--password-stdin"], input="x\n")
+    assert short.exit_code != 0 and "密码至少 8 位" in short.output
+    actions = [r[2] for r in accounts.auth_log()]
+    assert {"user_add", "user_disable", "user_enable", "user_reset"} <= set(actions)
+
+
+def test_ingest_in_production_without_the_hashing_key_says_so(tmp_path, demo_inbox):
+    from click.testing import CliRunner
+
+    from civic.cli import main
+
+    one = sorted((demo_inbox / "2026-10").glob("*.xlsx"))[0]
+    registry = str(Path(__file__).resolve().parents[1] / "data" / "registry")
+    command = ["ingest", str(one), "--db", str(tmp_path / "db"), "--registry", registry]
+    with environment(CIVIC_MODE="production", CIVIC_SECRET=None, CIVIC_DATA_DIR=str(tmp_path)):
+        result = CliRunner().invoke(main, command)
+    assert result.exit_code != 0 and "CIVIC_SECRET" in result.output
+    assert not (tmp_path / "secret.key").exists()
