@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
 import time
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -192,8 +194,18 @@ def _readers(n: int, n_found: int) -> Iterator[Pool | None]:
     if n <= 1 or n_found < 2 * MIN_BATCH_FILES:
         yield None
         return
-    # spawn, not fork: polars' thread pool does not survive a fork
-    with mp.get_context("spawn").Pool(n) as pool:
+    # spawn, not fork: polars' thread pool does not survive a fork. A spawned child
+    # re-runs the parent's __main__ file; under Streamlit that is the page script
+    # (the app's uploads ingest here), so the readers start with a bare __main__.
+    # They need nothing from it: their task functions live in etl modules.
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        pool = mp.get_context("spawn").Pool(n)  # the processes start here
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+    with pool:
         yield pool
 
 

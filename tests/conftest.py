@@ -60,3 +60,15 @@ def ranked_store(demo_store, tmp_path_factory) -> Path:
     target = copy_store(source, tmp_path_factory.mktemp("ranked") / "db")
     index_run.rank_and_store(target, None, draws=200)
     return target
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """AppTest runs page scripts as __main__ and leaves them in sys.modules; processes
+    spawned later (the demo generator's pool) would re-run the page. Put it back."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None and sys.modules.get("__main__") is not main:
+        sys.modules["__main__"] = main
