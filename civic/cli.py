@@ -483,26 +483,24 @@ def users_list_cmd() -> None:
 @click.argument("username")
 def users_disable_cmd(username) -> None:
     """Disable an account (its sessions end at once)."""
-    from civic import accounts
-
-    try:
-        accounts.set_active(username, False, actor="civic users")
-    except accounts.AccountError as e:
-        raise click.ClickException(str(e)) from e
-    click.echo(f"已停用 {username}")
+    _set_active(username, False)
 
 
 @users_cmd.command("enable")
 @click.argument("username")
 def users_enable_cmd(username) -> None:
     """Enable a disabled account again."""
+    _set_active(username, True)
+
+
+def _set_active(username: str, active: bool) -> None:
     from civic import accounts
 
     try:
-        accounts.set_active(username, True, actor="civic users")
+        accounts.set_active(username, active, actor="civic users")
     except accounts.AccountError as e:
         raise click.ClickException(str(e)) from e
-    click.echo(f"已启用 {username}")
+    click.echo(f"已{'启用' if active else '停用'} {username}")
 
 
 @users_cmd.command("reset")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,25 @@ def demo_store(tmp_path_factory, demo_inbox, registry):
     store = tmp_path_factory.mktemp("demo-db")
     report = ingest([demo_inbox], store, registry, workers=2)
     return store, report
+
+
+@contextmanager
+def environment(**env: str | None):
+    """Set (or, with None, unset) environment variables for the block; restore them after."""
+    old = {k: os.environ.get(k) for k in env}
+    for k, v in env.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def copy_store(source: Path, target: Path) -> Path:

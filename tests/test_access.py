@@ -7,15 +7,13 @@ checked on the data the data layer returns, not on page text alone.
 from __future__ import annotations
 
 import io
-import os
 import zipfile
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import copy_store
+from conftest import copy_store, environment
 from streamlit.testing.v1 import AppTest
 
 from civic import access, accounts, secrets
@@ -27,24 +25,6 @@ APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 TOWN = "620623100"
 MONTH = date(2026, 10, 1)
 T0 = datetime(2026, 11, 23, 9, 0, 0)
-
-
-@contextmanager
-def environment(**env: str | None):
-    old = {k: os.environ.get(k) for k in env}
-    for k, v in env.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @pytest.fixture

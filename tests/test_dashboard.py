@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import copy_store
+from conftest import copy_store, environment
 from streamlit.testing.v1 import AppTest
 
 from civic import accounts, theme
@@ -60,21 +58,6 @@ def site(ranked_store, tmp_path_factory):
     workflow.publish_month(store, MONTH, "李签发", "王审核", reports=reports)
     with environment(CIVIC_DB_DIR=str(store), CIVIC_REPORTS_DIR=str(reports)):
         yield store, reports
-
-
-@contextmanager
-def environment(**env: str):
-    """Point the app at a store (and reports, data) for the block."""
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _db(store: Path, sql: str, **params) -> list[tuple]:

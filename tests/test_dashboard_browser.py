@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import copy_store
+from conftest import copy_store, environment
 
 from civic import accounts
 from civic.cli import theme_options
@@ -43,17 +43,9 @@ def server(ranked_store, tmp_path_factory):
     store = copy_store(ranked_store, base / "db")
     reports = base / "reports"
     workflow.publish_month(store, date(2026, 10, 1), "李签发", "王审核", reports=reports)
-    accounts_db = base / "accounts.sqlite"
-    env_accounts = {"CIVIC_ACCOUNTS_DB": str(accounts_db)}
-    old = os.environ.get("CIVIC_ACCOUNTS_DB")
-    os.environ.update(env_accounts)
-    try:
+    env_accounts = {"CIVIC_ACCOUNTS_DB": str(base / "accounts.sqlite")}
+    with environment(**env_accounts):
         accounts.add_user("admin", "管理员甲", "admin", "browser-pass-1")
-    finally:
-        if old is None:
-            os.environ.pop("CIVIC_ACCOUNTS_DB")
-        else:
-            os.environ["CIVIC_ACCOUNTS_DB"] = old
     port = _free_port()
     env = {
         **env_accounts,

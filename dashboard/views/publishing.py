@@ -65,9 +65,8 @@ elif open_editions:
             metrics.article_preview, sel.month, e["edition_no"], e["is_revision"], e["reason"]
         )
         components.html(preview, height=900, scrolling=True)
-    if not access.can(user, "publish"):
-        pass
-    elif e["status"] == "draft":
+    may_publish = access.can(user, "publish")
+    if may_publish and e["status"] == "draft":
         with st.form("pub-review"):
             note = st.text_input("审核意见（可选）")
             if st.form_submit_button(f"审核通过（审核人：{user.display_name}）", type="primary"):
@@ -76,9 +75,9 @@ elif open_editions:
                     st.rerun()
                 except workflow.PublishError as err:
                     st.error(str(err))
-    elif e["reviewed_by"] == user.display_name:
+    elif may_publish and e["reviewed_by"] == user.display_name:
         st.warning("审核与签发须由不同的人完成：请另一位有签发权限的同事签发。")
-    else:
+    elif may_publish:
         with st.form("pub-publish"):
             st.caption("签发后生成文章、排名图片、工作簿、领导简报和 PDF，版本即冻结，不可再改。")
             if st.form_submit_button(f"签发发布（签发人：{user.display_name}）", type="primary"):
