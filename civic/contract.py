@@ -162,6 +162,13 @@ SHEETS: tuple[Sheet, ...] = (
                 ("申报", "评定", "公示", "核发", "驳回"),
                 ("审核状态",),
             ),
+            Column(
+                "publicized_date",
+                "公示日期",
+                "date",
+                synonyms=("公示时间", "张榜日期"),
+                note="the day the entry went up on the village board; 核发 without it is audited",
+            ),
         ),
     ),
     Sheet(

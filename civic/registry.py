@@ -198,6 +198,15 @@ def _read_csv(path: Path, schema: dict, problems: list[str]) -> pl.DataFrame:
     return pl.DataFrame(data, schema=schema)
 
 
+# Optional numeric settings the models read (ref_setting), with their type.
+SETTING_NUMBERS = (
+    ("village", "matter_open_limit_days", int),
+    ("village", "notable_min_participants", int),
+    ("audit", "same_day_max_entries", int),
+    ("audit", "peer_ratio", float),
+)
+
+
 def validate(reg: Registry) -> list[str]:
     """Every rule the registry must satisfy, as a list of located problems."""
     p: list[str] = []
@@ -210,6 +219,10 @@ def validate(reg: Registry) -> list[str]:
     day = s.get("submission", {}).get("deadline_day")
     if not isinstance(day, int) or not 1 <= day <= 28:
         p.append("county.toml [submission] deadline_day: must be a whole number from 1 to 28")
+    for section, key, kind in SETTING_NUMBERS:
+        value = s.get(section, {}).get(key)
+        if value is not None and (not isinstance(value, kind) or value <= 0):
+            p.append(f"county.toml [{section}] {key}: must be a positive {kind.__name__}")
 
     units = reg.units.with_row_index("row", offset=2)
     teams = reg.teams.with_row_index("row", offset=2)

@@ -104,6 +104,11 @@ _EVENTS = """
            null, points, file_id, source_row
     from stg_redemptions
     where not is_duplicate and unit_code in (select unnest($units))
+    union all
+    select unit_code, household_id, cleared_date, cast(1 as tinyint),
+           'QL-' || clearing_id, '清零', 0, null, null
+    from office_clearing
+    where voided_at is null and unit_code in (select unnest($units))
 """
 CHUNK_EVENTS = 500_000  # events per pass; households never span two units, so units chunk
 
@@ -130,6 +135,8 @@ def build_household_ledger(con) -> dict[str, int]:
             select unit_code from stg_points where status = '核发' and not is_duplicate
             union all
             select unit_code from stg_redemptions where not is_duplicate
+            union all
+            select unit_code from office_clearing where voided_at is null
         ) group by all order by unit_code
         """
     ).fetchall()
@@ -202,4 +209,9 @@ def _chunks(sizes: list[tuple[str, int]], limit: int) -> list[list[str]]:
 
 
 # name -> (function building the table, tables it reads)
-MODELS = {"int_household_ledger": (build_household_ledger, ("stg_points", "stg_redemptions"))}
+MODELS = {
+    "int_household_ledger": (
+        build_household_ledger,
+        ("stg_points", "stg_redemptions", "office_clearing"),
+    )
+}

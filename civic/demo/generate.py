@@ -73,6 +73,7 @@ class Job:
 class Result:
     files: list[dict] = field(default_factory=list)
     dirt: list[dict] = field(default_factory=list)
+    integrity: list[dict] = field(default_factory=list)  # faked points planted for the audit
     totals: dict = field(default_factory=dict)
 
     def add(self, key: str, value: float) -> None:
@@ -116,6 +117,7 @@ def generate(
         results = [_run_job_args(a) for a in args]
     files = [f for r in results for f in r.files]
     dirt = [d for r in results for d in r.dirt]
+    integrity = [p for r in results for p in r.integrity]
     files += _plant_file_faults(out, months, seed)
     totals: dict[str, float] = {}
     for r in results:
@@ -127,6 +129,7 @@ def generate(
         "summary": {k: v for k, v in summary.items() if k != "seconds"},
         "files": sorted(files, key=lambda f: f["path"]),
         "dirt": sorted(dirt, key=lambda d: (d["path"], d["sheet_name"], d["row"])),
+        "integrity": sorted(integrity, key=lambda p: (p["unit_code"], str(p["month"]), p["kind"])),
     }
     (out / MANIFEST).write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
@@ -168,7 +171,7 @@ def run_job(
 ) -> Result:
     """Simulate and write every month of the job's units."""
     orders_by_month, by_taker = ledgers.orders(reg, months, seed, scale)
-    ctx = ledgers.Context.build(reg, months, by_taker)
+    ctx = ledgers.Context.build(reg, months, by_taker, seed)
     codes = reg.all_codes()
     units = {u.code: u for u in build_units(reg, seed)}
     res = Result()
@@ -182,6 +185,7 @@ def run_job(
         for u in mine:
             # taken before the month is simulated, so a month never sent can be undone
             snapshot = [(h.balance, h.earned_year, h.barred_year) for h in u.people]
+            planted_before = len(ctx.planted)
             sheets = _month_sheets(u, month, i, ctx, orders_by_month, rosters, seed, scale, res)
             if not sheets:
                 continue
@@ -189,6 +193,7 @@ def run_job(
                 # 未报送: nothing reaches the office, and the month's points never happened.
                 for h, (b, e, y) in zip(u.people, snapshot, strict=True):
                     h.balance, h.earned_year, h.barred_year = b, e, y
+                del ctx.planted[planted_before:]
                 res.add("missing_submissions", 1)
                 continue
             balances = {h.household_id: h.balance for h in u.people}
@@ -234,6 +239,7 @@ def run_job(
             res.add("submissions", 1)
         if zipped:
             res.files += _write_zip(out, job, month, zipped, reg, res)
+    res.integrity = ctx.planted
     for u in mine:
         res.add("balance_outstanding", sum(h.balance for h in u.people))
     for team_vs in rosters.values():

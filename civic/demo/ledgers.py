@@ -9,13 +9,14 @@ issued to engaged households and redeemed at the love supermarket.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import polars as pl
 
 from civic.contract import PLATFORMS
+from civic.demo.integrity import Planter
 from civic.demo.world import Household, Unit, person_name
 from civic.registry import Registry
 
@@ -91,9 +92,11 @@ class Context:
     themes: dict[int, tuple[str, str]]  # month -> (theme, platform)
     catalogue: pl.DataFrame
     orders_by_taker: dict[tuple[str, date], list[dict]]
+    seed: int = 7
+    planted: list[dict] = field(default_factory=list)  # integrity problems planted (demo audit)
 
     @classmethod
-    def build(cls, reg: Registry, months: list[date], orders_by_taker) -> Context:
+    def build(cls, reg: Registry, months: list[date], orders_by_taker, seed: int = 7) -> Context:
         home: dict[str, list[str]] = {}
         for name, code in zip(reg.brands["name"], reg.brands["home_code"], strict=True):
             home.setdefault(code, []).append(name)
@@ -107,6 +110,7 @@ class Context:
             },
             catalogue=reg.catalogue,
             orders_by_taker=orders_by_taker,
+            seed=seed,
         )
 
 
@@ -228,6 +232,7 @@ def points_and_redemptions(
     spend_draw = rng.random(len(people))
     points: list[dict] = []
     redemptions: list[dict] = []
+    planter = Planter(unit.code, month, ctx.seed, items)
     seq = rseq = 0
     for h, n, cleared, u in zip(people, counts, clear, spend_draw, strict=True):
         if h.barred_year == month.year:
@@ -247,6 +252,14 @@ def points_and_redemptions(
             mine.append(
                 _points_row(unit, h, month, rng, seq, item["category"], item["item"], value, status)
             )
+        if planter.pending:
+
+            def new_row(category, item, value, h=h):
+                nonlocal seq
+                seq += 1
+                return _points_row(unit, h, month, rng, seq, category, item, value, "核发")
+
+            planter.apply(mine, new_row)
         # Entries apply in date order: a deduction floors the balance at zero when it lands.
         for r in sorted(mine, key=lambda r: (r["entry_date"], r["entry_id"])):
             if r["status"] == "核发":
@@ -274,13 +287,15 @@ def points_and_redemptions(
             h.balance -= spend
     points.sort(key=lambda r: (r["entry_date"], r["entry_id"]))
     redemptions.sort(key=lambda r: (r["redeemed_date"], r["entry_id"]))
+    ctx.planted += [{**p, "unit_code": unit.code} for p in planter.finish()]
     return points, redemptions
 
 
 def _points_row(unit, h: Household, month, rng, seq, category, item, value, status) -> dict:
+    entry_date = month.replace(day=int(rng.integers(1, 21)))
     return {
         "entry_id": f"JF{month:%Y%m}{seq:04d}",
-        "entry_date": month.replace(day=int(rng.integers(1, 21))),
+        "entry_date": entry_date,
         "unit_code": unit.code,
         "household_id": h.household_id,
         "head_name": h.head_name,
@@ -290,6 +305,12 @@ def _points_row(unit, h: Household, month, rng, seq, category, item, value, stat
         "item": item,
         "points": value,
         "status": status,
+        # entries on the village board for public notice (公示) before they are issued
+        "publicized_date": (
+            entry_date + timedelta(days=int(rng.integers(1, 6)))
+            if status in ("公示", "核发")
+            else None
+        ),
     }
 
 

@@ -73,3 +73,19 @@ create table if not exists quarantine (
     problems      varchar,
     row_values    varchar   -- the row as read, JSON; personal data already masked or hashed
 );
+
+-- grain: one row per zero-clearing (清零) the office entered by hand, with its
+-- reason; a voided one stays on record. The ledger applies the live ones
+-- exactly like a 清零 row of a station's points ledger.
+create table if not exists office_clearing (
+    clearing_id   integer primary key,
+    unit_code     varchar not null,
+    household_id  varchar not null,
+    cleared_date  date not null,
+    reason        varchar not null,
+    entered_by    varchar not null,
+    entered_at    timestamp not null,
+    voided_at     timestamp,
+    voided_by     varchar,
+    void_reason   varchar
+);

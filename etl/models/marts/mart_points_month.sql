@@ -1,6 +1,7 @@
 -- The moral-points economy per station and month: points issued (only 核发,
 -- by category), deducted, redeemed, and the outstanding balance at month end,
--- which is the love supermarket's liability.
+-- which is the love supermarket's liability. Clearings (清零, from the ledger
+-- or entered by the office) and the balance they wiped are counted here too.
 -- grain: one row per station per month
 -- unique: unit_code, month
 -- not_null: unit_code, month, points_issued, points_redeemed, balance_points, liability_yuan
@@ -36,9 +37,18 @@ issued as (
         cast(sum(points) filter (where category = '评议分') as bigint) as points_review,
         cast(sum(points) filter (where category = '贡献分') as bigint) as points_contribution,
         -cast(sum(points) filter (where category = '扣分') as bigint) as points_deducted,
-        count(*) filter (where category = '清零') as clearings,
         count(distinct household_id) filter (where points > 0) as households_earning
     from entries
+    group by all
+),
+
+cleared as (
+    select
+        unit_code,
+        month,
+        count(*) as clearings,
+        cast(sum(points_cleared) as bigint) as points_cleared
+    from fct_clearing
     group by all
 ),
 
@@ -101,7 +111,8 @@ final as (
         coalesce(i.points_review, 0) as points_review,
         coalesce(i.points_contribution, 0) as points_contribution,
         coalesce(i.points_deducted, 0) as points_deducted,
-        coalesce(i.clearings, 0) as clearings,
+        coalesce(c.clearings, 0) as clearings,
+        coalesce(c.points_cleared, 0) as points_cleared,
         coalesce(r.points_redeemed, 0) as points_redeemed,
         coalesce(r.redemptions, 0) as redemptions,
         coalesce(i.households_earning, 0) as households_earning,
@@ -113,6 +124,7 @@ final as (
     cross join settings as s
     left join issued as i on i.unit_code = b.unit_code and i.month = b.month
     left join redeemed as r on r.unit_code = b.unit_code and r.month = b.month
+    left join cleared as c on c.unit_code = b.unit_code and c.month = b.month
 )
 
 select * from final
