@@ -19,6 +19,9 @@ PAGES: dict[str, set[str]] = {
     "map": {ADMIN, REVIEWER, TOWN},
     "trends": {ADMIN, REVIEWER, TOWN},
     "points": {ADMIN, REVIEWER, TOWN},
+    "matters": EVERYONE,
+    "standards": EVERYONE,
+    "households": {ADMIN, REVIEWER, TOWN},
     "brands": {ADMIN, REVIEWER, TOWN},
     "submissions": {ADMIN, REVIEWER, TOWN},
     "publishing": {ADMIN, REVIEWER, LEADER},
@@ -34,6 +37,10 @@ ACTIONS: dict[str, set[str]] = {
     "publish": {ADMIN, REVIEWER},
     "download_edition": {ADMIN, REVIEWER, LEADER},
     "view_households": {ADMIN, REVIEWER, TOWN},  # boards with (masked) household names
+    "audit_points": {ADMIN, REVIEWER},  # integrity flags and their evidence
+    "clear_points": {ADMIN, REVIEWER},  # enter or void a zero-clearing (清零)
+    "download_notice": {ADMIN, REVIEWER, TOWN},  # the quarterly public ledger (公示)
+    "export_credit": {ADMIN, REVIEWER},  # the credit-rating export (keyed ID hashes)
     "view_county_lists": {ADMIN, REVIEWER, LEADER},  # rankings and 红黑榜 of every unit
     "manage_users": {ADMIN},
     "view_audit": {ADMIN},

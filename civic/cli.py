@@ -386,6 +386,56 @@ def publish_cmd(month_text, approver, reviewer, revise, reason, store, reports) 
             click.echo(f"  - {line}")
 
 
+@main.command("notice")
+@click.option("--station", "station_code", default=None, help="Station (实践站) code.")
+@click.option(
+    "--town", "town_code", default=None, help="Or a town (实践所) code: all its stations."
+)
+@click.option("--quarter", required=True, help="Quarter, e.g. 2026Q3.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write into (default: reports/notices/).",
+)
+@click.option(
+    "--issued-on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date printed under the signature (default: today).",
+)
+@store_option
+def notice_cmd(station_code, town_code, quarter, out, issued_on, store) -> None:
+    """Write a station's quarterly points notice (道德积分公示) as HTML and PDF."""
+    from civic.store import NoDatabase, reading
+    from publish import notice
+    from publish.browser import BrowserMissing
+
+    if bool(station_code) == bool(town_code):
+        raise click.UsageError("give either --station CODE or --town CODE")
+    out = out or config.reports_dir() / "notices"
+    day = issued_on.date() if issued_on else None
+    try:
+        with reading(store) as con:
+            if station_code:
+                written, skipped = (
+                    {station_code: notice.write(con, station_code, quarter, out, day)},
+                    [],
+                )
+            else:
+                written, skipped = notice.write_town(con, town_code, quarter, out, day)
+    except (NoDatabase, notice.NoticeError, BrowserMissing) as e:
+        raise click.ClickException(str(e)) from e
+    for paths in written.values():
+        for p in paths:
+            click.echo(f"  {p}")
+    click.echo(f"已生成 {len(written)} 个实践站的 {quarter} 积分公示：{out}")
+    if skipped:
+        click.echo(f"无积分数据，未生成：{'、'.join(skipped)}")
+    if (day or date.today()) <= notice.parse_quarter(quarter)[3]:
+        click.echo("注意：该季度尚未结束，公示数据可能不完整。", err=True)
+
+
 @main.command("dashboard")
 @click.option("--port", default=8501, show_default=True, help="Port to serve on.")
 @store_option

@@ -44,6 +44,11 @@ SECTIONS = {
         ("points", "积分", ":material/redeem:"),
         ("brands", "品牌项目", ":material/workspace_premium:"),
     ],
+    "村级实践": [
+        ("matters", "民事直说", ":material/forum:"),
+        ("standards", "阵地达标", ":material/fact_check:"),
+        ("households", "星级户", ":material/star:"),
+    ],
     "工作": [
         ("submissions", "数据报送", ":material/upload_file:"),
         ("publishing", "发布", ":material/campaign:"),

@@ -414,7 +414,10 @@ def star_households(con, month: date, member_list: list[str] | None) -> pl.DataF
 
 
 def good_deeds_board(con, month: date, member_list: list[str] | None, n: int = 20):
-    """善行榜: households that earned most points in the month (earned, not balance; masked)."""
+    """善行榜: households that earned most points in the month (earned, not balance; masked).
+
+    A household cleared (清零) this year by the month's end is barred from the board for the year.
+    """
     return _frame(
         con,
         """
@@ -423,6 +426,11 @@ def good_deeds_board(con, month: date, member_list: list[str] | None, n: int = 2
                count(*) filter (where e.points > 0 and e.is_issued) as entries
         from fct_points_entry e join ref_unit u on u.code = e.unit_code
         where e.month = $m and ($members is null or list_contains($members, e.unit_code))
+          and not exists (  -- cleared (清零) households are barred for the year
+              select 1 from fct_clearing c
+              where c.unit_code = e.unit_code and c.household_id = e.household_id
+                and c.year = year($m) and c.cleared_date <= last_day($m)
+          )
         group by e.household_id, u.name
         having points_earned > 0
         order by points_earned desc, e.household_id

@@ -87,13 +87,15 @@ def add_in(
     if same_year:
         when, source = same_year[0]
         raise ClearingError(
-            f"户 {household_id} 已于 {when:%Y-%m-%d} 清零（{source}），{cleared_date.year} 年内不再重复清零"
+            f"户 {household_id} 已于 {when:%Y-%m-%d} 清零（{source}），"
+            f"{cleared_date.year} 年内不再重复清零"
         )
     new_id = con.sql("select coalesce(max(clearing_id), 0) + 1 from office_clearing").fetchall()[0][
         0
     ]
     con.execute(
-        "insert into office_clearing values ($id, $u, $h, $d, $reason, $by, $now, null, null, null)",
+        "insert into office_clearing values "
+        "($id, $u, $h, $d, $reason, $by, $now, null, null, null)",
         {
             "id": new_id,
             "u": unit_code,

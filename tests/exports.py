@@ -69,6 +69,7 @@ def points_row(i: int, household: str = "H0001", unit: str = STATION, **over) ->
         "item": "参加升国旗仪式",
         "points": 10,
         "status": "核发",
+        "publicized_date": "2026-10-06",
     }
     row.update(over)
     return [row[c.key] for c in SHEET_BY_KEY["points"].columns]

@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from civic import access, charts, theme
-from dashboard import data, metrics, ui
+from dashboard import data, metrics, ui, village
 from dashboard.state import current
 from publish import queries
 
@@ -136,3 +136,126 @@ if len(tabs) > 2:  # 红黑榜 of every unit: roles that see the county's lists
              "streak": "连续上榜（月）"},
             {"score": "%.1f"}, key="pts-board-lists",
         )  # fmt: skip
+
+if access.can(user, "audit_points"):
+    st.subheader("积分核查")
+    st.caption(
+        "积分就是钱（1分=1元）。以下疑点由系统按积分目录和规则自动筛出，每条都附台账原始行，"
+        "请核实后处理：分值超出目录范围（含农忙季范围）、同户同日多次记分、户均积分远高于同类站点、"
+        "兑换超过余额、核发未经公示。"
+    )
+    period = st.radio("期间", ["本月", "今年以来"], horizontal=True, key="pts-audit-period")
+    start = sel.month if period == "本月" else sel.month.replace(month=1)
+    counts = data.get(village.flag_counts, start, sel.month, sel.members)
+    cols = st.columns(len(counts))
+    for col, r in zip(cols, counts.iter_rows(named=True), strict=True):
+        col.metric(r["rule_label"], f"{r['flags']:,}条", help=f"涉及台账 {r['evidence_rows']:,} 行")
+    flags = data.get(village.points_flags, start, sel.month, sel.members)
+    if flags.is_empty():
+        st.success(f"{period}没有发现疑点。")
+    else:
+        rule = st.selectbox(
+            "疑点类型",
+            ["全部", *counts.filter(pl.col("flags") > 0)["rule_label"].to_list()],
+            key="pts-audit-rule",
+        )
+        shown = flags if rule == "全部" else flags.filter(pl.col("rule_label") == rule)
+        flag_columns = {"rule_label": "疑点", "town": "乡镇", "station": "实践站",
+                        "household_id": "户编号", "head_name": "户主", "first_date": "日期",
+                        "detail": "说明", "evidence_rows": "台账行数", "points": "涉及积分"}  # fmt: skip
+        event = ui.table(
+            shown, flag_columns, height=320, key="pts-audit-flags",
+            on_select="rerun", selection_mode="single-row",
+        )  # fmt: skip
+        picked = event.selection.rows if event else []
+        if picked:
+            flag = shown.row(picked[0], named=True)
+            evidence = data.get(village.flag_evidence, flag["flag_id"], sel.members)
+            st.markdown(f"**{flag['station']} · {flag['rule_label']}**：{flag['detail']}")
+            ui.table(
+                evidence,
+                {"kind": "台账", "entry_id": "流水号", "entry_date": "日期", "household_id": "户编号",
+                 "category": "类别", "item": "项目", "points": "积分", "status": "状态",
+                 "publicized_date": "公示日期", "balance_before": "当时余额",
+                 "file_name": "来源文件", "source_row": "行号"},
+                height=280, key="pts-audit-evidence",
+            )  # fmt: skip
+        else:
+            st.caption("点选一条疑点，查看它所依据的台账原始行。")
+        ui.download_xlsx(
+            {"疑点": shown.select(list(flag_columns)).rename(flag_columns)},
+            f"积分核查_{sel.month:%Y-%m}.xlsx", "下载疑点清单（Excel）", key="pts-audit-dl",
+        )  # fmt: skip
+
+st.subheader(f"清零（{sel.month.year}年）")
+st.caption(
+    "严重违规的户积分清零：余额归零，当年不再获得积分、不上善行榜。清零可来自实践站积分台账，"
+    "也可由县中心在此录入（须写明理由）；误录的可撤销，记录保留。"
+)
+cleared = data.get(village.clearings, sel.month.year, sel.members)
+ui.table(
+    cleared.with_columns(
+        state=pl.when("is_voided").then(pl.lit("已撤销")).otherwise(pl.lit("有效"))
+    ),
+    {"cleared_date": "清零日期", "town": "乡镇", "station": "实践站", "household_id": "户编号",
+     "head_name": "户主", "source": "来源", "reason": "理由", "points_cleared": "清除余额",
+     "entered_by": "录入人", "state": "状态", "clearing_id": "录入编号",
+     "void_reason": "撤销理由"},
+    {"points_cleared": "%d"}, height=240, key="pts-clearings",
+)  # fmt: skip
+if access.can(user, "clear_points"):
+    from etl import clearings as clearing_rules
+
+    add_tab, void_tab = st.tabs(["录入清零", "撤销清零"])
+    with add_tab:
+        households = data.get(village.ledger_households, sel.members)
+        with st.form("pts-clear-form", clear_on_submit=False):
+            station = st.selectbox(
+                "实践站",
+                households["unit_code"].unique(maintain_order=True).to_list(),
+                format_func=dict(zip(households["unit_code"], households["station"])).get,
+                key="pts-clear-station",
+            )
+            household = st.text_input("户编号", key="pts-clear-household", placeholder="如 H0012")
+            when = st.date_input("清零日期", key="pts-clear-date", format="YYYY-MM-DD")
+            reason = st.text_area("理由（违规事实和处理决定）", key="pts-clear-reason")
+            submitted = st.form_submit_button("确认清零", type="primary")
+        if submitted:
+            try:
+                access.require(user, "clear_points")
+                new_id = clearing_rules.add(
+                    data.store(), station, household, when, reason, user.display_name
+                )
+            except clearing_rules.ClearingError as e:
+                st.error(str(e))
+            else:
+                data.clear()
+                st.success(f"已清零（录入编号 {new_id}），余额、榜单和负债已重新计算。")
+    with void_tab:
+        live = cleared.filter(pl.col("source") == "办公室录入", ~pl.col("is_voided"))
+        if live.is_empty():
+            st.caption(f"{sel.month.year}年没有可撤销的办公室录入清零。")
+        else:
+            with st.form("pts-void-form"):
+                clearing_id = st.selectbox(
+                    "清零记录",
+                    live["clearing_id"].to_list(),
+                    format_func=lambda i: next(
+                        f"{r['clearing_id']}：{r['station']} {r['household_id']} "
+                        f"{r['cleared_date']:%Y-%m-%d}"
+                        for r in live.iter_rows(named=True)
+                        if r["clearing_id"] == i
+                    ),
+                    key="pts-void-id",
+                )
+                why = st.text_input("撤销理由", key="pts-void-reason")
+                undo = st.form_submit_button("撤销清零")
+            if undo:
+                try:
+                    access.require(user, "clear_points")
+                    clearing_rules.void(data.store(), clearing_id, why, user.display_name)
+                except clearing_rules.ClearingError as e:
+                    st.error(str(e))
+                else:
+                    data.clear()
+                    st.success(f"清零记录 {clearing_id} 已撤销，积分已恢复。")

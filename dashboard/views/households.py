@@ -1,0 +1,78 @@
+"""星级户: stars by station and town, the share meeting the three required stars, and
+how ratings changed between ratings."""
+
+import polars as pl
+import streamlit as st
+
+from civic import charts, theme
+from dashboard import data, ui, village
+from dashboard.state import current
+
+sel = current()
+st.title(f"{sel.area_name} · 星级户")
+st.caption(
+    "星级户按户评定（户自评、小组评、村委会评），满分十星；爱党爱国、遵规守法、诚实守信为三颗必评星。"
+    "以下为截至所选月份各户最近一次评定。"
+)
+
+dist = data.get(village.star_distribution, sel.month, sel.members)
+rated = int(dist["households"].sum())
+if not rated:
+    st.info("截至本月没有星级户评定数据。")
+    st.stop()
+towns = data.get(village.stars_by_unit, sel.month, "institute", sel.members)
+required = float((towns["required_share"] * towns["households_rated"]).sum())
+five = dist.filter(pl.col("stars") >= 5)["households"].sum()
+avg = float((dist["stars"] * dist["households"]).sum()) / rated
+c = st.columns(4)
+c[0].metric("已评星户", f"{rated:,}")
+c[1].metric("平均星数", f"{avg:.2f}")
+c[2].metric("五星以上", theme.pct(five / rated))
+c[3].metric("三颗必评星全部达标", theme.pct(required / rated))
+
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(
+        charts.bars(dist.with_columns(pl.format("{}星", "stars").alias("label")), "label",
+                    "households", "各星级户数", "户"),
+        key="hh-dist",
+    )  # fmt: skip
+with right:
+    changes = data.get(village.star_changes, sel.month, sel.members).filter(
+        pl.col("change") != "首次评定"
+    )
+    if changes.is_empty():
+        st.info("还没有两次以上的评定，无法比较星级变化。")
+    else:
+        colours = {"升星": theme.ACCENT, "持平": "#B0B7C3", "降星": "#1E8449", "未评": "#DDDDDD"}
+        st.plotly_chart(
+            charts.stacked_by(changes, "change", "households", "与上次评定相比", "户", colours),
+            key="hh-changes",
+        )
+
+level = st.radio("按", ["institute", "station"], horizontal=True, key="hh-level",
+                 format_func={"institute": "乡镇（实践所）", "station": "实践站"}.get)  # fmt: skip
+units = (
+    towns
+    if level == "institute"
+    else data.get(village.stars_by_unit, sel.month, "station", sel.members)
+)
+unit_columns = {"unit_name": "单位", "households_rated": "已评星户", "avg_stars": "平均星数",
+                "share_5_plus": "五星以上", "share_8_plus": "八星以上",
+                "required_share": "必评星达标", "rated_month": "最近评定"}  # fmt: skip
+ui.table(units, unit_columns,
+         {"avg_stars": "%.2f", "share_5_plus": "pct", "share_8_plus": "pct",
+          "required_share": "pct"}, height=360, key=f"hh-units-{level}")  # fmt: skip
+
+down = data.get(village.households_down, sel.month, sel.members)
+st.subheader(f"降星或失去必评星的户（{down.height:,}户）")
+down_columns = {"town": "乡镇", "station": "实践站", "household_id": "户编号",
+                "head_name": "户主", "previous_stars": "上次星级", "stars": "本次星级",
+                "stars_change": "变化", "required_stars_met": "必评星达标",
+                "previous_month": "上次评定", "month": "本次评定"}  # fmt: skip
+ui.table(down, down_columns, height=320, key="hh-down")
+ui.download_xlsx(
+    {"各单位": units.select(list(unit_columns)).rename(unit_columns),
+     "降星户": down.select(list(down_columns)).rename(down_columns)},
+    f"星级户_{sel.month:%Y-%m}.xlsx", "下载（Excel）", key="hh-dl",
+)  # fmt: skip

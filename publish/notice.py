@@ -1,0 +1,427 @@
+"""The quarterly public points ledger (道德积分公示): one printable notice per station.
+
+Each quarter a village posts on its board, household by household, the moral
+points (道德积分) issued, deducted and redeemed in the quarter and the balance
+at its end. Every figure is a sum over `fct_points_entry`, `fct_redemption`
+and `fct_clearing` rows, or a balance read from `int_household_ledger`;
+names are the masked ones the ETL stored (张*明), never anything else.
+
+    notice_data(con, "620623101204", "2026Q3")  → Notice
+    render_html(notice) → str (A4, self-contained)  → render_pdf(html) → bytes
+    write(con, station, quarter, out_dir)          → [.html, .pdf]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+from civic.registry import short_name
+from publish import browser
+
+TEMPLATES = Path(__file__).parent / "templates"
+QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
+CN_QUARTERS = "一二三四"
+KIND_NAMES = {
+    "county": "县级中心",
+    "subcentre": "片区分中心",
+    "institute": "实践所",
+    "station": "实践站",
+}
+
+
+class NoticeError(ValueError):
+    """A notice that cannot be made: bad quarter, not a station, or no points data."""
+
+
+@dataclass(frozen=True)
+class Clearing:
+    cleared_date: date
+    points_cleared: int  # the balance the 清零 wiped
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    """One household's quarter: points as written on its ledger rows, balance as counted."""
+
+    household_id: str
+    head_name: str  # masked at the ETL boundary (张*明); "" when no row carries one
+    issued: int
+    deducted: int  # shown positive
+    redeemed: int
+    balance: int  # at the quarter's last day
+    clearings: tuple[Clearing, ...] = ()
+
+    @property
+    def points_cleared(self) -> int:
+        return sum(c.points_cleared for c in self.clearings)
+
+    @property
+    def note(self) -> str:
+        """备注: '已清零（8月10日，清除40分）'."""
+        parts = [
+            f"{c.cleared_date.month}月{c.cleared_date.day}日"
+            + (f"，清除{c.points_cleared:,}分" if c.points_cleared else "")
+            for c in self.clearings
+        ]
+        return f"已清零（{'；'.join(parts)}）" if parts else ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    station_code: str
+    station_name: str  # 安家河村新时代文明实践站
+    town_name: str  # the parent institute: 打柴沟镇新时代文明实践所
+    county_name: str  # 天祝县
+    year: int
+    quarter: int  # 1..4
+    first_day: date
+    last_day: date
+    issued_on: date
+    yuan_per_point: float
+    rows: tuple[NoticeRow, ...]
+
+    @property
+    def code(self) -> str:
+        """'2026Q3', as in file names."""
+        return f"{self.year}Q{self.quarter}"
+
+    @property
+    def village(self) -> str:
+        """安家河村: the station's name as the village signs."""
+        return short_name(self.station_name)
+
+    @property
+    def period(self) -> str:
+        """'2026年第三季度（7月1日至9月30日）'."""
+        f, t = self.first_day, self.last_day
+        return (
+            f"{self.year}年第{CN_QUARTERS[self.quarter - 1]}季度"
+            f"（{f.month}月{f.day}日至{t.month}月{t.day}日）"
+        )
+
+    @property
+    def title(self) -> str:
+        return f"{self.village}道德积分{self.year}年第{CN_QUARTERS[self.quarter - 1]}季度公示"
+
+    @property
+    def is_complete(self) -> bool:
+        """False when issued before the quarter ended: its figures may still grow."""
+        return self.issued_on > self.last_day
+
+    @property
+    def totals(self) -> dict[str, int]:
+        rows = self.rows
+        return {
+            "issued": sum(r.issued for r in rows),
+            "deducted": sum(r.deducted for r in rows),
+            "redeemed": sum(r.redeemed for r in rows),
+            "balance": sum(r.balance for r in rows),
+            "points_cleared": sum(r.points_cleared for r in rows),
+            "households": len(rows),
+            "households_earning": sum(1 for r in rows if r.issued > 0),
+            "households_cleared": sum(1 for r in rows if r.clearings),
+        }
+
+
+def parse_quarter(text: str) -> tuple[int, int, date, date]:
+    """'2026Q3' → (2026, 3, first day, last day); NoticeError otherwise."""
+    m = QUARTER.match(text.strip())
+    if not m:
+        raise NoticeError(f"季度应写作 2026Q3（年份+Q+1至4），而不是 {text!r}")
+    year, q = int(m.group(1)), int(m.group(2))
+    first = date(year, 3 * q - 2, 1)
+    last = (date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)) - timedelta(days=1)
+    return year, q, first, last
+
+
+def _station(con, code: str) -> tuple[str, str]:
+    """(station name, town name) of a station code; NoticeError for anything else."""
+    found = con.execute(
+        """
+        select u.kind, u.name, p.name
+        from ref_unit as u
+        left join ref_unit as p on p.code = u.parent_code
+        where u.code = $code
+        """,
+        {"code": code},
+    ).fetchall()
+    if not found:
+        raise NoticeError(f"没有代码为 {code} 的单位，请核对实践站代码")
+    kind, name, town = found[0]
+    if kind != "station":
+        raise NoticeError(
+            f"{code}（{name}）是{KIND_NAMES.get(kind, kind)}，不是实践站；"
+            "公示按实践站（村）生成，整个乡镇请用 --town"
+        )
+    return name, town or ""
+
+
+def _setting(con, section: str, key: str) -> str | None:
+    found = con.execute(
+        "select value from ref_setting where section = $s and key = $k", {"s": section, "k": key}
+    ).fetchall()
+    return found[0][0] if found else None
+
+
+# The ledger's own event order (etl/rules.py sorts by date, then points before a 清零
+# before redemptions, then entry, file and row): the last event in it holds the balance.
+_ROWS = """
+with ledger as (
+    select
+        *,
+        row_number() over (
+            partition by household_id
+            order by event_date,
+                case event_kind when 'clear' then 1 when 'redeem' then 2 else 0 end,
+                entry_id, file_id nulls first, source_row nulls first
+        ) as seq
+    from int_household_ledger
+    where unit_code = $unit and event_date <= $last
+),
+
+balances as (
+    select household_id, arg_max(balance_after, seq) as balance
+    from ledger
+    group by all
+),
+
+wiped as (
+    -- what a 清零 wiped is the balance just before it in the ledger's order
+    select household_id, entry_id, lag(balance_after, 1, 0) over (
+        partition by household_id order by seq
+    ) as points_wiped, event_kind
+    from ledger
+),
+
+clearings as (
+    select
+        c.household_id,
+        list(struct_pack(d := c.cleared_date, p := coalesce(w.points_wiped, 0))
+            order by c.cleared_date, c.entry_id) as clearings
+    from fct_clearing as c
+    left join wiped as w
+        on w.household_id = c.household_id and w.entry_id = c.entry_id
+        and w.event_kind = 'clear'
+    where c.unit_code = $unit and c.cleared_date between $first and $last
+    group by all
+),
+
+entries as (
+    select
+        household_id,
+        cast(coalesce(sum(points) filter (where points > 0), 0) as bigint) as issued,
+        cast(coalesce(-sum(points) filter (where points < 0), 0) as bigint) as deducted
+    from fct_points_entry
+    where unit_code = $unit and is_issued and entry_date between $first and $last
+    group by all
+),
+
+redeemed as (
+    select household_id, cast(sum(points) as bigint) as redeemed
+    from fct_redemption
+    where unit_code = $unit and redeemed_date between $first and $last
+    group by all
+),
+
+names as (
+    select household_id, arg_max(head_name_masked, entry_date) as head_name
+    from fct_points_entry
+    where unit_code = $unit and head_name_masked is not null
+    group by all
+),
+
+households as (
+    select household_id from ledger
+    union
+    select household_id from fct_household where unit_code = $unit
+),
+
+final as (
+    select
+        h.household_id,
+        coalesce(fh.head_name_masked, n.head_name, '') as head_name,
+        coalesce(e.issued, 0) as issued,
+        coalesce(e.deducted, 0) as deducted,
+        coalesce(r.redeemed, 0) as redeemed,
+        cast(coalesce(b.balance, 0) as bigint) as balance,
+        coalesce(c.clearings, []) as clearings
+    from households as h
+    left join fct_household as fh on fh.unit_code = $unit and fh.household_id = h.household_id
+    left join names as n on n.household_id = h.household_id
+    left join entries as e on e.household_id = h.household_id
+    left join redeemed as r on r.household_id = h.household_id
+    left join balances as b on b.household_id = h.household_id
+    left join clearings as c on c.household_id = h.household_id
+)
+
+select * from final
+where issued <> 0 or deducted <> 0 or redeemed <> 0 or balance <> 0 or len(clearings) > 0
+order by household_id
+"""
+
+
+def notice_data(con, station_code: str, quarter: str, issued_on: date | None = None) -> Notice:
+    """A station's quarter, household by household, from the database (read-only)."""
+    year, q, first, last = parse_quarter(quarter)
+    station_code = station_code.strip()
+    name, town = _station(con, station_code)
+    params = {"unit": station_code, "first": first, "last": last}
+    has_data = con.execute(
+        """
+        select exists (select 1 from int_household_ledger where unit_code = $unit
+                       and event_date <= $last)
+            or exists (select 1 from fct_points_entry where unit_code = $unit
+                       and entry_date <= $last)
+        """,
+        {"unit": station_code, "last": last},
+    ).fetchall()[0][0]
+    if not has_data:
+        raise NoticeError(
+            f"{name}（{station_code}）截至 {last:%Y-%m-%d} 没有道德积分数据，无法生成"
+            f"{year}年第{CN_QUARTERS[q - 1]}季度公示"
+        )
+    rows = tuple(
+        NoticeRow(
+            household_id=hh,
+            head_name=head or "",
+            issued=int(issued),
+            deducted=int(deducted),
+            redeemed=int(redeemed),
+            balance=int(balance),
+            clearings=tuple(Clearing(c["d"], int(c["p"])) for c in clearings),
+        )
+        for hh, head, issued, deducted, redeemed, balance, clearings in con.execute(
+            _ROWS, params
+        ).fetchall()
+    )
+    return Notice(
+        station_code=station_code,
+        station_name=name,
+        town_name=town,
+        county_name=_setting(con, "county", "short_name") or "",
+        year=year,
+        quarter=q,
+        first_day=first,
+        last_day=last,
+        issued_on=issued_on or date.today(),
+        yuan_per_point=float(_setting(con, "points", "yuan_per_point") or 1),
+        rows=rows,
+    )
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def points(n: int) -> str:
+    """Points exactly, with thousands separators: a public ledger never rounds to 万
+    (civic.theme.count would print 12,345 as 1.23万)."""
+    return f"{n:,}"
+
+
+def cn_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _yuan(x: float) -> str:
+    return f"{x:g}元"
+
+
+@cache
+def _env() -> jinja2.Environment:
+    e = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    e.filters.update(points=points, cn_date=cn_date, yuan=_yuan)
+    return e
+
+
+def render_html(notice: Notice) -> str:
+    """The notice as one A4 portrait page (or several), styles inline, nothing loaded."""
+    return _env().get_template("notice.html.j2").render(n=notice, t=notice.totals)
+
+
+def render_pdf(html: str) -> bytes:
+    """The notice printed on A4 by Chromium (its @page rule sets size and margins)."""
+    with browser.use() as b:
+        return b.pdf(html)
+
+
+def file_stem(station_code: str, quarter_code: str) -> str:
+    return f"{station_code}_{quarter_code}_积分公示"
+
+
+def write(
+    con, station_code: str, quarter: str, out_dir: Path, issued_on: date | None = None
+) -> list[Path]:
+    """Write `{station}_{quarter}_积分公示.html` and `.pdf` into out_dir; return their paths."""
+    notice = notice_data(con, station_code, quarter, issued_on)
+    return _write(notice, Path(out_dir))
+
+
+def _write(notice: Notice, out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = file_stem(notice.station_code, notice.code)
+    html = render_html(notice)
+    html_path, pdf_path = out_dir / f"{stem}.html", out_dir / f"{stem}.pdf"
+    pdf = render_pdf(html)
+    html_path.write_text(html, encoding="utf-8")
+    pdf_path.write_bytes(pdf)
+    return [html_path, pdf_path]
+
+
+def stations_of_town(con, town_code: str) -> list[tuple[str, str]]:
+    """(code, name) of the stations of a town (实践所), in code order; NoticeError otherwise."""
+    town_code = town_code.strip()
+    found = con.execute(
+        "select kind, name from ref_unit where code = $code", {"code": town_code}
+    ).fetchall()
+    if not found:
+        raise NoticeError(f"没有代码为 {town_code} 的单位，请核对实践所（乡镇）代码")
+    kind, name = found[0]
+    if kind != "institute":
+        raise NoticeError(
+            f"{town_code}（{name}）是{KIND_NAMES.get(kind, kind)}，不是实践所；--town 需要乡镇实践所代码"
+        )
+    return [
+        (code, station)
+        for code, station in con.execute(
+            "select code, name from ref_unit where parent_code = $code and kind = 'station' "
+            "order by code",
+            {"code": town_code},
+        ).fetchall()
+    ]
+
+
+def write_town(
+    con, town_code: str, quarter: str, out_dir: Path, issued_on: date | None = None
+) -> tuple[dict[str, list[Path]], list[str]]:
+    """Every station of a town with points data, in one browser session.
+
+    Returns ({station code: [html, pdf]}, names of the stations skipped for
+    having no points data); NoticeError when none has any.
+    """
+    parse_quarter(quarter)  # a bad quarter is one error, not one per station
+    stations = stations_of_town(con, town_code)
+    written: dict[str, list[Path]] = {}
+    skipped: list[str] = []
+    with browser.session():
+        for code, name in stations:
+            try:
+                notice = notice_data(con, code, quarter, issued_on)
+            except NoticeError:
+                skipped.append(name)
+                continue
+            written[code] = _write(notice, Path(out_dir))
+    if not written:
+        raise NoticeError(f"{town_code} 所属实践站截至 {quarter} 末都没有道德积分数据，未生成公示")
+    return written, skipped
