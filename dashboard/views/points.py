@@ -160,9 +160,11 @@ if access.can(user, "audit_points"):
             key="pts-audit-rule",
         )
         shown = flags if rule == "全部" else flags.filter(pl.col("rule_label") == rule)
-        flag_columns = {"rule_label": "疑点", "town": "乡镇", "station": "实践站",
-                        "household_id": "户编号", "head_name": "户主", "first_date": "日期",
-                        "detail": "说明", "evidence_rows": "台账行数", "points": "涉及积分"}  # fmt: skip
+        flag_columns = {
+            "rule_label": "疑点", "town": "乡镇", "station": "实践站", "household_id": "户编号",
+            "head_name": "户主", "first_date": "日期", "detail": "说明",
+            "evidence_rows": "台账行数", "points": "涉及积分",
+        }  # fmt: skip
         event = ui.table(
             shown, flag_columns, height=320, key="pts-audit-flags",
             on_select="rerun", selection_mode="single-row",
@@ -174,8 +176,9 @@ if access.can(user, "audit_points"):
             st.markdown(f"**{flag['station']} · {flag['rule_label']}**：{flag['detail']}")
             ui.table(
                 evidence,
-                {"kind": "台账", "entry_id": "流水号", "entry_date": "日期", "household_id": "户编号",
-                 "category": "类别", "item": "项目", "points": "积分", "status": "状态",
+                {"kind": "台账", "entry_id": "流水号", "entry_date": "日期",
+                 "household_id": "户编号", "category": "类别", "item": "项目", "points": "积分",
+                 "status": "状态",
                  "publicized_date": "公示日期", "balance_before": "当时余额",
                  "file_name": "来源文件", "source_row": "行号"},
                 height=280, key="pts-audit-evidence",
@@ -209,11 +212,12 @@ if access.can(user, "clear_points"):
     add_tab, void_tab = st.tabs(["录入清零", "撤销清零"])
     with add_tab:
         households = data.get(village.ledger_households, sel.members)
+        station_names = dict(zip(households["unit_code"], households["station"], strict=True))
         with st.form("pts-clear-form", clear_on_submit=False):
             station = st.selectbox(
                 "实践站",
-                households["unit_code"].unique(maintain_order=True).to_list(),
-                format_func=dict(zip(households["unit_code"], households["station"])).get,
+                list(station_names),
+                format_func=station_names.get,
                 key="pts-clear-station",
             )
             household = st.text_input("户编号", key="pts-clear-household", placeholder="如 H0012")

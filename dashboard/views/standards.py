@@ -24,12 +24,13 @@ c[1].metric(
     theme.pct(now["compliant"] / now["reporting"] if now["reporting"] else None),
     help=f"{now['compliant']} 个站八项全有",
 )
-c[2].metric("平均达标项", theme.DASH if now["avg_items"] is None else f"{now['avg_items']:.1f} / 8")
+avg_items = theme.DASH if now["avg_items"] is None else f"{now['avg_items']:.1f} / 8"
+c[2].metric("平均达标项", avg_items)
 c[3].metric(
     "达到月度最低要求",
     f"{now['meeting']} / {now['stations']}",
-    help="乡镇方案：每站每月至少开展 1 场理论政策宣讲和 1 场特色活动"
-    "（品牌项目、当月主题活动，或参与人数达到 county.toml [village] notable_min_participants 的活动）",
+    help="乡镇方案：每站每月至少开展 1 场理论政策宣讲和 1 场特色活动（品牌项目、当月主题活动，"
+    "或参与人数达到 county.toml [village] notable_min_participants 的活动）",
 )
 
 left, right = st.columns(2)
@@ -64,7 +65,8 @@ st.caption(
 
 tab_below, tab_minimum, tab_all = st.tabs(["“八有”未达标", "未达到月度最低要求", "全部实践站"])
 status_columns = {"town": "乡镇", "station": "实践站", "checked_month": "自查月份",
-                  "items_met": "达标项", "items_lacking": "缺项", "station_stars": "站点星级"}  # fmt: skip
+                  "items_met": "达标项", "items_lacking": "缺项",
+                  "station_stars": "站点星级"}  # fmt: skip
 minimum_columns = {"town": "乡镇", "station": "实践站", "activities": "本月活动",
                    "xuanjiang_activities": "宣讲", "notable_activities": "特色活动",
                    "shortfall": "缺少"}  # fmt: skip
