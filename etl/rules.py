@@ -89,7 +89,7 @@ def _balances(ev: pl.DataFrame) -> pl.DataFrame:
     )
     return ev.with_columns(
         points_applied=pl.col("_x"),
-        balance_before=pl.col("balance_after").shift(1, fill_value=0).over("_seg"),
+        balance_before=pl.col("balance_after").shift(1, fill_value=0).over("_hh"),
     ).drop("_s")
 
 

@@ -159,6 +159,7 @@ class Concerns:
     not_submitted: tuple[str, ...]
     idle_stations: tuple[tuple[str, str], ...]  # (station, institute)
     rating_drops: tuple[RatingDrop, ...]
+    points_flags: tuple[tuple[str, int], ...] = ()  # (rule label, flags) of the month's audit
 
 
 @dataclass(frozen=True)
@@ -405,6 +406,7 @@ def build(con, month: date, edition: Edition) -> Report:
             .head(5)
             .iter_rows(named=True)
         ),
+        tuple(queries.points_flags(con, month).iter_rows()),
     )
     county = queries.county(con)
     report = Report(

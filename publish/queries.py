@@ -252,6 +252,17 @@ def idle_stations(con, month: date) -> pl.DataFrame:
     ).pl()
 
 
+def points_flags(con, month: date) -> pl.DataFrame:
+    """The month's points integrity flags per rule (rule_label, flags), most first."""
+    return con.sql(
+        """
+        select rule_label, count(*) as flags from mart_points_flag
+        where month = $m group by rule_label order by flags desc, rule_label
+        """,
+        params={"m": month},
+    ).pl()
+
+
 def ratings(con, month: date) -> pl.DataFrame:
     """Average order rating per taking unit this month and last (rated orders only)."""
     return (

@@ -127,6 +127,15 @@ def concerns(report) -> list[str]:
             )
             + "。"
         )
+    flags = c.points_flags
+    if flags:
+        lines.append(
+            f"积分核查发现疑点{sum(n for _, n in flags)}条（"
+            + "、".join(f"{label}{n}条" for label, n in flags)
+            + "），已附台账原始行交各乡镇核实。"
+        )
+    else:
+        lines.append("积分核查未发现疑点。")
     b = report.points.balance_share_of_budget
     if b is not None and b > 0.5:
         lines.append(

@@ -264,7 +264,8 @@ def site(ranked_store, tmp_path_factory):
 TITLES = {
     "overview": "总览", "rankings": "考评指数排名", "map": "地图", "trends": "趋势",
     "points": "道德积分", "brands": "品牌项目", "submissions": "数据报送",
-    "publishing": "考评指数发布", "admin": "账号与审计",
+    "publishing": "考评指数发布", "admin": "账号与审计", "matters": "民事直说",
+    "standards": "阵地达标", "households": "星级户",
 }  # fmt: skip
 
 
@@ -324,14 +325,18 @@ def _town_names(store: Path) -> set[str]:
     return {r[0] for r in rows}
 
 
-@pytest.mark.parametrize("page", ["overview", "map", "trends", "points", "brands", "submissions"])
+@pytest.mark.parametrize(
+    "page",
+    ["overview", "map", "trends", "points", "brands", "submissions", "matters", "standards",
+     "households"],
+)  # fmt: skip
 def test_a_town_account_sees_only_its_town_on_every_page(site, page):
     store, _, tokens = site
     at = _run(tokens["town"], page)
     own = _town_names(store)
     for frame in (d.value for d in at.dataframe):
-        for column in ("单位", "实践站", "实践所", "所属实践所"):
-            if column in frame.columns:
+        for column in ("单位", "实践站", "实践所", "所属实践所", "乡镇"):
+            if column in frame.columns:  # 乡镇 too: the town's own name
                 names = set(frame[column].dropna()) - {""}
                 assert names <= own, (page, column, names - own)
     assert page == "submissions" or at.title[0].value.startswith("华藏寺镇")

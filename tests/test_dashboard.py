@@ -415,3 +415,139 @@ def test_draft_review_and_publish_through_the_page(ranked_store, tmp_path):
         assert rows == [(1, "published", "审核员乙", "审核员乙", "审核员丙")]
         assert (reports / "2026-09" / "v1" / "manifest.json").exists()
         assert any("已发布第1版" in s.value for s in at.success)
+
+
+# ---------------------------------------------------------------- 村级实践
+
+
+@pytest.mark.parametrize("area", ["", TOWN])
+def test_matters_page_figures_equal_the_database(site, area):
+    store, _ = site
+    at = run_page("matters", area)
+    scope = _scope(store, area) if area else None
+    in_area = "($s::varchar[] is null or list_contains($s, unit_code))"
+    n, resolved, lowest = _db(
+        store,
+        "select count(*), count(resolved_date), "
+        "count(*) filter (where resolved_date is not null and level = '网格员直办') "
+        f"from fct_matter where accepted_date between $m and $end and {in_area}",
+        m=MONTH, end=date(2026, 10, 31), s=scope,
+    )[0]  # fmt: skip
+    overdue = _db(
+        store,
+        "select count(*) from fct_matter where accepted_date <= $end "
+        "and (resolved_date is null or resolved_date > $end) "
+        f"and $end - accepted_date > 30 and {in_area}",
+        end=date(2026, 10, 31), s=scope,
+    )[0][0]  # fmt: skip
+    assert metric(at, "本月受理") == f"{n:,}件"
+    assert metric(at, "办结率") == theme.pct(resolved / n)
+    assert metric(at, "网格员直办解决") == theme.pct(lowest / n)
+    assert metric(at, "超过30天未办结") == f"{overdue:,}件"
+    assert len(table(at, "乡镇")) == overdue  # the overdue list, one row per matter
+
+
+@pytest.mark.parametrize("area", ["", TOWN])
+def test_standards_page_checks_the_monthly_minimum_against_the_activity_ledger(site, area):
+    store, _ = site
+    at = run_page("standards", area)
+    scope = _scope(store, area) if area else None
+    meeting, stations = _db(
+        store,
+        """
+        with a as (
+            select unit_code,
+                   count(*) filter (where platform = '理论政策宣讲') as talks,
+                   count(*) filter (where platform <> '理论政策宣讲' and (
+                       brand_project in (select name from ref_brand_project)
+                       or theme = (select theme from ref_theme where month = 10)
+                       or participants >= 30)) as notable
+            from fct_activity where month = $m group by unit_code
+        )
+        select count(*) filter (where a.talks > 0 and a.notable > 0), count(*)
+        from ref_unit u left join a on a.unit_code = u.code
+        where u.kind = 'station' and ($s::varchar[] is null or list_contains($s, u.code))
+        """,
+        m=MONTH, s=scope,
+    )[0]  # fmt: skip
+    assert metric(at, "达到月度最低要求") == f"{meeting} / {stations}"
+    # the list of stations that missed it is exactly the others
+    tab = next(d.value for d in at.dataframe if "缺少" in d.value.columns and "宣讲" in d.value)
+    assert len(tab) == stations - meeting
+
+
+def test_households_page_counts_each_household_at_its_latest_rating(site):
+    store, _ = site
+    at = run_page("households")
+    rated, required = _db(
+        store,
+        """
+        select count(*), count(*) filter (where required_stars_met) from (
+            select *, row_number() over (partition by unit_code, household_id
+                                         order by submitted_month desc) as k
+            from fct_household_rating where submitted_month <= $m and stars is not null)
+        where k = 1
+        """,
+        m=MONTH,
+    )[0]
+    assert metric(at, "已评星户") == f"{rated:,}"
+    assert metric(at, "三颗必评星全部达标") == theme.pct(required / rated)
+
+
+def test_points_audit_shows_each_rule_with_its_evidence_and_only_to_the_office(site):
+    store, _ = site
+    at = run_page("points")
+    by_rule = dict(
+        _db(
+            store,
+            "select rule_label, count(*) from mart_points_flag where month = $m group by 1",
+            m=MONTH,
+        )  # fmt: skip
+    )
+    for label in ("分值超出目录范围", "同户同日多次记分", "户均积分远高于同类站点", "兑换超过余额",
+                  "核发未经公示"):  # fmt: skip
+        assert metric(at, label) == f"{by_rule.get(label, 0):,}条"
+    assert len(table(at, "疑点")) == sum(by_rule.values())
+    town = run_page("points", who="town")
+    assert not any(m.label == "兑换超过余额" for m in town.metric)
+    assert not any(f.key == "pts-clear-form" for f in town.get("form"))
+
+
+def test_a_zero_clearing_entered_on_the_points_page_clears_the_balance(ranked_store, tmp_path):
+    store = copy_store(ranked_store, tmp_path / "db")
+    unit, household, balance = _db(
+        store,
+        """
+        select unit_code, household_id,
+               arg_max(balance_after, (event_date, event_kind = 'redeem', entry_id))
+        from int_household_ledger where unit_code = '620623101204'
+        group by all having year(max(event_date)) = 2026 and not bool_or(event_kind = 'clear')
+        order by 3 desc, 2 limit 1
+        """,
+    )[0]
+    assert balance > 0
+    with environment(CIVIC_DB_DIR=str(store), CIVIC_REPORTS_DIR=str(tmp_path / "reports")):
+        at = run_page("points")
+        at.selectbox(key="pts-clear-station").set_value(unit)
+        at.text_input(key="pts-clear-household").input(household)
+        at.date_input(key="pts-clear-date").set_value(date(2026, 10, 30))
+        at.text_area(key="pts-clear-reason").input("聚众赌博，经镇党委研究决定清零")
+        next(b for b in at.button if b.label == "确认清零").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+    cleared = _db(
+        store,
+        "select source, reason, points_cleared, entered_by from fct_clearing "
+        "where unit_code = $u and household_id = $h",
+        u=unit, h=household,
+    )  # fmt: skip
+    assert cleared == [("办公室录入", "聚众赌博，经镇党委研究决定清零", balance, "管理员甲")]
+    after = _db(
+        store,
+        "select arg_max(balance_after, (event_date, event_kind = 'redeem', entry_id)) "
+        "from int_household_ledger where unit_code = $u and household_id = $h",
+        u=unit, h=household,
+    )  # fmt: skip
+    assert after == [(0,)]
+    assert _db(store, "select actor, action from audit_log where action = 'clear_points'") == [
+        ("管理员甲", "clear_points")
+    ]
