@@ -26,8 +26,8 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 PAGES = [
-    "overview", "rankings", "map", "trends", "points", "brands", "submissions", "publishing",
-    "admin",
+    "overview", "rankings", "map", "trends", "points", "brands", "matters", "standards",
+    "households", "submissions", "publishing", "admin",
 ]  # fmt: skip
 
 

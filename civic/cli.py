@@ -418,10 +418,8 @@ def notice_cmd(station_code, town_code, quarter, out, issued_on, store) -> None:
     try:
         with reading(store) as con:
             if station_code:
-                written, skipped = (
-                    {station_code: notice.write(con, station_code, quarter, out, day)},
-                    [],
-                )
+                written = {station_code: notice.write(con, station_code, quarter, out, day)}
+                skipped: list[str] = []
             else:
                 written, skipped = notice.write_town(con, town_code, quarter, out, day)
     except (NoDatabase, notice.NoticeError, BrowserMissing) as e:
@@ -434,6 +432,61 @@ def notice_cmd(station_code, town_code, quarter, out, issued_on, store) -> None:
         click.echo(f"无积分数据，未生成：{'、'.join(skipped)}")
     if (day or date.today()) <= notice.parse_quarter(quarter)[3]:
         click.echo("注意：该季度尚未结束，公示数据可能不完整。", err=True)
+
+
+@main.command("credit")
+@click.option("--year", required=True, type=click.IntRange(2000, 2100), help="Year, e.g. 2026.")
+@click.option("--town", "town_code", default=None, help="Only this town (institute code).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Workbook to write (default: reports/credit/道德积分授信_YEAR.xlsx).",
+)
+@click.option(
+    "--cooperative",
+    "coop_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The credit cooperative's household list (.xlsx or .csv) with ID numbers, to join.",
+)
+@click.option(
+    "--match-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Joined workbook (default: next to the export, …_匹配结果.xlsx).",
+)
+@store_option
+def credit_cmd(year, town_code, out, coop_path, match_out, store) -> None:
+    """Export households' moral points and stars for the credit cooperative (评级授信)."""
+    from civic.secrets import MissingSecret
+    from civic.store import NoDatabase
+    from etl.privacy import load_secret
+    from publish import credit
+
+    if match_out and not coop_path:
+        raise click.UsageError("--match-out needs --cooperative")
+    out = out or config.reports_dir() / "credit" / f"道德积分授信_{year}.xlsx"
+    try:
+        frame, done = credit.export_year(store, year, town_code, out)
+        click.echo(
+            f"已导出 {done.scope} {year} 年 {done.households:,} 户：有身份证号密文 "
+            f"{done.with_hash:,} 户，缺 {done.households - done.with_hash:,} 户；"
+            f"本年清零 {done.cleared:,} 户"
+        )
+        click.echo(f"  {out}")
+        if coop_path:
+            joined, report = credit.match_cooperative(frame, coop_path, load_secret())
+            match_out = match_out or out.with_name(f"{out.stem}_匹配结果.xlsx")
+            credit.write_match(joined, report, match_out)
+            click.echo(
+                f"信用社名单 {report.file_name}：读取 {report.rows_read:,} 行，"
+                f"已匹配 {report.matched:,}，未找到 {report.not_found:,}，"
+                f"身份证号无效 {len(report.invalid):,}，重复身份证号 {report.duplicate_ids:,} 个"
+            )
+            click.echo(f"  {match_out}")
+    except (NoDatabase, MissingSecret, credit.CreditError) as e:
+        raise click.ClickException(str(e)) from e
 
 
 @main.command("dashboard")

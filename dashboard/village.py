@@ -444,8 +444,7 @@ def ledger_households(con, members: list[str] | None) -> pl.DataFrame:
         """
         select l.unit_code, s.name as station, l.household_id,
                any_value(h.head_name_masked) as head_name,
-               arg_max(l.balance_after, (l.event_date, l.event_kind = 'redeem', l.entry_id))
-                   as balance
+               arg_max(l.balance_after, l.event_seq) as balance
         from int_household_ledger l
         join ref_unit s on s.code = l.unit_code
         left join fct_household h using (unit_code, household_id)

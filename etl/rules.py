@@ -125,7 +125,7 @@ def build_household_ledger(con) -> dict[str, int]:
             unit_code varchar, household_id varchar, event_date date, event_kind varchar,
             entry_id varchar, category varchar, points bigint, points_applied bigint,
             balance_before bigint, balance_after bigint, is_counted boolean,
-            is_overdrawn boolean, file_id integer, source_row integer
+            is_overdrawn boolean, event_seq bigint, file_id integer, source_row integer
         )
         """
     )
@@ -140,7 +140,7 @@ def build_household_ledger(con) -> dict[str, int]:
         ) group by all order by unit_code
         """
     ).fetchall()
-    overdrawn = 0
+    overdrawn = seq_base = 0
     for units in _chunks(sizes, CHUNK_EVENTS):
         events = (
             con.sql(_EVENTS, params={"units": units})
@@ -184,9 +184,13 @@ def build_household_ledger(con) -> dict[str, int]:
             ledger["balance_after"],
             ledger["is_counted"],
             ledger["is_overdrawn"],
+            # the ledger's order within a household: balance at a time = arg_max(balance_after,
+            # event_seq) over the events up to then
+            (pl.col("seq") + seq_base).alias("event_seq"),
             "file_id",
             "source_row",
         )
+        seq_base += events.height
         con.register("_ledger", rows)
         try:
             con.execute("insert into int_household_ledger by name select * from _ledger")

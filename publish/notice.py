@@ -97,6 +97,21 @@ class Notice:
         return short_name(self.station_name)
 
     @property
+    def is_community(self) -> bool:
+        """An urban 社区 has a residents' committee (居民委员会), a village a villagers' one."""
+        return self.village.endswith("社区")
+
+    @property
+    def place(self) -> str:
+        """'村' or '社区', as in 本村 / 村“两委”."""
+        return "社区" if self.is_community else "村"
+
+    @property
+    def committee(self) -> str:
+        """安家河村村民委员会 / 乌鞘岭社区居民委员会: who signs the notice."""
+        return f"{self.village}{'居民' if self.is_community else '村民'}委员会"
+
+    @property
     def period(self) -> str:
         """'2026年第三季度（7月1日至9月30日）'."""
         f, t = self.first_day, self.last_day
@@ -171,6 +186,8 @@ def _setting(con, section: str, key: str) -> str | None:
 
 # The ledger's own event order (etl/rules.py sorts by date, then points before a 清零
 # before redemptions, then entry, file and row): the last event in it holds the balance.
+# (mart_points_month's key (date, is redeem, entry_id) differs: on a day with a 清零 and
+# points whose 流水号 sorts after it, it takes the balance before the clearing.)
 _ROWS = """
 with ledger as (
     select
@@ -191,24 +208,13 @@ balances as (
     group by all
 ),
 
-wiped as (
-    -- what a 清零 wiped is the balance just before it in the ledger's order
-    select household_id, entry_id, lag(balance_after, 1, 0) over (
-        partition by household_id order by seq
-    ) as points_wiped, event_kind
-    from ledger
-),
-
 clearings as (
     select
-        c.household_id,
-        list(struct_pack(d := c.cleared_date, p := coalesce(w.points_wiped, 0))
-            order by c.cleared_date, c.entry_id) as clearings
-    from fct_clearing as c
-    left join wiped as w
-        on w.household_id = c.household_id and w.entry_id = c.entry_id
-        and w.event_kind = 'clear'
-    where c.unit_code = $unit and c.cleared_date between $first and $last
+        household_id,
+        list(struct_pack(d := cleared_date, p := points_cleared)
+            order by cleared_date, entry_id) as clearings
+    from fct_clearing
+    where unit_code = $unit and cleared_date between $first and $last
     group by all
 ),
 
@@ -390,7 +396,8 @@ def stations_of_town(con, town_code: str) -> list[tuple[str, str]]:
     kind, name = found[0]
     if kind != "institute":
         raise NoticeError(
-            f"{town_code}（{name}）是{KIND_NAMES.get(kind, kind)}，不是实践所；--town 需要乡镇实践所代码"
+            f"{town_code}（{name}）是{KIND_NAMES.get(kind, kind)}，不是实践所；"
+            "按乡镇生成需要实践所代码"
         )
     return [
         (code, station)

@@ -519,7 +519,7 @@ def test_a_zero_clearing_entered_on_the_points_page_clears_the_balance(ranked_st
         store,
         """
         select unit_code, household_id,
-               arg_max(balance_after, (event_date, event_kind = 'redeem', entry_id))
+               arg_max(balance_after, event_seq)
         from int_household_ledger where unit_code = '620623101204'
         group by all having year(max(event_date)) = 2026 and not bool_or(event_kind = 'clear')
         order by 3 desc, 2 limit 1
@@ -543,7 +543,7 @@ def test_a_zero_clearing_entered_on_the_points_page_clears_the_balance(ranked_st
     assert cleared == [("办公室录入", "聚众赌博，经镇党委研究决定清零", balance, "管理员甲")]
     after = _db(
         store,
-        "select arg_max(balance_after, (event_date, event_kind = 'redeem', entry_id)) "
+        "select arg_max(balance_after, event_seq) "
         "from int_household_ledger where unit_code = $u and household_id = $h",
         u=unit, h=household,
     )  # fmt: skip

@@ -69,7 +69,7 @@ household_month_end as (
         unit_code,
         household_id,
         cast(date_trunc('month', event_date) as date) as month,
-        arg_max(balance_after, (event_date, event_kind = 'redeem', entry_id)) as balance
+        arg_max(balance_after, event_seq) as balance
     from int_household_ledger
     group by all
 ),
