@@ -516,3 +516,73 @@ def flag_evidence(con, flag_id: str, members: list[str] | None) -> pl.DataFrame:
         flag=flag_id,
         members=members,
     )
+
+
+# ------------------------------------------------------------------ 公示 and credit export
+
+
+def notice_quarters(con, members: list[str] | None) -> list[str]:
+    """Quarters with points events in the area, newest first, as '2026Q3'."""
+    rows = con.sql(
+        """
+        select distinct year(event_date) || 'Q' || quarter(event_date) as q
+        from int_household_ledger
+        where $members is null or list_contains($members, unit_code)
+        order by q desc
+        """,
+        params={"members": members},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def notice_stations(con, members: list[str] | None) -> pl.DataFrame:
+    """Stations with a points ledger in the area: unit_code, station, town."""
+    return _frame(
+        con,
+        """
+        select s.code as unit_code, s.name as station, t.name as town
+        from ref_unit s join ref_unit t on t.code = s.parent_code
+        where s.kind = 'station'
+          and s.code in (select distinct unit_code from int_household_ledger)
+          and ($members is null or list_contains($members, s.code))
+        order by s.code
+        """,
+        members=members,
+    )
+
+
+def notice_html(con, station_code: str, quarter: str, members: list[str] | None) -> str:
+    """A station's quarterly public ledger (公示) as HTML, for a station inside the area."""
+    from publish import notice
+
+    if members is not None and station_code not in members:
+        raise notice.NoticeError(f"{station_code} 不在所选区域内")
+    return notice.render_html(notice.notice_data(con, station_code, quarter))
+
+
+def credit_years(con, members: list[str] | None) -> list[int]:
+    """Years with points events in the area, newest first."""
+    rows = con.sql(
+        """
+        select distinct year(event_date) from int_household_ledger
+        where $members is null or list_contains($members, unit_code) order by 1 desc
+        """,
+        params={"members": members},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def credit_workbook(con, year: int, members: list[str] | None) -> bytes:
+    """The credit-rating export (道德积分授信) of the area's households for `year`, as .xlsx."""
+    import tempfile
+    from pathlib import Path
+
+    from publish import credit
+    from publish.queries import county
+
+    frame = credit.credit_rows(con, year, members)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = credit.write_export(
+            frame, Path(tmp) / "credit.xlsx", year, county(con).get("short_name", "")
+        )
+        return path.read_bytes()

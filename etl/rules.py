@@ -96,17 +96,17 @@ def _balances(ev: pl.DataFrame) -> pl.DataFrame:
 _EVENTS = """
     select unit_code, household_id, entry_date as event_date,
            cast(case when category = '清零' then 1 else 0 end as tinyint) as event_order,
-           entry_id, category, points, file_id, source_row
+           entry_id, category, points, file_id, sheet_name, source_row
     from stg_points
     where status = '核发' and not is_duplicate and unit_code in (select unnest($units))
     union all
     select unit_code, household_id, redeemed_date, cast(2 as tinyint), entry_id,
-           null, points, file_id, source_row
+           null, points, file_id, sheet_name, source_row
     from stg_redemptions
     where not is_duplicate and unit_code in (select unnest($units))
     union all
     select unit_code, household_id, cleared_date, cast(1 as tinyint),
-           'QL-' || clearing_id, '清零', 0, null, null
+           'QL-' || clearing_id, '清零', 0, null, null, null
     from office_clearing
     where voided_at is null and unit_code in (select unnest($units))
 """
@@ -125,7 +125,8 @@ def build_household_ledger(con) -> dict[str, int]:
             unit_code varchar, household_id varchar, event_date date, event_kind varchar,
             entry_id varchar, category varchar, points bigint, points_applied bigint,
             balance_before bigint, balance_after bigint, is_counted boolean,
-            is_overdrawn boolean, event_seq bigint, file_id integer, source_row integer
+            is_overdrawn boolean, event_seq bigint, file_id integer, sheet_name varchar,
+            source_row integer
         )
         """
     )
@@ -152,6 +153,7 @@ def build_household_ledger(con) -> dict[str, int]:
                 "event_order",
                 "entry_id",
                 "file_id",
+                "sheet_name",
                 "source_row",
             )
         )
@@ -188,6 +190,7 @@ def build_household_ledger(con) -> dict[str, int]:
             # event_seq) over the events up to then
             (pl.col("seq") + seq_base).alias("event_seq"),
             "file_id",
+            "sheet_name",
             "source_row",
         )
         seq_base += events.height

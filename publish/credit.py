@@ -43,7 +43,7 @@ with ledger as (
         case event_kind when 'clear' then 1 when 'redeem' then 2 else 0 end as kind_order
     from int_household_ledger
     where event_date <= $year_end
-        and ($members is null or list_contains($members, unit_code))
+        and ($members::varchar[] is null or list_contains($members::varchar[], unit_code))
 ),
 
 ordered as (
@@ -112,12 +112,18 @@ people as (
     select
         unit_code,
         household_id,
-        arg_max(id_number_hash, (entry_date <= $year_end, case when entry_date <= $year_end
-            then entry_date else -entry_date end, entry_id)) filter (
-            where id_number_hash is not null) as id_hash,
-        arg_max(head_name_masked, (entry_date <= $year_end, case when entry_date <= $year_end
-            then entry_date else -entry_date end, entry_id)) filter (
-            where head_name_masked is not null) as head_name_masked
+        coalesce(
+            arg_max(id_number_hash, (entry_date, entry_id)) filter (
+                where id_number_hash is not null and entry_date <= $year_end),
+            arg_min(id_number_hash, (entry_date, entry_id)) filter (
+                where id_number_hash is not null and entry_date > $year_end)
+        ) as id_hash,
+        coalesce(
+            arg_max(head_name_masked, (entry_date, entry_id)) filter (
+                where head_name_masked is not null and entry_date <= $year_end),
+            arg_min(head_name_masked, (entry_date, entry_id)) filter (
+                where head_name_masked is not null and entry_date > $year_end)
+        ) as head_name_masked
     from fct_points_entry
     group by all
 ),
@@ -219,7 +225,7 @@ def credit_rows(con, year: int, members: list[str] | None = None) -> pl.DataFram
         "year_end": date(year, 12, 31),
         "members": list(members) if members is not None else None,
     }
-    frame = con.sql(_ROWS.replace("$members", "$members::varchar[]"), params=params).pl()
+    frame = con.sql(_ROWS, params=params).pl()
     return frame.cast(CREDIT_SCHEMA).select(list(CREDIT_SCHEMA))
 
 
@@ -238,12 +244,21 @@ def town_members(con, town_code: str) -> tuple[str, list[str]]:
     return rows[0][0], [r[0] for r in stations]
 
 
+_UNIT_SUFFIX = r"新时代文明实践(所|站|中心)$"
+
+
 def short_name(name: str | None) -> str:
     """打柴沟镇新时代文明实践所 → 打柴沟镇: the town or village as the cooperative knows it."""
     if not name:
         return ""
-    return re.sub(r"新时代文明实践(所|站|中心)$", "", name) or name
+    return re.sub(_UNIT_SUFFIX, "", name) or name
 
+
+def _short(expr: pl.Expr) -> pl.Expr:
+    return expr.str.replace(_UNIT_SUFFIX, "")
+
+
+_NOTE_WIDTH = 96  # the 说明 sheet's text column, in characters
 
 # (frame column, header, kind, width); kind: text, count, date, month, bool
 EXPORT_COLUMNS: list[tuple[str, str, str, int]] = [
@@ -271,8 +286,8 @@ _MEANINGS = {
     "station": "农户所属的村（社区）新时代文明实践站",
     "household_id": "实践站为农户编的户号，只在本站内唯一",
     "head_name_masked": "户主姓名，中间的字以 * 隐去",
-    "id_hash": "户主身份证号的加密哈希（HMAC-SHA256，取前 {n} 位十六进制），不含也不能还原身份证号；"
-    "为空表示实践站从未报送该户身份证号，无法匹配",
+    "id_hash": "户主身份证号的加密哈希（HMAC-SHA256，取前 {n} 位十六进制），"
+    "不含也不能还原身份证号；为空表示实践站从未报送该户身份证号，无法匹配",
     "points_issued": "本年度核发的加分合计（基础分、评议分、贡献分），清零之后的加分不计",
     "points_deducted": "本年度核发的扣分合计（以正数表示）",
     "points_redeemed": "本年度在爱心超市兑换使用的积分",
@@ -291,8 +306,8 @@ def write_export(frame: pl.DataFrame, path: Path, year: int, county_name: str) -
     """The cooperative's workbook: a 说明 sheet and the 农户积分 data sheet."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = frame.with_columns(
-        town=pl.lit(county_name) + frame["town"].map_elements(short_name, pl.String).fill_null(""),
-        station=frame["station"].map_elements(short_name, pl.String),
+        town=pl.lit(county_name) + _short(pl.col("town")).fill_null(""),
+        station=_short(pl.col("station")),
     )
     n = frame.height
     with_hash = int(frame["id_hash"].is_not_null().sum())
@@ -300,14 +315,18 @@ def write_export(frame: pl.DataFrame, path: Path, year: int, county_name: str) -
     book = _Book(path)
     notes = book.book.add_worksheet("说明")
     notes.set_column(0, 0, 22)
-    notes.set_column(1, 1, 90)
+    notes.set_column(1, 1, _NOTE_WIDTH + 4)
+    book.printed(notes)
     notes.write_string(0, 0, f"{county_name}{year}年度农户道德积分与星级（评级授信用）", book.title)
     facts = [
         ("年度", f"{year} 年（1 月 1 日至 12 月 31 日）"),
         ("生成时间", f"{datetime.now():%Y-%m-%d %H:%M:%S}"),
         ("农户数", f"{n:,} 户（本年度有积分记录，或有上年结转余额）"),
         ("有身份证号密文", f"{with_hash:,} 户"),
-        ("缺身份证号密文", f"{n - with_hash:,} 户（无法与信用社名单匹配，请实践站补报户主身份证号）"),
+        (
+            "缺身份证号密文",
+            f"{n - with_hash:,} 户（无法与信用社名单匹配，请实践站补报户主身份证号）",
+        ),
         ("本年度清零", f"{cleared:,} 户"),
         (
             "身份证号如何处理",
@@ -323,15 +342,15 @@ def write_export(frame: pl.DataFrame, path: Path, year: int, county_name: str) -
         ),
         ("数据来源", "各实践站报送的积分台账、兑换台账、户信息表，以及县中心录入的清零记录"),
     ]
-    for i, (k, v) in enumerate(facts, 2):
-        notes.write_string(i, 0, k, book.bold)
-        notes.write_string(i, 1, v, book.wrap)
     top = len(facts) + 3
+    meanings = [(h, _MEANINGS[c].format(n=HASH_HEX)) for c, h, _, _ in EXPORT_COLUMNS]
     notes.write_string(top, 0, "列名", book.header)
     notes.write_string(top, 1, "含义", book.header)
-    for i, (col, header, _, _) in enumerate(EXPORT_COLUMNS, top + 1):
-        notes.write_string(i, 0, header, book.bold)
-        notes.write_string(i, 1, _MEANINGS[col].format(n=HASH_HEX), book.wrap)
+    for i, (k, v) in [*enumerate(facts, 2), *enumerate(meanings, top + 1)]:
+        notes.write_string(i, 0, k, book.bold)
+        notes.write_string(i, 1, v, book.wrap)
+        # spreadsheets do not grow a row for wrapped text written by a program
+        notes.set_row(i, 14 * (1 + (_display_width(v) - 1) // _NOTE_WIDTH))
     book.table(
         "农户积分",
         [(header, kind, width) for _, header, kind, width in EXPORT_COLUMNS],
@@ -342,7 +361,7 @@ def write_export(frame: pl.DataFrame, path: Path, year: int, county_name: str) -
 
 
 class _Book:
-    """An xlsxwriter workbook with the theme's formats; cells are text or numbers, never formulas."""
+    """An xlsxwriter workbook in the theme; cells are text or numbers, never formulas."""
 
     def __init__(self, path: Path):
         self.book = xlsxwriter.Workbook(
@@ -362,6 +381,7 @@ class _Book:
             "count": add({**base, "num_format": theme.XLSX_FORMATS["count"]}),
             "date": add({**base, "num_format": "yyyy-mm-dd", "align": "left"}),
             "month": add({**base, "num_format": "yyyy-mm", "align": "left"}),
+            "number": add({**base, "num_format": "#,##0.00##"}),
         }
 
     def table(self, name: str, columns: list[tuple[str, str, int]], rows: Iterable) -> int:
@@ -386,7 +406,17 @@ class _Book:
                     ws.write_number(n, c, value, fmt)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(n, 1), len(columns) - 1)
+        self.printed(ws)
+        ws.repeat_rows(0)
         return n
+
+    @staticmethod
+    def printed(ws) -> None:
+        """A4 landscape, as wide as one page, page numbers: printable as it is."""
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.set_footer("&C第 &P 页，共 &N 页")
 
     def close(self) -> None:
         self.book.close()
@@ -394,7 +424,9 @@ class _Book:
 
 # --- the cooperative's list ----------------------------------------------------------------
 
-ID_HEADERS = ("身份证号", "身份证号码", "证件号码", "户主身份证号", "户主身份证号码", "公民身份号码")
+ID_HEADERS = (
+    "身份证号", "身份证号码", "证件号码", "户主身份证号", "户主身份证号码", "公民身份号码",
+)  # fmt: skip
 _ID_KEYS = {normalize_header(h) for h in ID_HEADERS}
 HEADER_SEARCH_ROWS = 15
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -422,8 +454,7 @@ def id_problem(value: str | None) -> str | None:
         return f"身份证号应为 18 位，此处为 {len(s)} 位"
     if not _ID_SHAPE.match(s):
         return "身份证号前 17 位应为数字，最后一位为数字或 X"
-    expected = _CHECK[sum(int(d) * w for d, w in zip(s[:17], _WEIGHTS, strict=True)) % 11]
-    if s[17] != expected:
+    if s[17] != id_check_digit(s[:17]):
         return "身份证号校验位不符（号码有误或抄错）"
     return None
 
@@ -449,17 +480,13 @@ class MatchReport:
     not_found: int = 0
     invalid: list[Problem] = field(default_factory=list)
     duplicates: list[Problem] = field(default_factory=list)  # every row after the first
+    duplicate_ids: int = 0  # ID numbers on more than one row
     ambiguous: list[Problem] = field(default_factory=list)  # one ID, several of our households
     masked_cells: list[Problem] = field(default_factory=list)  # ID numbers in other columns
 
     @property
     def invalid_rows(self) -> list[int]:
         return [p.row for p in self.invalid]
-
-    @property
-    def duplicate_ids(self) -> int:
-        """How many ID numbers appear on more than one row of the list."""
-        return len({p.reason for p in self.duplicates})
 
     @property
     def problems(self) -> list[Problem]:
@@ -536,36 +563,38 @@ def match_cooperative(
     kept = [j for j in range(len(headers)) if j not in dropped]
     hashes: list[str | None] = []
     first_row: dict[str, int] = {}
+    repeated: set[str] = set()
     for r, cells in rows:
-        value = cells[id_col]
-        problem = id_problem(value)
+        for j in kept:  # an ID number typed into another column stays out of the output too
+            if cells[j] and id_problem(cells[j]) is None:
+                report.masked_cells.append(Problem(r, headers[j], "此格是身份证号，结果中已隐去"))
+                cells[j] = "（已隐去）"
+        problem = id_problem(cells[id_col])
         if problem:
             report.invalid.append(Problem(r, id_header, problem))
             hashes.append(None)
             continue
-        canonical = canonical_secret(value)
+        canonical = canonical_secret(cells[id_col])
         if canonical in first_row:
+            repeated.add(canonical)
             where = f"与第 {first_row[canonical]} 行身份证号相同"
             report.duplicates.append(Problem(r, id_header, where))
         else:
             first_row[canonical] = r
         hashes.append(keyed_hash(canonical, key))
-        for j in kept:  # an ID number typed into another column stays out of the output
-            if cells[j] and id_problem(cells[j]) is None:
-                report.masked_cells.append(
-                    Problem(r, headers[j], "此格是身份证号，结果表中已隐去")
-                )
-                cells[j] = "（已隐去）"
+    report.duplicate_ids = len(repeated)
     coop = pl.DataFrame(
         {
             ROW_COLUMN: [r for r, _ in rows],
-            **{headers[j]: [cells[j] for _, cells in rows] for j in kept},
+            **{headers[j]: _typed([cells[j] for _, cells in rows]) for j in kept},
             "_hash": hashes,
         },
         schema_overrides={ROW_COLUMN: pl.Int64, "_hash": pl.String},
     )
     ours = _ours(frame, set(coop.columns))
-    joined = coop.join(ours, left_on="_hash", right_on="_id_hash", how="left", maintain_order="left")
+    joined = coop.join(
+        ours, left_on="_hash", right_on="_id_hash", how="left", maintain_order="left"
+    )
     status = (
         pl.when(pl.col("_hash").is_null())
         .then(pl.lit(INVALID))
@@ -586,21 +615,31 @@ def match_cooperative(
     return joined.select(ordered), report
 
 
+# an amount or a count; account numbers (long) and codes with leading zeros stay text
+_AMOUNT = re.compile(r"^-?(0|[1-9]\d{0,11})(\.\d+)?$")
+
+
+def _typed(values: list[str]) -> pl.Series:
+    """A column of the list as numbers when every filled cell is an amount, else as text."""
+    filled = [v for v in values if v]
+    if filled and all(_AMOUNT.match(v) for v in filled):
+        if all("." not in v for v in filled):
+            return pl.Series([int(v) if v else None for v in values], dtype=pl.Int64)
+        return pl.Series([float(v) if v else None for v in values], dtype=pl.Float64)
+    return pl.Series([v or None for v in values], dtype=pl.String)
+
+
 def _ours(frame: pl.DataFrame, taken: set[str]) -> pl.DataFrame:
     """Our households with an ID hash, under the export's Chinese headers."""
     names = {}
     for col, header, _, _ in EXPORT_COLUMNS:
         names[col] = header if header not in taken else f"{header}（本县）"
-    return (
-        frame.filter(pl.col("id_hash").is_not_null())
-        .select(
-            pl.col("id_hash").alias("_id_hash"),
-            pl.lit(True).alias("_found"),
-            pl.col("town").map_elements(short_name, pl.String).alias(names["town"]),
-            pl.col("station").map_elements(short_name, pl.String).alias(names["station"]),
-            *(pl.col(c).alias(names[c]) for c, _, _, _ in EXPORT_COLUMNS[2:]),
-        )
-        .unique(subset=["_id_hash", names["station"], names["household_id"]], maintain_order=True)
+    return frame.filter(pl.col("id_hash").is_not_null()).select(
+        pl.col("id_hash").alias("_id_hash"),
+        pl.lit(True).alias("_found"),
+        _short(pl.col("town")).alias(names["town"]),
+        _short(pl.col("station")).alias(names["station"]),
+        *(pl.col(c).alias(names[c]) for c, _, _, _ in EXPORT_COLUMNS[2:]),
     )
 
 
@@ -614,8 +653,8 @@ def write_match(joined: pl.DataFrame, report: MatchReport, path: Path) -> Path:
     columns = []
     for name in joined.columns:
         kind = _KIND_BY_HEADER.get(name.removesuffix("（本县）"), "text")
-        if name == ROW_COLUMN:
-            kind = "count"
+        if kind == "text" and joined[name].dtype.is_numeric():
+            kind = "count" if joined[name].dtype.is_integer() else "number"
         columns.append((name, kind, _width(name, joined[name])))
     book.table("匹配结果", columns, joined.iter_rows())
     book.table(
@@ -641,14 +680,15 @@ def write_match(joined: pl.DataFrame, report: MatchReport, path: Path) -> Path:
     return path
 
 
+def _display_width(text: str) -> int:
+    """Characters a cell needs: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _width(header: str, values: pl.Series) -> int:
-    """A column width that fits the header and most values (a CJK character counts twice)."""
-
-    def w(text: str) -> int:
-        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
+    """A column width that fits the header and most values."""
     sample = [str(v) for v in values.head(500).to_list() if v is not None]
-    widest = max([w(header), *(w(s) for s in sample)])
+    widest = max([_display_width(header), *(_display_width(s) for s in sample)])
     return max(6, min(widest + 2, 40))
 
 

@@ -263,3 +263,68 @@ if access.can(user, "clear_points"):
                 else:
                     data.clear()
                     st.success(f"清零记录 {clearing_id} 已撤销，积分已恢复。")
+
+if access.can(user, "download_notice"):
+    st.subheader("季度积分公示")
+    st.caption(
+        "按实践站、季度生成张贴到村务公开栏的道德积分公示（户主姓名脱敏）：本季获得、扣减、兑换和季末余额。"
+        "PDF 为 A4 纸，可直接打印。"
+    )
+    from publish import notice as notices
+
+    stations = data.get(village.notice_stations, sel.members)
+    quarters = data.get(village.notice_quarters, sel.members)
+    if stations.is_empty() or not quarters:
+        st.info("所选区域还没有积分台账。")
+    else:
+        names = {
+            r["unit_code"]: f"{r['town']} · {r['station']}" for r in stations.iter_rows(named=True)
+        }
+        left, right = st.columns(2)
+        station = left.selectbox(
+            "实践站", list(names), format_func=names.get, key="pts-notice-station"
+        )
+        quarter = right.selectbox(
+            "季度", quarters, key="pts-notice-quarter",
+            format_func=lambda q: f"{q[:4]}年第{'一二三四'[int(q[-1]) - 1]}季度",
+        )  # fmt: skip
+        try:
+            html = data.get(village.notice_html, station, quarter, sel.members)
+        except notices.NoticeError as e:
+            st.warning(str(e))
+        else:
+            stem = notices.file_stem(station, quarter)
+            b1, b2 = st.columns(2)
+            b1.download_button(
+                "下载公示（PDF，A4）", lambda: notices.render_pdf(html), file_name=f"{stem}.pdf",
+                mime="application/pdf", key="pts-notice-pdf", icon=":material/picture_as_pdf:",
+            )  # fmt: skip
+            b2.download_button(
+                "下载公示（网页）", html.encode("utf-8"), file_name=f"{stem}.html",
+                mime="text/html", key="pts-notice-html", icon=":material/download:",
+            )  # fmt: skip
+            with st.expander("预览"):
+                st.html(html)
+
+if access.can(user, "export_credit"):
+    st.subheader("道德积分授信导出")
+    st.caption(
+        "供农村信用社评级授信：每户全年获得、扣减、兑换积分，年末余额，星级和清零情况。"
+        "身份证号不出现在导出中，只带县中心密钥计算的身份证号密文；信用社的名单在县中心用同一密钥"
+        "计算密文后匹配（命令 civic credit --cooperative），密钥不外传。"
+    )
+    years = data.get(village.credit_years, sel.members)
+    if years:
+        year = st.selectbox("年度", years, key="pts-credit-year")
+
+        def village_credit(year: int) -> bytes:
+            return data.get(village.credit_workbook, year, sel.members)
+
+        st.download_button(
+            f"下载{year}年授信导出（Excel）",
+            lambda: village_credit(year),
+            file_name=f"道德积分授信_{year}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key="pts-credit-dl",
+            icon=":material/download:",
+        )

@@ -11,7 +11,7 @@ with clears as (
 ),
 
 ledger_rows as (
-    select file_id, source_row, item from stg_points
+    select file_id, sheet_name, source_row, item from stg_points
 ),
 
 office as (
@@ -37,7 +37,8 @@ final as (
         c.file_id,
         c.source_row
     from clears as c
-    left join ledger_rows as p on p.file_id = c.file_id and p.source_row = c.source_row
+    left join ledger_rows as p
+        on p.file_id = c.file_id and p.sheet_name = c.sheet_name and p.source_row = c.source_row
     left join office as o on o.entry_id = c.entry_id and o.unit_code = c.unit_code
 )
 

@@ -9,7 +9,7 @@ with points as (
 ),
 
 ledger as (
-    select file_id, source_row, is_counted, balance_after
+    select file_id, sheet_name, source_row, is_counted, balance_after
     from int_household_ledger
     where event_kind <> 'redeem'
 ),
@@ -33,7 +33,7 @@ final as (
         p.file_id,
         p.source_row
     from points as p
-    left join ledger as l using (file_id, source_row)
+    left join ledger as l using (file_id, sheet_name, source_row)
 )
 
 select * from final

@@ -8,7 +8,7 @@ with redemptions as (
 ),
 
 ledger as (
-    select file_id, source_row, balance_before, balance_after
+    select file_id, sheet_name, source_row, balance_before, balance_after
     from int_household_ledger
     where event_kind = 'redeem' and not is_overdrawn
 ),
@@ -29,7 +29,7 @@ final as (
         r.file_id,
         r.source_row
     from redemptions as r
-    inner join ledger as l using (file_id, source_row)
+    inner join ledger as l using (file_id, sheet_name, source_row)
 )
 
 select * from final

@@ -12,7 +12,7 @@
 --   no_publicity  issued (核发) entries with no 公示日期: no public-notice step
 --                 (one flag per station and month)
 -- grain: one row per flag and evidence row
--- unique: rule, flag_key, kind, file_id, source_row
+-- unique: rule, flag_key, kind, file_id, sheet_name, source_row
 -- not_null: rule, flag_key, unit_code, month, kind, entry_id, detail
 -- accepted: rule in ('out_of_range', 'same_day', 'peer_outlier', 'overdrawn', 'no_publicity')
 with settings as (
@@ -27,7 +27,7 @@ issued as (
     -- every issued entry as sent, whether or not the ledger let it count
     select
         unit_code, household_id, month, entry_id, entry_date, category, item, points, status,
-        publicized_date, file_id, source_row
+        publicized_date, file_id, sheet_name, source_row
     from stg_points
     where status = '核发' and not is_duplicate and category <> '清零'
 ),
@@ -164,12 +164,13 @@ overdrawn as (
         cast(null as varchar) as status,
         cast(null as date) as publicized_date,
         r.file_id,
+        r.sheet_name,
         r.source_row,
         '兑换 ' || r.points || ' 分，超过该户当时余额 ' || l.balance_before || ' 分' as detail,
         '兑换' as kind,
         l.balance_before
     from stg_redemptions as r
-    inner join int_household_ledger as l using (file_id, source_row)
+    inner join int_household_ledger as l using (file_id, sheet_name, source_row)
     where l.event_kind = 'redeem' and l.is_overdrawn
 ),
 

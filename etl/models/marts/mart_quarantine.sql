@@ -61,7 +61,7 @@ overdrawn as (
         null as problems,
         to_json(r) as row_values
     from int_household_ledger as l
-    inner join stg_redemptions as r using (file_id, source_row)
+    inner join stg_redemptions as r using (file_id, sheet_name, source_row)
     where l.is_overdrawn
 ),
 
