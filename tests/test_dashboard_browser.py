@@ -25,7 +25,10 @@ from publish import browser, workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "tests" / "out" / "screenshots"
-PAGES = ["总览", "月度排名", "地图", "趋势", "积分", "品牌项目", "数据报送", "发布", "账号与审计"]
+PAGES = [
+    "总览", "月度排名", "地图", "趋势", "积分", "品牌项目", "民事直说", "阵地达标", "星级户",
+    "数据报送", "发布", "账号与审计",
+]  # fmt: skip
 
 
 def _free_port() -> int:
@@ -157,7 +160,7 @@ def test_every_page_in_a_browser_and_an_upload(server, demo_inbox, tmp_path):
         page.get_by_role("button", name="导入", exact=True).click()
         page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=120_000)
         _settle(page)
-        page.screenshot(path=str(SHOTS / "9-上传之后.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / "13-上传之后.png"), full_page=True)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator('[data-testid="stAlertContentError"]').count() == 0
         assert export.name in page.content()

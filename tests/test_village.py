@@ -213,12 +213,6 @@ def test_corrected_month_replaces_its_own_rows(corrected_matters_store):
     ) == [("满意",)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fct_matter takes a matter's state from the latest *received* file: a corrected "
-    "September file sent after October's brings back M00 and M04 as open, although October "
-    "reported them resolved (fct_household orders by submitted_month first)",
-)
 def test_corrected_earlier_month_does_not_undo_a_later_months_state(corrected_matters_store):
     assert query(
         corrected_matters_store,
@@ -506,12 +500,6 @@ def test_household_star_change_labels(village_store):
     assert counts == {"升星": 1, "降星": 1, "持平": 2, "首次评定": 2, "未评": 1}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mart_household_star_change compares with the previous month's row (lag), not the "
-    "previous rating: a household rated 5 in August, unrated in September and rated 6 in "
-    "October is labelled 首次评定 instead of 升星",
-)
 def test_household_star_change_compares_with_the_previous_rating(village_store):
     rows = query(
         village_store,

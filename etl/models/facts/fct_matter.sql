@@ -1,4 +1,6 @@
--- Residents' matters (民事直说): the latest reported state of each.
+-- Residents' matters (民事直说): the latest reported state of each: from the
+-- latest month that reported it (a late correction of an earlier month does
+-- not undo a later month's state), then the latest received.
 -- grain: one row per matter (unit_code, matter_id)
 -- unique: unit_code, matter_id
 -- not_null: unit_code, matter_id, accepted_date, month, category, level
@@ -8,7 +10,7 @@ with matters as (
         *,
         row_number() over (
             partition by unit_code, matter_id
-            order by received_at desc, file_id desc, source_row desc
+            order by submitted_month desc, received_at desc, file_id desc, source_row desc
         ) as state_rank
     from stg_matters
 ),

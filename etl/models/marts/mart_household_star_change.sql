@@ -1,4 +1,5 @@
--- Star households (星级户): each rating compared with the household's previous one.
+-- Star households (星级户): each rating compared with the household's previous rating
+-- (the last earlier month that gave its stars).
 -- grain: one row per household per month its rating was reported
 -- unique: unit_code, household_id, month
 -- not_null: unit_code, household_id, month, change
@@ -14,11 +15,17 @@ ordered as (
         submitted_month as month,
         stars,
         required_stars_met,
-        lag(stars) over by_household as previous_stars,
-        lag(submitted_month) over by_household as previous_month,
-        lag(required_stars_met) over by_household as previous_required_met
+        -- the previous rating: the last earlier month whose stars were given
+        last_value(stars ignore nulls) over earlier as previous_stars,
+        last_value(case when stars is not null then submitted_month end ignore nulls)
+            over earlier as previous_month,
+        last_value(case when stars is not null then required_stars_met end ignore nulls)
+            over earlier as previous_required_met
     from ratings
-    window by_household as (partition by unit_code, household_id order by submitted_month)
+    window earlier as (
+        partition by unit_code, household_id order by submitted_month
+        rows between unbounded preceding and 1 preceding
+    )
 ),
 
 final as (
