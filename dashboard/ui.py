@@ -39,7 +39,12 @@ def table(frame: pl.DataFrame, columns: dict[str, str], formats: dict[str, str] 
     shown = frame.select([c for c in columns if c in frame.columns]).rename(
         {c: h for c, h in columns.items() if c in frame.columns}
     )
-    config = {}
+    # dates as dates (the browser would add a time of day to them)
+    config = {
+        name: st.column_config.DateColumn(format="YYYY-MM-DD")
+        for name, dtype in shown.schema.items()
+        if dtype == pl.Date
+    }
     for c, fmt in (formats or {}).items():
         header = columns.get(c, c)
         if fmt == "pct":

@@ -198,7 +198,8 @@ st.caption(
 cleared = data.get(village.clearings, sel.month.year, sel.members)
 ui.table(
     cleared.with_columns(
-        state=pl.when("is_voided").then(pl.lit("已撤销")).otherwise(pl.lit("有效"))
+        state=pl.when("is_voided").then(pl.lit("已撤销")).otherwise(pl.lit("有效")),
+        entered_by=pl.col("entered_by").fill_null("（站点台账）"),
     ),
     {"cleared_date": "清零日期", "town": "乡镇", "station": "实践站", "household_id": "户编号",
      "head_name": "户主", "source": "来源", "reason": "理由", "points_cleared": "清除余额",
