@@ -343,15 +343,30 @@ def test_submissions_matrix_and_quarantine_equal_the_database(site):
     assert any(b.label == "下载全部报送模板（.zip）" for b in at.get("download_button"))
 
 
-def test_an_uploaded_file_is_ingested_and_its_bad_rows_listed(ranked_store, demo_inbox, tmp_path):
+PLAIN_STYLE = ("title_row", "blank_after_header", "total_row", "notes_row", "thousands")
+
+
+def test_an_uploaded_file_is_ingested_and_its_bad_rows_listed(
+    ranked_store, demo_inbox, demo_manifest, tmp_path
+):
     store = copy_store(ranked_store, tmp_path / "db")
+    plain = {
+        f["path"]
+        for f in demo_manifest["files"]
+        if f["path"]
+        and not f["dirty_rows"]
+        and not f["superseded"]
+        and not any(f.get("style", {}).get(k) for k in PLAIN_STYLE)
+    }
     with environment(**{"CIVIC_DB_DIR": str(store), "CIVIC_INBOX_DIR": str(tmp_path / "inbox")}):
-        # a corrected export: the same activities with one more row, whose date is impossible
+        # a corrected export (a plain one: no planted dirt, title, total or notes rows): the
+        # same activities with one more row, whose date is impossible
         source, lines = next(
             (f, t.splitlines())
             for f in sorted(demo_inbox.rglob("*2026-10_活动台账.csv"))
             if (t := f.read_bytes().decode("utf-8-sig", errors="replace")).startswith("活动编号,")
             and "\ufffd" not in t
+            and f.relative_to(demo_inbox).as_posix() in plain
         )
         header = lines[0].split(",")
         bad = lines[-1].split(",")
