@@ -132,7 +132,7 @@ def concerns(report) -> list[str]:
         lines.append(
             f"积分核查发现疑点{sum(n for _, n in flags)}条（"
             + "、".join(f"{label}{n}条" for label, n in flags)
-            + "），已附台账原始行交各乡镇核实。"
+            + "），疑点及所依据的台账原始行见看板「积分」页，请各乡镇核实。"
         )
     else:
         lines.append("积分核查未发现疑点。")
