@@ -437,25 +437,6 @@ def clearings(con, year: int, members: list[str] | None) -> pl.DataFrame:
     )
 
 
-def ledger_households(con, members: list[str] | None) -> pl.DataFrame:
-    """Households of the stations' points ledgers (for choosing one to clear), masked."""
-    return _frame(
-        con,
-        """
-        select l.unit_code, s.name as station, l.household_id,
-               any_value(h.head_name_masked) as head_name,
-               arg_max(l.balance_after, l.event_seq) as balance
-        from int_household_ledger l
-        join ref_unit s on s.code = l.unit_code
-        left join fct_household h using (unit_code, household_id)
-        where $members is null or list_contains($members, l.unit_code)
-        group by l.unit_code, s.name, l.household_id
-        order by l.unit_code, l.household_id
-        """,
-        members=members,
-    )
-
-
 def points_flags(con, start: date, end: date, members: list[str] | None) -> pl.DataFrame:
     """Integrity flags whose first evidence falls in [start, end], newest first."""
     return _frame(
@@ -536,15 +517,20 @@ def notice_quarters(con, members: list[str] | None) -> list[str]:
 
 
 def notice_stations(con, members: list[str] | None) -> pl.DataFrame:
-    """Stations with a points ledger in the area: unit_code, station, town."""
+    """Stations with a points ledger in the area: unit_code, station, town, and the first
+    quarter of their ledger ('2025Q1')."""
     return _frame(
         con,
         """
-        select s.code as unit_code, s.name as station, t.name as town
+        with first as (
+            select unit_code, min(event_date) as first_date from int_household_ledger
+            group by unit_code
+        )
+        select s.code as unit_code, s.name as station, t.name as town,
+               year(f.first_date) || 'Q' || quarter(f.first_date) as first_quarter
         from ref_unit s join ref_unit t on t.code = s.parent_code
-        where s.kind = 'station'
-          and s.code in (select distinct unit_code from int_household_ledger)
-          and ($members is null or list_contains($members, s.code))
+        join first f on f.unit_code = s.code
+        where s.kind = 'station' and ($members is null or list_contains($members, s.code))
         order by s.code
         """,
         members=members,

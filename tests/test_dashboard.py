@@ -566,3 +566,28 @@ def test_a_zero_clearing_entered_on_the_points_page_clears_the_balance(ranked_st
     assert _db(store, "select actor, action from audit_log where action = 'clear_points'") == [
         ("管理员甲", "clear_points")
     ]
+
+
+def test_a_town_account_previews_the_quarterly_notice_of_its_own_stations_only(site):
+    store, _ = site
+    at = run_page("points", who="town")
+    stations = at.selectbox(key="pts-notice-station")
+    own = {r[0] for r in _db(store, "select code from ref_unit where parent_code = $t", t=TOWN)}
+    assert set(stations.options) and all(
+        any(name in o for name in _names(store, own)) for o in stations.options
+    )
+    at.toggle(key="pts-notice-preview").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    quarter = at.selectbox(key="pts-notice-quarter").value
+    html = " ".join(h.proto.body for h in at.get("html"))
+    year, n = quarter[:4], "一二三四"[int(quarter[-1]) - 1]
+    assert f"道德积分{year}年第{n}季度公示" in html
+
+
+def _names(store: Path, codes: set[str]) -> set[str]:
+    return {
+        r[0]
+        for r in _db(
+            store, "select name from ref_unit where list_contains($c, code)", c=sorted(codes)
+        )
+    }

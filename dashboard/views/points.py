@@ -212,8 +212,8 @@ if access.can(user, "clear_points"):
 
     add_tab, void_tab = st.tabs(["录入清零", "撤销清零"])
     with add_tab:
-        households = data.get(village.ledger_households, sel.members)
-        station_names = dict(zip(households["unit_code"], households["station"], strict=True))
+        ledgers = data.get(village.notice_stations, sel.members)
+        station_names = dict(zip(ledgers["unit_code"], ledgers["station"], strict=True))
         with st.form("pts-clear-form", clear_on_submit=False):
             station = st.selectbox(
                 "实践站",
@@ -285,27 +285,31 @@ if access.can(user, "download_notice"):
         station = left.selectbox(
             "实践站", list(names), format_func=names.get, key="pts-notice-station"
         )
+        first = dict(zip(stations["unit_code"], stations["first_quarter"], strict=True))
         quarter = right.selectbox(
-            "季度", quarters, key="pts-notice-quarter",
+            "季度", [q for q in quarters if q >= first[station]], key="pts-notice-quarter",
             format_func=lambda q: f"{q[:4]}年第{'一二三四'[int(q[-1]) - 1]}季度",
         )  # fmt: skip
-        try:
-            html = data.get(village.notice_html, station, quarter, sel.members)
-        except notices.NoticeError as e:
-            st.warning(str(e))
-        else:
-            stem = notices.file_stem(station, quarter)
-            b1, b2 = st.columns(2)
-            b1.download_button(
-                "下载公示（PDF，A4）", lambda: notices.render_pdf(html), file_name=f"{stem}.pdf",
-                mime="application/pdf", key="pts-notice-pdf", icon=":material/picture_as_pdf:",
-            )  # fmt: skip
-            b2.download_button(
-                "下载公示（网页）", html.encode("utf-8"), file_name=f"{stem}.html",
-                mime="text/html", key="pts-notice-html", icon=":material/download:",
-            )  # fmt: skip
-            with st.expander("预览"):
-                st.html(html)
+        stem = notices.file_stem(station, quarter)
+
+        def notice_html() -> str:  # built when asked for: a notice is a few hundred rows
+            return data.get(village.notice_html, station, quarter, sel.members)
+
+        b1, b2, b3 = st.columns(3)
+        b1.download_button(
+            "下载公示（PDF，A4）", lambda: notices.render_pdf(notice_html()),
+            file_name=f"{stem}.pdf", mime="application/pdf", key="pts-notice-pdf",
+            icon=":material/picture_as_pdf:",
+        )  # fmt: skip
+        b2.download_button(
+            "下载公示（网页）", lambda: notice_html().encode("utf-8"), file_name=f"{stem}.html",
+            mime="text/html", key="pts-notice-html", icon=":material/download:",
+        )  # fmt: skip
+        if b3.toggle("预览", key="pts-notice-preview"):
+            try:
+                st.html(notice_html())
+            except notices.NoticeError as e:
+                st.warning(str(e))
 
 if access.can(user, "export_credit"):
     st.subheader("道德积分授信导出")
