@@ -19,13 +19,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
-import xlsxwriter
 
 from civic import theme
 from civic.contract import normalize_header
 from etl.grid import UnreadableFile, read_grids
 from etl.privacy import HASH_HEX, canonical_secret, keyed_hash
-from publish.render_xlsx import safe_text
+from publish.render_xlsx import Sheets
 
 
 class CreditError(ValueError):
@@ -360,66 +359,18 @@ def write_export(frame: pl.DataFrame, path: Path, year: int, county_name: str) -
     return path
 
 
-class _Book:
-    """An xlsxwriter workbook in the theme; cells are text or numbers, never formulas."""
+class _Book(Sheets):
+    """The project's workbook writer with the 说明 sheet's formats; every table printable."""
 
     def __init__(self, path: Path):
-        self.book = xlsxwriter.Workbook(
-            str(path),
-            {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
-        )
-        base = {"font_name": theme.FONT_OFFICE, "font_size": 10, "valign": "top"}
-        add = self.book.add_format
-        self.header = add({**base, "bold": True, "font_color": "#FFFFFF",
-                           "bg_color": theme.ACCENT, "border": 1, "text_wrap": True})  # fmt: skip
+        super().__init__(path)
+        add, base = self.book.add_format, self.base
         self.title = add({**base, "bold": True, "font_size": 14, "font_color": theme.ACCENT})
         self.bold = add({**base, "bold": True})
         self.wrap = add({**base, "text_wrap": True})
-        self.formats = {
-            "text": add(base),
-            "bool": add({**base, "align": "center"}),
-            "count": add({**base, "num_format": theme.XLSX_FORMATS["count"]}),
-            "date": add({**base, "num_format": "yyyy-mm-dd", "align": "left"}),
-            "month": add({**base, "num_format": "yyyy-mm", "align": "left"}),
-            "number": add({**base, "num_format": "#,##0.00##"}),
-        }
 
     def table(self, name: str, columns: list[tuple[str, str, int]], rows: Iterable) -> int:
-        """A sheet with a frozen header row and a filter; returns the number of rows."""
-        ws = self.book.add_worksheet(name)
-        for c, (header, _, width) in enumerate(columns):
-            ws.write_string(0, c, header, self.header)
-            ws.set_column(c, c, width)
-        n = 0
-        for n, row in enumerate(rows, 1):
-            for c, ((_, kind, _), value) in enumerate(zip(columns, row, strict=True)):
-                fmt = self.formats[kind]
-                if value is None or (kind == "text" and value == ""):
-                    ws.write_blank(n, c, None, fmt)
-                elif kind == "bool":
-                    ws.write_string(n, c, "是" if value else "否", fmt)
-                elif kind in ("date", "month"):
-                    ws.write_datetime(n, c, datetime(value.year, value.month, value.day), fmt)
-                elif kind == "text":
-                    ws.write_string(n, c, safe_text(str(value)), fmt)
-                else:
-                    ws.write_number(n, c, value, fmt)
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(n, 1), len(columns) - 1)
-        self.printed(ws)
-        ws.repeat_rows(0)
-        return n
-
-    @staticmethod
-    def printed(ws) -> None:
-        """A4 landscape, as wide as one page, page numbers: printable as it is."""
-        ws.set_paper(9)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.set_footer("&C第 &P 页，共 &N 页")
-
-    def close(self) -> None:
-        self.book.close()
+        return super().table(name, columns, rows, printable=True)
 
 
 # --- the cooperative's list ----------------------------------------------------------------

@@ -23,8 +23,8 @@ import jinja2
 
 from civic.registry import short_name
 from publish import browser
+from publish.render_html import env as publisher_env
 
-TEMPLATES = Path(__file__).parent / "templates"
 QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
 CN_QUARTERS = "一二三四"
 KIND_NAMES = {
@@ -340,14 +340,9 @@ def _yuan(x: float) -> str:
 
 @cache
 def _env() -> jinja2.Environment:
-    e = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    e.filters.update(points=points, cn_date=cn_date, yuan=_yuan)
+    """The publisher's template environment, with the notice's own number formats."""
+    e = publisher_env().overlay(cache_size=50)  # its own cache: templates bind their filters
+    e.filters = {**e.filters, "points": points, "cn_date": cn_date, "yuan": _yuan}
     return e
 
 

@@ -9,6 +9,7 @@ a name in Excel, WPS and any CSV saved from them.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import xlsxwriter
@@ -24,13 +25,18 @@ def safe_text(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-class _Sheets:
+class Sheets:
+    """An xlsxwriter workbook in the theme; cells are text or numbers, never formulas.
+
+    A column's kind is text, bool (是/否), date, month, number or a theme.XLSX_FORMATS key.
+    """
+
     def __init__(self, path: Path):
         self.book = xlsxwriter.Workbook(
             str(path),
             {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
         )
-        base = {"font_name": theme.FONT_OFFICE, "font_size": 10, "valign": "top"}
+        self.base = base = {"font_name": theme.FONT_OFFICE, "font_size": 10, "valign": "top"}
         self.header = self.book.add_format(
             {
                 **base,
@@ -41,12 +47,24 @@ class _Sheets:
                 "text_wrap": True,
             }
         )
-        self.formats = {"text": self.book.add_format(base)}
+        self.formats = {
+            "text": self.book.add_format(base),
+            "bool": self.book.add_format({**base, "align": "center"}),
+            "date": self.book.add_format({**base, "num_format": "yyyy-mm-dd", "align": "left"}),
+            "month": self.book.add_format({**base, "num_format": "yyyy-mm", "align": "left"}),
+            "number": self.book.add_format({**base, "num_format": "#,##0.00##"}),
+        }
         for kind, num in theme.XLSX_FORMATS.items():
             self.formats[kind] = self.book.add_format({**base, "num_format": num})
 
-    def table(self, name: str, columns: list[tuple[str, str, int]], rows) -> None:
-        """columns: (header, kind, width); kind is text or a theme.XLSX_FORMATS key."""
+    def table(
+        self, name: str, columns: list[tuple[str, str, int]], rows, printable: bool = False
+    ) -> int:
+        """A sheet with a frozen header row and a filter; columns: (header, kind, width).
+
+        printable: A4 landscape, one page wide, header repeated, page numbers.
+        Returns the number of rows written.
+        """
         ws = self.book.add_worksheet(name)
         for c, (header, _, width) in enumerate(columns):
             ws.write_string(0, c, header, self.header)
@@ -55,16 +73,34 @@ class _Sheets:
         for n, row in enumerate(rows, 1):
             for c, ((_, kind, _), value) in enumerate(zip(columns, row, strict=True)):
                 fmt = self.formats[kind]
-                if value is None:
+                if value is None or (kind == "text" and value == ""):
                     ws.write_blank(n, c, None, fmt)
                 elif kind == "text":
                     ws.write_string(n, c, safe_text(str(value)), fmt)
                 elif isinstance(value, bool):
-                    ws.write_string(n, c, "是" if value else "否", self.formats["text"])
+                    ws.write_string(n, c, "是" if value else "否", self.formats[
+                        "bool" if kind == "bool" else "text"])  # fmt: skip
+                elif kind in ("date", "month"):
+                    ws.write_datetime(n, c, datetime(value.year, value.month, value.day), fmt)
                 else:
                     ws.write_number(n, c, value, fmt)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(n, 1), len(columns) - 1)
+        if printable:
+            self.printed(ws)
+            ws.repeat_rows(0)
+        return n
+
+    @staticmethod
+    def printed(ws) -> None:
+        """A4 landscape, as wide as one page, page numbers: printable as it is."""
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.set_footer("&C第 &P 页，共 &N 页")
+
+    def close(self) -> None:
+        self.book.close()
 
 
 def _list_mark(r) -> str:
@@ -99,7 +135,7 @@ def _rank_rows(table):
 
 def render(report: Report, out_dir: Path) -> list[Path]:
     path = out_dir / f"{report.file_stem}_index.xlsx"
-    s = _Sheets(path)
+    s = Sheets(path)
     for table in report.rankings:
         s.table(f"{table.label}排名"[:31], RANK_COLUMNS, _rank_rows(table))
     if report.stations.rows:
@@ -195,5 +231,5 @@ def render(report: Report, out_dir: Path) -> list[Path]:
             ["数据快照", report.data_snapshot],
         ],
     )
-    s.book.close()
+    s.close()
     return [path]
