@@ -72,9 +72,7 @@ def matters_summary(con, month: date, members: list[str] | None) -> dict:
             (select count(*) from m where satisfaction = '基本满意') as fairly_satisfied,
             (select count(*) from m where satisfaction = '不满意') as dissatisfied,
             b.open_at_end, b.open_past_limit, b.resolved_in_month,
-            coalesce((select cast(value as integer) from ref_setting
-                      where section = 'village' and key = 'matter_open_limit_days'), 30)
-                as limit_days
+            (select matter_open_limit_days from stg_settings) as limit_days
         from b
         """,
         m=month,
@@ -175,11 +173,7 @@ def overdue_matters(con, month: date, members: list[str] | None) -> pl.DataFrame
     return _frame(
         con,
         """
-        with lim as (
-            select coalesce((select cast(value as integer) from ref_setting
-                             where section = 'village' and key = 'matter_open_limit_days'), 30)
-                as days
-        )
+        with lim as (select matter_open_limit_days as days from stg_settings)
         select t.name as town, s.name as station, x.matter_id, x.accepted_date, x.category,
                x.level, date_diff('day', x.accepted_date, $end) as days_open, x.unit_code
         from fct_matter x

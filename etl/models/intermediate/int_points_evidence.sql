@@ -1,6 +1,6 @@
 -- Points integrity audit (弄虚作假): the ledger rows behind each flag. A flag
 -- is (rule, flag_key); every row here is one piece of its evidence, with the
--- file and row it came from. Rules (thresholds in ref_setting, section audit):
+-- file and row it came from. Rules (thresholds in stg_settings, county.toml [audit]):
 --   out_of_range  issued points outside the catalogue's range for the item, or
 --                 outside its seasonal range in season months; or an item not in
 --                 the catalogue (one flag per station, month and item)
@@ -16,11 +16,7 @@
 -- not_null: rule, flag_key, unit_code, month, kind, entry_id, detail
 -- accepted: rule in ('out_of_range', 'same_day', 'peer_outlier', 'overdrawn', 'no_publicity')
 with settings as (
-    select
-        coalesce((select cast(value as integer) from ref_setting
-                  where section = 'audit' and key = 'same_day_max_entries'), 3) as same_day_max,
-        coalesce((select cast(value as double) from ref_setting
-                  where section = 'audit' and key = 'peer_ratio'), 3.0) as peer_ratio
+    select same_day_max_entries as same_day_max, peer_ratio from stg_settings
 ),
 
 issued as (

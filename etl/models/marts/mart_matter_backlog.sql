@@ -1,5 +1,5 @@
 -- Residents' matters (民事直说) still open at each month's end, and those open
--- longer than the county's limit (ref_setting village.matter_open_limit_days).
+-- longer than the county's limit (village.matter_open_limit_days, stg_settings).
 -- grain: one row per station per month from its first matter on
 -- unique: unit_code, month
 -- not_null: unit_code, month, open_at_end, open_past_limit, resolved_in_month, limit_days
@@ -14,11 +14,7 @@ months as (
 ),
 
 settings as (
-    select coalesce(
-        (select cast(value as integer) from ref_setting
-         where section = 'village' and key = 'matter_open_limit_days'),
-        30
-    ) as limit_days
+    select matter_open_limit_days as limit_days from stg_settings
 ),
 
 stations as (

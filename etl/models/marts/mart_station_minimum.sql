@@ -14,11 +14,7 @@ with stations as (
 ),
 
 settings as (
-    select coalesce(
-        (select cast(value as integer) from ref_setting
-         where section = 'village' and key = 'notable_min_participants'),
-        30
-    ) as min_participants
+    select notable_min_participants as min_participants from stg_settings
 ),
 
 activity as (
