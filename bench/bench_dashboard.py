@@ -50,8 +50,8 @@ def main() -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from civic import accounts
-    from civic import store as db_store
+    from core import accounts
+    from core import store as db_store
 
     # sign in as an administrator (every page) through a throwaway accounts file
     os.environ["CIVIC_ACCOUNTS_DB"] = str(Path(tempfile.mkdtemp()) / "accounts.sqlite")

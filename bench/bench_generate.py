@@ -13,8 +13,8 @@ import shutil
 import time
 from pathlib import Path
 
-from civic.demo.generate import generate, parse_months
-from civic.registry import load_registry
+from core.registry import load_registry
+from demo.generate import generate, parse_months
 
 OUT = Path(__file__).parent / "out"
 

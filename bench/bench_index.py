@@ -41,7 +41,7 @@ from pathlib import Path
 
 import duckdb
 
-from civic import store as db_store
+from core import store as db_store
 from index import compute, methodology
 from index.compute import NotReady, compute_frames, data_snapshot, mart_columns, read_inputs
 from index.methodology import MART

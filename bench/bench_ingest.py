@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import psutil
 
-from civic.registry import load_registry
+from core.registry import load_registry
 from etl.ingest import ingest
 
 OUT = Path(__file__).parent / "out"
@@ -89,7 +89,7 @@ def duckdb_read_csv(files: list[str]) -> tuple[float, int]:
     Files of one export kind (named by the suffix) share a width, so each kind
     is one read_csv call over its files: DuckDB's fastest way to read them.
     """
-    from civic.contract import SHEETS
+    from core.contract import SHEETS
 
     groups: dict[str, list[str]] = {}
     for f in files:

@@ -23,7 +23,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from civic import store as db_store
+from core import store as db_store
 from index import run as index_run
 from publish import browser, edition, model, workflow
 

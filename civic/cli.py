@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from civic import config
+from core import config
 
 DEFAULT_MONTHS = "2025-01..2026-10"
 DEFAULT_SEED = 7
@@ -37,7 +37,7 @@ def main() -> None:
 @registry_option
 def registry_cmd(registry_dir: Path | None) -> None:
     """Check the county registry and print what it holds."""
-    from civic.registry import RegistryError, load_registry
+    from core.registry import RegistryError, load_registry
 
     try:
         reg = load_registry(registry_dir)
@@ -64,7 +64,7 @@ def registry_cmd(registry_dir: Path | None) -> None:
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 def templates_cmd(out_dir: Path) -> None:
     """Write the blank export templates (.xlsx with drop-downs, and CSV headers)."""
-    from civic.templates import write_templates
+    from core.templates import write_templates
 
     files = write_templates(out_dir)
     for f in files:
@@ -131,8 +131,8 @@ def generate_cmd(
 
 
 def _generate(months, seed, out, scale, workers, clean, registry_dir, file_format=None) -> dict:
-    from civic.demo.generate import generate, parse_months
-    from civic.registry import RegistryError, load_registry
+    from core.registry import RegistryError, load_registry
+    from demo.generate import generate, parse_months
 
     try:
         month_list = parse_months(months)
@@ -156,7 +156,7 @@ def _generate(months, seed, out, scale, workers, clean, registry_dir, file_forma
         file_format=file_format,
     )
     if scale > 1:
-        from civic.demo.scale import scale_registry, write_registry
+        from demo.scale import scale_registry, write_registry
 
         folder = write_registry(scale_registry(reg, scale), out.parent / f"registry-scale{scale}")
         summary["registry"] = str(folder)
@@ -217,8 +217,8 @@ def ingest_cmd(
 
 
 def _ingest(paths, store, registry_dir, workers, verbose) -> None:
-    from civic.registry import RegistryError, load_registry
-    from civic.secrets import MissingSecret
+    from core.registry import RegistryError, load_registry
+    from core.secrets import MissingSecret
     from etl.ingest import ingest
     from etl.summary import file_lines, total_lines
 
@@ -244,7 +244,7 @@ def _ingest(paths, store, registry_dir, workers, verbose) -> None:
 @store_option
 def db_path_cmd(store: Path | None) -> None:
     """Print the current database file, for read-only queries with other tools."""
-    from civic.store import NoDatabase, current_path
+    from core.store import NoDatabase, current_path
 
     try:
         click.echo(current_path(store))
@@ -285,7 +285,7 @@ def _month(text: str):
 @store_option
 def rank_cmd(month_text, all_months, method_path, compare, as_json, draws, seed, store) -> None:
     """Compute the monthly index (考评指数) and print the three rankings."""
-    from civic.store import NoDatabase
+    from core.store import NoDatabase
     from index import report_text, run
     from index.compute import NotReady
     from index.methodology import MethodologyError
@@ -328,7 +328,7 @@ def rank_cmd(month_text, all_months, method_path, compare, as_json, draws, seed,
 @store_option
 def adjust_cmd(month_text, unit_code, item, points, reason, author, store) -> None:
     """Add a bonus or penalty (加分/扣分) to a unit's month and rank the month again."""
-    from civic.store import NoDatabase
+    from core.store import NoDatabase
     from index import run
     from index.adjustments import AdjustmentError
     from index.compute import NotReady
@@ -364,7 +364,7 @@ def reports_option(f):
 @reports_option
 def publish_cmd(month_text, approver, reviewer, revise, reason, store, reports) -> None:
     """Review, approve and publish a month's edition: article, images, workbook, briefing, PDFs."""
-    from civic.store import NoDatabase
+    from core.store import NoDatabase
     from publish.browser import BrowserMissing
     from publish.workflow import PublishError, publish_month
 
@@ -407,7 +407,7 @@ def publish_cmd(month_text, approver, reviewer, revise, reason, store, reports) 
 @store_option
 def notice_cmd(station_code, town_code, quarter, out, issued_on, store) -> None:
     """Write a station's quarterly points notice (道德积分公示) as HTML and PDF."""
-    from civic.store import NoDatabase, reading
+    from core.store import NoDatabase, reading
     from publish import notice
     from publish.browser import BrowserMissing
 
@@ -459,8 +459,8 @@ def notice_cmd(station_code, town_code, quarter, out, issued_on, store) -> None:
 @store_option
 def credit_cmd(year, town_code, out, coop_path, match_out, store) -> None:
     """Export households' moral points and stars for the credit cooperative (评级授信)."""
-    from civic.secrets import MissingSecret
-    from civic.store import NoDatabase
+    from core.secrets import MissingSecret
+    from core.store import NoDatabase
     from etl.privacy import load_secret
     from publish import credit
 
@@ -499,8 +499,8 @@ def dashboard_cmd(port: int, store: Path | None, reports: Path | None) -> None:
 
 
 def theme_options() -> list[str]:
-    """Streamlit's theme from civic.theme, so the app wears the publications' colours."""
-    from civic import theme
+    """Streamlit's theme from presentation.theme, so the app wears the publications' colours."""
+    from presentation import theme
 
     return [
         "--theme.base", "light", "--theme.primaryColor", theme.ACCENT,
@@ -509,7 +509,7 @@ def theme_options() -> list[str]:
 
 
 def _serve(port: int, store: Path | None, reports: Path | None) -> None:
-    from civic import secrets
+    from core import secrets
 
     problems = secrets.check()
     if problems:
@@ -557,7 +557,7 @@ def _password(from_stdin: bool) -> str:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_add_cmd(username, display_name, role, town_code, password_stdin) -> None:
     """Open an account."""
-    from civic import accounts
+    from core import accounts
 
     try:
         accounts.add_user(username, display_name, role, _password(password_stdin), town_code,
@@ -570,7 +570,7 @@ def users_add_cmd(username, display_name, role, town_code, password_stdin) -> No
 @users_cmd.command("list")
 def users_list_cmd() -> None:
     """List the accounts."""
-    from civic import accounts
+    from core import accounts
 
     for u in accounts.list_users():
         state = "启用" if u["is_active"] else "停用"
@@ -597,7 +597,7 @@ def users_enable_cmd(username) -> None:
 
 
 def _set_active(username: str, active: bool) -> None:
-    from civic import accounts
+    from core import accounts
 
     try:
         accounts.set_active(username, active, actor="civic users")
@@ -611,7 +611,7 @@ def _set_active(username: str, active: bool) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_reset_cmd(username, password_stdin) -> None:
     """Set a new password (clears a lockout, ends the account's sessions)."""
-    from civic import accounts
+    from core import accounts
 
     try:
         accounts.reset_password(username, _password(password_stdin), actor="civic users")
@@ -624,7 +624,7 @@ def _demo_accounts() -> list[tuple[str, str, str, str | None, str]]:
     """One account per role for the demo, with new random passwords (printed once)."""
     import secrets as random
 
-    from civic import accounts
+    from core import accounts
 
     wanted = [
         ("admin", "县中心管理员", "admin", None),
@@ -663,7 +663,7 @@ def demo_cmd(serve: bool, seed: int, months: str) -> None:
 
     ranking = run.rank_and_store(store, None, actor="civic demo")
     click.echo(f"考评指数：已计算 {len(ranking.months)} 个月（方法 {ranking.methodology.id}）")
-    from civic.store import reading
+    from core.store import reading
     from publish.workflow import latest_complete_month, publish_month
 
     reports = config.reports_dir()
@@ -677,7 +677,7 @@ def demo_cmd(serve: bool, seed: int, months: str) -> None:
         done = publish_month(store, latest, approver="示例签发人", reviewer="示例审核人")
         n = len(done.files)
         click.echo(f"已发布 {latest:%Y-%m} 第{done.number}版：{done.folder}（{n} 个文件）")
-    from civic import accounts
+    from core import accounts
 
     made = _demo_accounts()
     click.echo("看板账号（每次运行 demo 重新生成密码）：")

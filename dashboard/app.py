@@ -1,7 +1,7 @@
 """The office's dashboard: `civic dashboard` (streamlit run dashboard/app.py).
 
 This entry script checks the secrets, signs the user in, offers the pages
-their role may see (civic/access.py), draws the shared month and area
+their role may see (core/access.py), draws the shared month and area
 controls and runs the chosen page; the pages (dashboard/views/) hold UI only
 and get their data through dashboard/data.py, which enforces a 乡镇
 account's town on every query.
@@ -17,7 +17,7 @@ import streamlit as st
 # streamlit runs this file as a script: make the project importable
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from civic import access, secrets  # noqa: E402
+from core import access, secrets  # noqa: E402
 from dashboard import auth, data, state  # noqa: E402
 
 VIEWS = Path(__file__).parent / "views"

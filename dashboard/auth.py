@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from civic import accounts
+from core import accounts
 
 TOKEN = "_session_token"
 

@@ -1,7 +1,7 @@
 """The pages' one way to the data: queries cached per database version.
 
 Every query opens a short read-only connection to the current database
-version (civic.store), so the ETL and the publisher never wait for the
+version (core.store), so the ETL and the publisher never wait for the
 dashboard. The version's file name is part of every cache key: a new ingest,
 ranking or edition is seen at the next rerun, and old entries age out.
 """
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from civic import access
-from civic import store as db_store
-from civic.accounts import User
-from civic.config import reports_dir
+from core import access
+from core import store as db_store
+from core.accounts import User
+from core.config import reports_dir
 
 CACHE_TTL_S = 600
 

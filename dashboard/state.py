@@ -7,7 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from civic import access
+from core import access
 from dashboard import data, metrics
 
 COUNTY = ""  # the area key of the whole county

@@ -7,7 +7,7 @@ import io
 import polars as pl
 import streamlit as st
 
-from civic import theme
+from presentation import theme
 
 
 def figure(col, label: str, value: float | None, prev: float | None, last_year: float | None,

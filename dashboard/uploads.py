@@ -20,8 +20,8 @@ from pathlib import Path
 
 import polars as pl
 
-from civic.config import inbox_dir
-from civic.templates import write_templates
+from core.config import inbox_dir
+from core.templates import write_templates
 from etl.ingest import IngestReport
 from etl.summary import STATUS
 from etl.validate import REASONS

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from civic import store as db_store
+from core import store as db_store
 from etl import models
 from etl.schema import create_all
 from index.results import audit, create_tables

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import polars as pl
 
-from civic.contract import SHEET_BY_KEY
+from core.contract import SHEET_BY_KEY
 from etl import identity
 from etl.grid import NotAnExport, UnreadableFile, read_grids
 from etl.layout import HEADER_SEARCH_ROWS, Layout, Rows, Unrecognised, find_layout, table_rows

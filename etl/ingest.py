@@ -20,8 +20,8 @@ from datetime import datetime
 from multiprocessing.pool import Pool
 from pathlib import Path
 
-from civic import store as db_store
-from civic.registry import Registry, load_registry, short_name
+from core import store as db_store
+from core.registry import Registry, load_registry, short_name
 from etl import models, reference, spool
 from etl.extract import Context, FileJob, extract
 from etl.load import load

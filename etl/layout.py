@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from civic.contract import SHEETS, Sheet, header_names, normalize_header, sheet_for_name
+from core.contract import SHEETS, Sheet, header_names, normalize_header, sheet_for_name
 
 HEADER_SEARCH_ROWS = 15
 _UNIT_SUFFIX = re.compile(r"\([^()]*\)$")

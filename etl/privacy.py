@@ -5,7 +5,7 @@ The hash is HMAC-SHA256 under a secret that never enters the database, so
 the same person links across months and files, but a leaked database cannot
 be reversed by hashing every possible ID number. The secret comes from the
 CIVIC_SECRET environment variable or, failing that, from data/secret.key,
-created on first use in the demo and required in production (civic.secrets).
+created on first use in the demo and required in production (core.secrets).
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from pathlib import Path
 
 import polars as pl
 
-from civic import secrets
+from core import secrets
 
 HASH_HEX = 32  # 128 bits: collisions among a county's people are out of the question
 
 
 def load_secret(folder: Path | None = None) -> bytes:
-    """The hashing key: CIVIC_SECRET, else data/secret.key (see civic.secrets)."""
+    """The hashing key: CIVIC_SECRET, else data/secret.key (see core.secrets)."""
     return secrets.get(secrets.HASHING, folder)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from civic.registry import Registry
+from core.registry import Registry
 
 
 def settings_frame(reg: Registry) -> pl.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from civic.contract import SHEETS, Sheet
+from core.contract import SHEETS, Sheet
 from etl.validate import stored_name
 
 SQL_DIR = Path(__file__).parent / "sql"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from civic.contract import Column, Sheet
+from core.contract import Column, Sheet
 from etl import privacy, values
 
 LINEAGE = ("_file", "_sheet_name", "_row", "_extra")

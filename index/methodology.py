@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from civic.config import data_dir
+from core.config import data_dir
 
 NORMALISATIONS = ("goalposts", "panel_minmax", "panel_zscore")
 UNSUBMITTED_RULES = ("last", "zero", "exclude")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from civic import store as db_store
+from core import store as db_store
 from index import adjustments, methodology, results
 from index.compute import DEFAULT_DRAWS, DEFAULT_SEED, Ranking, compute, mart_columns
 

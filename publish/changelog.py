@@ -7,7 +7,7 @@ change, whatever happened in the database in between.
 
 from __future__ import annotations
 
-from civic import theme
+from presentation import theme
 from publish import text
 from publish.model import Report, to_dict
 

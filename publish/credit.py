@@ -20,10 +20,10 @@ from pathlib import Path
 
 import polars as pl
 
-from civic import theme
-from civic.contract import normalize_header
+from core.contract import normalize_header
 from etl.grid import UnreadableFile, read_grids
 from etl.privacy import HASH_HEX, canonical_secret, keyed_hash
+from presentation import theme
 from publish.render_xlsx import Sheets
 
 
@@ -660,7 +660,7 @@ def export_year(
     store: Path | None, year: int, town_code: str | None, out: Path
 ) -> tuple[pl.DataFrame, ExportResult]:
     """Read the current database, write the year's export; CreditError when there is nothing."""
-    from civic import store as db_store
+    from core import store as db_store
 
     with db_store.reading(store) as con:
         members, scope = None, "全县"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from civic.contract import SHEETS
+from core.contract import SHEETS
 from index import methodology as methodology_file
 from publish import queries, text
 

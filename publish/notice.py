@@ -21,7 +21,7 @@ from pathlib import Path
 
 import jinja2
 
-from civic.registry import short_name
+from core.registry import short_name
 from publish import browser
 from publish.render_html import env as publisher_env
 
@@ -326,7 +326,7 @@ def notice_data(con, station_code: str, quarter: str, issued_on: date | None = N
 
 def points(n: int) -> str:
     """Points exactly, with thousands separators: a public ledger never rounds to 万
-    (civic.theme.count would print 12,345 as 1.23万)."""
+    (presentation.theme.count would print 12,345 as 1.23万)."""
     return f"{n:,}"
 
 

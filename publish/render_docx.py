@@ -16,7 +16,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from civic import theme
+from presentation import theme
 from publish.model import Report
 from publish.render_html import briefing_content
 from publish.render_images import chart_images

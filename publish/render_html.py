@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jinja2
 
-from civic import theme
+from presentation import theme
 from publish import text
 from publish.model import PUBLISHED_GROUPS, Report
 

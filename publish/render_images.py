@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from civic import charts
+from presentation import charts
 from publish import browser
 from publish.model import Report
 from publish.render_html import ranking_image_html

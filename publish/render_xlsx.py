@@ -1,7 +1,7 @@
 """The edition's workbook: one sheet per ranking, the indicator details and the methodology.
 
 Every sheet is a table with Chinese headers, a frozen header row, a filter
-and number formats from civic.theme. Text is always written as text, and
+and number formats from presentation.theme. Text is always written as text, and
 text that a spreadsheet could take for a formula (starting with = + - @)
 is neutralised with a leading apostrophe, so a unit named `=cmd|...` stays
 a name in Excel, WPS and any CSV saved from them.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from civic import theme
+from presentation import theme
 from publish.model import Report
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

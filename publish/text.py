@@ -1,6 +1,6 @@
 """The edition's sentences, written in Chinese from the report model (pure functions).
 
-Every number in a sentence is a field of the model formatted by civic.theme,
+Every number in a sentence is a field of the model formatted by presentation.theme,
 so the article, the briefing and the PDF say the same thing in the same way.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from civic import theme
+from presentation import theme
 
 MAX_LISTED = 8  # names listed in a sentence before "等N个"
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from civic import store as db_store
-from civic.config import reports_dir
+from core import store as db_store
+from core.config import reports_dir
 from index.results import audit
 from publish import changelog, edition, manifest, model, queries
 

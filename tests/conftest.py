@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from civic.demo.generate import MANIFEST, generate, parse_months
-from civic.registry import load_registry
+from core.registry import load_registry
+from demo.generate import MANIFEST, generate, parse_months
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +63,7 @@ def environment(**env: str | None):
 
 def copy_store(source: Path, target: Path) -> Path:
     """A private copy of a store's current version (for tests that write)."""
-    from civic import store as db_store
+    from core import store as db_store
 
     target.mkdir(parents=True)
     current = db_store.current_path(source)

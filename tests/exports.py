@@ -8,7 +8,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from civic.contract import SHEET_BY_KEY
+from core.contract import SHEET_BY_KEY
 
 STATION = "620623101204"  # 安家河村 in the registry
 STATION_B = "620623101205"

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from civic import store as db_store
+from core import store as db_store
 
 CHECK = """
 select

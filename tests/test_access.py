@@ -16,8 +16,8 @@ import pytest
 from conftest import copy_store, environment
 from streamlit.testing.v1 import AppTest
 
-from civic import access, accounts, secrets
-from civic import store as db_store
+from core import access, accounts, secrets
+from core import store as db_store
 from dashboard import data, metrics, uploads
 from publish import queries, workflow
 

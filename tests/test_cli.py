@@ -65,7 +65,7 @@ def test_generate_scale_writes_a_scaled_registry(tmp_path):
 
 
 def test_every_command_is_documented_in_the_readme():
-    from civic.config import PROJECT_ROOT
+    from core.config import PROJECT_ROOT
 
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     for name in main.commands:

@@ -17,9 +17,9 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from civic import store as db_store
 from civic.cli import main
-from civic.contract import SHEET_BY_KEY
+from core import store as db_store
+from core.contract import SHEET_BY_KEY
 from etl.clearings import add as add_clearing
 from etl.ingest import ingest
 from etl.privacy import keyed_hash

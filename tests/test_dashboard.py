@@ -16,8 +16,9 @@ import pytest
 from conftest import copy_store, environment
 from streamlit.testing.v1 import AppTest
 
-from civic import accounts, theme
-from civic import store as db_store
+from core import accounts
+from core import store as db_store
+from presentation import theme
 from publish import workflow
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")

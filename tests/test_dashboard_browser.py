@@ -19,9 +19,9 @@ from urllib.parse import urlparse
 import pytest
 from conftest import copy_store, environment
 
-from civic import accounts
 from civic.cli import theme_options
-from civic.contract import PLATFORMS
+from core import accounts
+from core.contract import PLATFORMS
 from publish import browser, workflow
 from tests.exports import header
 
@@ -98,7 +98,7 @@ def _settle(page, timeout_s: float = 90) -> None:
 
 
 def _rows(store: Path, sql: str) -> list[tuple]:
-    from civic import store as db_store
+    from core import store as db_store
 
     with db_store.reading(store) as con:
         return con.sql(sql).fetchall()

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from civic import store as db_store
+from core import store as db_store
 from etl import models
 
 

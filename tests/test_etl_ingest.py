@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from civic import store as db_store
-from civic.demo.files import zip_files
+from core import store as db_store
+from demo.files import zip_files
 from etl.ingest import ingest
 from tests.exports import (
     STATION,
@@ -233,7 +233,7 @@ def test_every_bad_activity_row_is_quarantined_with_its_reason(tmp_path, store, 
 
 
 def test_bad_points_households_orders_and_matters(tmp_path, store, registry):
-    from civic.contract import SHEET_BY_KEY
+    from core.contract import SHEET_BY_KEY
 
     pts = [
         header("points"),

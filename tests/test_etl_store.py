@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from civic import store as db_store
+from core import store as db_store
 from etl.ingest import ingest
 
 ROOT = Path(__file__).resolve().parents[1]

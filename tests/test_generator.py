@@ -13,9 +13,9 @@ from datetime import datetime
 
 import pytest
 
-from civic.contract import SHEET_BY_KEY, header_names, normalize_header
-from civic.demo.dirt import BAD_DATES, BAD_ENUMS, PLAN
-from civic.demo.generate import generate, parse_months
+from core.contract import SHEET_BY_KEY, header_names, normalize_header
+from demo.dirt import BAD_DATES, BAD_ENUMS, PLAN
+from demo.generate import generate, parse_months
 
 
 def _digest_tree(root):

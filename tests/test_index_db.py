@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from civic import store as db_store
 from civic.cli import main
+from core import store as db_store
 
 METHOD = Path("data/methodology/tianzhu-2026.1.toml")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from civic import store as db_store
 from civic.cli import main
+from core import store as db_store
 from etl.ingest import ingest
 from publish import notice
 from tests.exports import STATION, STATION_B, header, points_row, redemption_row, write_csv

@@ -20,10 +20,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import copy_store as _copy_store
 
-from civic import store as db_store
-from civic import theme
 from civic.cli import main
+from core import store as db_store
 from index import run as index_run
+from presentation import theme
 from publish import manifest, workflow
 
 MONTH = date(2026, 10, 1)

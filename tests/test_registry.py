@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from civic.contract import PLATFORMS
-from civic.registry import RegistryError, load_registry
+from core.contract import PLATFORMS
+from core.registry import RegistryError, load_registry
 
 
 def test_counts_match_the_county(registry):

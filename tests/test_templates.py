@@ -7,8 +7,8 @@ import hashlib
 import openpyxl
 import pytest
 
-from civic.contract import SHEETS
-from civic.templates import write_templates
+from core.contract import SHEETS
+from core.templates import write_templates
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from civic import store as db_store
-from civic.contract import SHEET_BY_KEY
+from core import store as db_store
+from core.contract import SHEET_BY_KEY
 from etl import clearings
 from etl.clearings import ClearingError
 from etl.ingest import ingest

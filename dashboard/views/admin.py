@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from civic import accounts
+from core import accounts
 from dashboard import data, metrics, ui
 
 user = ui.me()

@@ -3,9 +3,9 @@
 import polars as pl
 import streamlit as st
 
-from civic import charts, theme
 from dashboard import data, metrics, ui
 from dashboard.state import current
+from presentation import charts, theme
 
 sel = current()
 st.title(f"{sel.area_name} · 品牌项目")

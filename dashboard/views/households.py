@@ -4,9 +4,9 @@ how ratings changed between ratings."""
 import polars as pl
 import streamlit as st
 
-from civic import charts, theme
 from dashboard import data, ui, village
 from dashboard.state import current
+from presentation import charts, theme
 
 sel = current()
 st.title(f"{sel.area_name} · 星级户")

@@ -4,9 +4,9 @@ import os
 
 import streamlit as st
 
-from civic import charts, theme
 from dashboard import data, metrics, ui
 from dashboard.state import current
+from presentation import charts, theme
 
 sel = current()
 st.title(f"{sel.area_name} · {sel.month_label}地图")

@@ -4,9 +4,9 @@ are resolved, satisfaction, and matters open past the county's limit."""
 import polars as pl
 import streamlit as st
 
-from civic import charts, theme
 from dashboard import data, ui, village
 from dashboard.state import current
+from presentation import charts, theme
 
 sel = current()
 st.title(f"{sel.area_name} · {sel.month_label}民事直说")

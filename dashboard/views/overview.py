@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from civic import access, charts, theme
+from core import access
 from dashboard import data, metrics, ui
 from dashboard.state import current
+from presentation import charts, theme
 from publish import queries
 from publish.model import figure_value
 

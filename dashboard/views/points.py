@@ -3,9 +3,10 @@
 import polars as pl
 import streamlit as st
 
-from civic import access, charts, theme
+from core import access
 from dashboard import data, metrics, ui, village
 from dashboard.state import current
+from presentation import charts, theme
 from publish import queries
 
 sel = current()

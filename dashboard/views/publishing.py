@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from civic import access
+from core import access
 from dashboard import data, metrics, ui
 from dashboard.state import current, month_label
 from publish import manifest, workflow

@@ -3,13 +3,14 @@
 import polars as pl
 import streamlit as st
 
-from civic import access, charts, theme
+from core import access
 from dashboard import data, metrics, ui
 from dashboard.state import current
 from index import methodology
 from index import run as index_run
 from index.adjustments import AdjustmentError
 from index.compute import NotReady
+from presentation import charts, theme
 from publish import workflow
 
 sel = current()

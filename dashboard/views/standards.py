@@ -4,9 +4,9 @@ standard, and the town plan's monthly minimum (one 宣讲 and one notable activi
 import polars as pl
 import streamlit as st
 
-from civic import charts, theme
 from dashboard import data, ui, village
 from dashboard.state import current
+from presentation import charts, theme
 
 sel = current()
 st.title(f"{sel.area_name} · {sel.month_label}阵地达标")

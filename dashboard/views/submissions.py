@@ -3,8 +3,8 @@
 import polars as pl
 import streamlit as st
 
-from civic import access, accounts
-from civic.registry import RegistryError, load_registry
+from core import access, accounts
+from core.registry import RegistryError, load_registry
 from dashboard import data, metrics, ui, uploads
 from dashboard.state import current, month_label
 from etl.ingest import ingest

@@ -15,10 +15,10 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from civic.contract import PLATFORMS
-from civic.demo.integrity import Planter
-from civic.demo.world import Household, Unit, person_name
-from civic.registry import Registry
+from core.contract import PLATFORMS
+from core.registry import Registry
+from demo.integrity import Planter
+from demo.world import Household, Unit, person_name
 
 # Activity volume by calendar month: farming seasons low, Spring Festival high.
 SEASON = {
@@ -397,7 +397,7 @@ def orders(reg: Registry, months: list[date], seed: int, scale: int) -> tuple[di
     Returns the orders by month (as the centre's ledger) and, for each taker
     and month, the orders it completed (these appear in its activity ledger).
     """
-    from civic.demo.world import code_seed
+    from demo.world import code_seed
 
     rng = code_seed(seed, reg.county_code, "orders")
     stations = reg.of_kind("station")
@@ -490,7 +490,7 @@ def roster_rows(vs: list[Volunteer]) -> list[dict]:
 
 
 def initial_volunteers(team: str, n: int, rng: np.random.Generator, first: date) -> list[Volunteer]:
-    from civic.demo.world import id_number, phone_number
+    from demo.world import id_number, phone_number
 
     out = []
     for i in range(n):
@@ -516,7 +516,7 @@ def roster_month(
     vs: list[Volunteer], team: str, month: date, index: int, rng: np.random.Generator, growth: float
 ) -> list[Volunteer]:
     """Changes to a team's roster this month: new registrations and cancellations."""
-    from civic.demo.world import id_number, phone_number
+    from demo.world import id_number, phone_number
 
     changed = []
     active = [v for v in vs if v.active]

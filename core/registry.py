@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from civic.contract import PLATFORMS
+from core.contract import PLATFORMS
 
 UNIT_KINDS = ("county", "subcentre", "institute", "station")
 TEAM_LEVELS = ("county", "town", "village")
@@ -134,7 +134,7 @@ def short_name(name: str) -> str:
 
 
 def default_registry_dir() -> Path:
-    from civic.config import data_dir
+    from core.config import data_dir
 
     return data_dir() / "registry"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import xlsxwriter
 import xlwt
 
-from civic.contract import SHEET_BY_KEY, Column, Sheet
+from core.contract import SHEET_BY_KEY, Column, Sheet
 
 EXCEL_EPOCH = date(1899, 12, 30)
 FIXED_CREATED = datetime(2026, 1, 1)

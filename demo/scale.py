@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from civic.registry import Registry, validate
+from core.registry import Registry, validate
 
 
 def base_name(station_name: str) -> str:

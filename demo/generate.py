@@ -21,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from civic.contract import SHEET_BY_KEY
-from civic.demo import ledgers
-from civic.demo.dirt import plant
-from civic.demo.files import Style, render, write_file, zip_files
-from civic.demo.world import Unit, build_households, build_units, code_seed
-from civic.registry import Registry, load_registry, short_name
+from core.contract import SHEET_BY_KEY
+from core.registry import Registry, load_registry, short_name
+from demo import ledgers
+from demo.dirt import plant
+from demo.files import Style, render, write_file, zip_files
+from demo.world import Unit, build_households, build_units, code_seed
 
 MANIFEST = "_generation.json"
 ZIP_TOWNS = 4  # towns that send their stations' files as one zip
@@ -98,7 +98,7 @@ def generate(
     started = time.perf_counter()
     reg = registry or load_registry()
     if scale > 1:
-        from civic.demo.scale import scale_registry
+        from demo.scale import scale_registry
 
         reg = scale_registry(reg, scale)
     out = Path(out)
@@ -160,7 +160,7 @@ def _run_job_args(a) -> Result:
     folder, scale, seed, months, job, out = a
     reg = load_registry(folder) if folder else None
     if reg is None:
-        from civic.demo.scale import scale_registry
+        from demo.scale import scale_registry
 
         reg = scale_registry(load_registry(), scale)
     return run_job(reg, scale, seed, months, job, Path(out))
@@ -349,7 +349,7 @@ def _received(u: Unit, month: date, reg: Registry) -> datetime:
 def _month_style(u: Unit) -> Style:
     """Offices mostly keep their habits; now and then someone else does the export."""
     if u.rng.random() < 0.05:
-        from civic.demo.world import draw_style
+        from demo.world import draw_style
 
         return draw_style(u.rng, u.kind)
     return u.style

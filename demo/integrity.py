@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from civic.demo.world import code_seed
+from demo.world import code_seed
 
 # kind -> chance per station and month
 RATES = {

@@ -6,7 +6,7 @@ touch is a tiny write that must not wait for, or copy, the analytical
 database, and SQLite takes such writes from many sessions at once.
 
 Passwords are hashed with Argon2id (argon2-cffi). Session tokens are random;
-only their HMAC under the session key (civic.secrets) is stored, so the file
+only their HMAC under the session key (core.secrets) is stored, so the file
 alone does not let anyone in. Every login, failure, lockout, logout, expiry
 and account change is written to `auth_log`.
 """
@@ -27,8 +27,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from civic import secrets
-from civic.config import data_dir
+from core import secrets
+from core.config import data_dir
 
 ROLES = {"admin": "管理员", "reviewer": "审核", "town": "乡镇", "leader": "领导"}
 MIN_PASSWORD = 8

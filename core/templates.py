@@ -13,7 +13,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from civic.contract import SHEETS, Column, Sheet
+from core.contract import SHEETS, Column, Sheet
 
 # A fixed creation date keeps the template bytes identical from run to run.
 FIXED_CREATED = datetime(2026, 1, 1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from civic.contract import PLATFORMS
+from core.contract import PLATFORMS
 
 # One colour per service platform (same order as the contract).
 PLATFORM_COLOURS: dict[str, str] = dict(

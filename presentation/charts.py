@@ -11,7 +11,7 @@ from datetime import date
 import plotly.graph_objects as go
 import polars as pl
 
-from civic import theme
+from presentation import theme
 
 
 def month_label(m: date) -> str:

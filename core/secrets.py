@@ -15,7 +15,7 @@ import secrets as random
 from dataclasses import dataclass
 from pathlib import Path
 
-from civic.config import data_dir
+from core.config import data_dir
 
 
 class MissingSecret(RuntimeError):

@@ -14,8 +14,8 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from civic.demo.files import DATE_STYLES, HEADER_STYLES, Style
-from civic.registry import Registry
+from core.registry import Registry
+from demo.files import DATE_STYLES, HEADER_STYLES, Style
 
 SURNAMES = list("王李张刘陈杨赵马何魏汪孙朱鲁祁安丁罗郭韩周吴胡高石冯谢")
 GIVEN = list("建国华明军平丽英玉兰春梅红霞芳秀文海军强伟永福德顺花莲琴燕涛斌")

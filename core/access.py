@@ -7,7 +7,7 @@ action come from the same line here.
 
 from __future__ import annotations
 
-from civic.accounts import User
+from core.accounts import User
 
 ADMIN, REVIEWER, TOWN, LEADER = "admin", "reviewer", "town", "leader"
 EVERYONE = {ADMIN, REVIEWER, TOWN, LEADER}

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from civic.config import data_dir
+from core.config import data_dir
 
 POINTER = "CURRENT"
 KEEP_VERSIONS = 3

@@ -1,0 +1,1 @@
+"""One look for every output: the theme (colours, fonts, number formats) and the charts."""
