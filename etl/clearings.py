@@ -14,9 +14,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from core import store as db_store
+from core.audit import audit
 from etl import models
 from etl.schema import create_all
-from index.results import audit, create_tables
 
 
 class ClearingError(ValueError):
@@ -56,7 +56,6 @@ def add_in(
     today: date | None = None,
 ) -> int:
     create_all(con)
-    create_tables(con)
     unit_code, household_id, reason = unit_code.strip(), household_id.strip(), reason.strip()
     if not reason:
         raise ClearingError("请填写清零理由（如违法违规的事实和处理决定）")
@@ -118,7 +117,6 @@ def add_in(
 
 def void_in(con, clearing_id: int, reason: str, author: str) -> None:
     create_all(con)
-    create_tables(con)
     if not reason.strip():
         raise ClearingError("请填写撤销理由")
     row = con.sql(

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from core.audit import audit
 from index.methodology import Methodology
-from index.results import audit, create_tables
+from index.results import create_tables
 
 
 class AdjustmentError(ValueError):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 
+from core.audit import audit
 from index.compute import Ranking
 
 SQL = Path(__file__).parent / "sql" / "index_tables.sql"
@@ -97,19 +97,6 @@ def _insert(con, table: str, frame: pl.DataFrame, run_id: int) -> None:
         con.execute(f"insert into {table} by name select * from _rows")
     finally:
         con.unregister("_rows")
-
-
-def audit(con, actor: str, action: str, subject: str, detail: dict) -> None:
-    con.execute(
-        "insert into audit_log values ($at, $actor, $action, $subject, $detail)",
-        {
-            "at": datetime.now().replace(microsecond=0),
-            "actor": actor,
-            "action": action,
-            "subject": subject,
-            "detail": json.dumps(detail, ensure_ascii=False, default=str),
-        },
-    )
 
 
 def current_scores(con, month: date) -> pl.DataFrame:

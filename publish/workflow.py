@@ -24,8 +24,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from core import store as db_store
+from core.audit import audit
 from core.config import reports_dir
-from index.results import audit
 from publish import changelog, edition, manifest, model, queries
 
 SQL = Path(__file__).parent / "sql" / "edition_tables.sql"

@@ -102,11 +102,3 @@ create table if not exists index_adjustment (
     voided_by       varchar,
     void_reason     varchar
 );
-
-create table if not exists audit_log (
-    logged_at       timestamp not null,
-    actor           varchar not null,
-    action          varchar not null,   -- e.g. rank, adjust, void_adjustment
-    subject         varchar,
-    detail          varchar             -- JSON
-);
