@@ -25,19 +25,20 @@ def main() -> None:
     """
 
 
+# in the order the README's table lists them (`civic --help` sorts them by name)
 for command in (
     setup.registry_cmd,
     setup.templates_cmd,
     demo.generate_cmd,
-    demo.demo_cmd,
     data.ingest_cmd,
     data.db_path_cmd,
     ranking.rank_cmd,
     ranking.adjust_cmd,
     publishing.publish_cmd,
+    serve.dashboard_cmd,
     publishing.notice_cmd,
     publishing.credit_cmd,
-    serve.dashboard_cmd,
     users.users_cmd,
+    demo.demo_cmd,
 ):
     main.add_command(command)

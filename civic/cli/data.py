@@ -11,15 +11,24 @@ from civic.cli.options import registry_option, store_option
 
 
 @click.command("ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH..."
+)
 @store_option
 @registry_option
-@click.option("--workers", default=None, type=int, help="Reader processes (default: 2).")
+@click.option(
+    "--workers", default=None, type=int, metavar="N", help="Reader processes (default: 2)."
+)
 @click.option("--verbose", "-v", is_flag=True, help="List every file, not only those with issues.")
 def ingest_cmd(
     paths: tuple[Path, ...], store: Path | None, registry_dir: Path | None, workers, verbose
 ) -> None:
-    """Load export files, folders or .zip archives into the database."""
+    """Load export files, folders or .zip archives into the database.
+
+    The database is data/db/ (--db DIR to change). Shows progress and ends with a
+    per-file summary: rows accepted, rows quarantined by reason, sheets recognised, files
+    skipped and why.
+    """
     ingest_paths(list(paths), store, registry_dir, workers, verbose)
 
 
@@ -51,7 +60,11 @@ def ingest_paths(paths, store, registry_dir, workers, verbose) -> None:
 @click.command("db-path")
 @store_option
 def db_path_cmd(store: Path | None) -> None:
-    """Print the current database file, for read-only queries with other tools."""
+    """Print the current database file, for read-only queries with other tools.
+
+    Open it read-only (the duckdb CLI, a notebook); every ingest or ranking writes a new
+    file and moves the CURRENT pointer to it.
+    """
     from core.store import NoDatabase, current_path
 
     try:

@@ -22,6 +22,7 @@ DEFAULT_SEED = 7
     "--months",
     default=DEFAULT_MONTHS,
     show_default=True,
+    metavar="FIRST..LAST",
     help="Months to generate, FIRST..LAST as YYYY-MM..YYYY-MM.",
 )
 @click.option(
@@ -29,12 +30,14 @@ DEFAULT_SEED = 7
     default=DEFAULT_SEED,
     show_default=True,
     type=int,
+    metavar="N",
     help="Random seed; the same seed writes the same bytes.",
 )
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
+    metavar="DIR",
     help="Folder to write into (default: data/inbox).",
 )
 @click.option(
@@ -42,10 +45,16 @@ DEFAULT_SEED = 7
     default=1,
     show_default=True,
     type=click.IntRange(1, 30),
+    metavar="N",
     help="Multiply stations, households and volunteers (for benchmarks).",
 )
 @click.option(
-    "--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes to use."
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    metavar="N",
+    help="Processes to use.",
 )
 @click.option(
     "--clean/--no-clean", default=True, show_default=True, help="Empty the output folder first."
@@ -69,7 +78,12 @@ def generate_cmd(
     file_format: str,
     registry_dir: Path | None,
 ) -> None:
-    """Write the demo county's monthly export files, dirt included."""
+    """Write the demo county's monthly export files, dirt included.
+
+    The files of every unit and month as the field sends them (xlsx, xls, csv, zips of a
+    town's stations; faults planted) into data/inbox/, with _generation.json listing
+    every file and fault. --scale N and --format csv|xlsx are for benchmarks.
+    """
     fmt = None if file_format == "mixed" else file_format
     summary = _generate(months, seed, out, scale, workers, clean, registry_dir, fmt)
     _print_summary(summary, out or config.inbox_dir())
@@ -166,10 +180,16 @@ def _demo_accounts() -> list[tuple[str, str, str, str | None, str]]:
 @click.option(
     "--serve/--no-serve", default=True, show_default=True, help="Serve the dashboard at the end."
 )
-@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int)
-@click.option("--months", default=DEFAULT_MONTHS, show_default=True)
+@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int, metavar="N")
+@click.option("--months", default=DEFAULT_MONTHS, show_default=True, metavar="FIRST..LAST")
 def demo_cmd(serve: bool, seed: int, months: str) -> None:
-    """Build the demo county end to end: generate, ingest, rank every month, publish the latest."""
+    """Build the demo county end to end: generate, ingest, rank every month, publish the latest.
+
+    Generates the demo county into data/inbox/, ingests it into a fresh data/db/, ranks
+    every month, publishes the latest month whose submission deadline has passed into a
+    fresh reports/, opens one account per role and prints their passwords, then serves
+    the dashboard at http://localhost:8501 (--no-serve to stop there).
+    """
     out = config.inbox_dir()
     summary = _generate(months, seed, out, 1, 2, True, None)
     _print_summary(summary, out)

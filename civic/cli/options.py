@@ -14,7 +14,8 @@ def registry_option(f):
         "registry_dir",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help="Registry folder (default: data/registry).",
+        metavar="DIR",
+        help="Registry folder (default: data/registry, else the county shipped with civic).",
     )(f)
 
 
@@ -24,6 +25,7 @@ def store_option(f):
         "store",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
+        metavar="DIR",
         help="Database folder: versions and the CURRENT pointer (default: data/db).",
     )(f)
 
@@ -33,6 +35,7 @@ def reports_option(f):
         "--reports",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
+        metavar="DIR",
         help="Folder of the published editions (default: reports/).",
     )(f)
 

@@ -12,15 +12,33 @@ from core import config
 
 
 @click.command("publish")
-@click.option("--month", "month_text", required=True, help="Month to publish, e.g. 2026-10.")
-@click.option("--approver", required=True, help="Who approves (签发) the edition.")
-@click.option("--reviewer", default=None, help="Who reviewed it (default: the approver).")
+@click.option(
+    "--month",
+    "month_text",
+    required=True,
+    metavar="YYYY-MM",
+    help="Month to publish, e.g. 2026-10.",
+)
+@click.option("--approver", required=True, metavar="NAME", help="Who approves (签发) the edition.")
+@click.option(
+    "--reviewer", default=None, metavar="NAME", help="Who reviewed it (default: the approver)."
+)
 @click.option("--revise", is_flag=True, help="Publish a revision (修订版) of a published month.")
-@click.option("--reason", default="", help="Why the revision is made (required with --revise).")
+@click.option(
+    "--reason",
+    default="",
+    metavar="TEXT",
+    help="Why the revision is made (required with --revise).",
+)
 @store_option
 @reports_option
 def publish_cmd(month_text, approver, reviewer, revise, reason, store, reports) -> None:
-    """Review, approve and publish a month's edition: article, images, workbook, briefing, PDFs."""
+    """Review, approve and publish a month's edition: article, images, workbook, briefing, PDFs.
+
+    The edition goes into reports/YYYY-MM/v1/: article, ranking images, workbook,
+    leadership briefing, PDFs and manifest. A month already published is refused unless
+    --revise --reason "...", which publishes a 修订版 next to it.
+    """
     from core.store import NoDatabase
     from publish.browser import BrowserMissing
     from publish.workflow import PublishError, publish_month
@@ -44,26 +62,40 @@ def publish_cmd(month_text, approver, reviewer, revise, reason, store, reports) 
 
 
 @click.command("notice")
-@click.option("--station", "station_code", default=None, help="Station (实践站) code.")
 @click.option(
-    "--town", "town_code", default=None, help="Or a town (实践所) code: all its stations."
+    "--station", "station_code", default=None, metavar="CODE", help="Station (实践站) code."
 )
-@click.option("--quarter", required=True, help="Quarter, e.g. 2026Q3.")
+@click.option(
+    "--town",
+    "town_code",
+    default=None,
+    metavar="CODE",
+    help="Or a town (实践所) code: all its stations.",
+)
+@click.option("--quarter", required=True, metavar="YYYYQN", help="Quarter, e.g. 2026Q3.")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
+    metavar="DIR",
     help="Folder to write into (default: reports/notices/).",
 )
 @click.option(
     "--issued-on",
     type=click.DateTime(["%Y-%m-%d"]),
     default=None,
+    metavar="YYYY-MM-DD",
     help="Date printed under the signature (default: today).",
 )
 @store_option
 def notice_cmd(station_code, town_code, quarter, out, issued_on, store) -> None:
-    """Write a station's quarterly points notice (道德积分公示) as HTML and PDF."""
+    """Write a station's quarterly points notice (道德积分公示) as HTML and PDF.
+
+    The public points ledger for the village board, HTML and A4 PDF, into
+    reports/notices/: per household (names masked) the points earned, deducted and
+    redeemed in the quarter, the balance at its end and any 清零. --town writes every
+    station of a town in one browser session.
+    """
     from core.store import NoDatabase, reading
     from publish import notice
     from publish.browser import BrowserMissing
@@ -92,8 +124,16 @@ def notice_cmd(station_code, town_code, quarter, out, issued_on, store) -> None:
 
 
 @click.command("credit")
-@click.option("--year", required=True, type=click.IntRange(2000, 2100), help="Year, e.g. 2026.")
-@click.option("--town", "town_code", default=None, help="Only this town (institute code).")
+@click.option(
+    "--year",
+    required=True,
+    type=click.IntRange(2000, 2100),
+    metavar="YYYY",
+    help="Year, e.g. 2026.",
+)
+@click.option(
+    "--town", "town_code", default=None, metavar="CODE", help="Only this town (institute code)."
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -115,7 +155,13 @@ def notice_cmd(station_code, town_code, quarter, out, issued_on, store) -> None:
 )
 @store_option
 def credit_cmd(year, town_code, out, coop_path, match_out, store) -> None:
-    """Export households' moral points and stars for the credit cooperative (评级授信)."""
+    """Export households' moral points and stars for the credit cooperative (评级授信).
+
+    Each household's points, stars and 清零 for the year (道德积分与评级授信挂钩), with the
+    keyed hash of the head's ID number instead of the number. With --cooperative, the
+    cooperative's list is hashed under the same key and joined: the joined workbook keeps
+    its columns without the ID column, and lists its problems.
+    """
     from core.secrets import MissingSecret
     from core.store import NoDatabase
     from etl.privacy import load_secret

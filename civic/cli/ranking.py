@@ -10,7 +10,9 @@ from civic.cli.options import parse_month, store_option
 
 
 @click.command("rank")
-@click.option("--month", "month_text", default=None, help="Month to rank, e.g. 2026-10.")
+@click.option(
+    "--month", "month_text", default=None, metavar="YYYY-MM", help="Month to rank, e.g. 2026-10."
+)
 @click.option("--all", "all_months", is_flag=True, help="Rank every month in the database.")
 @click.option(
     "--methodology",
@@ -27,11 +29,17 @@ from civic.cli.options import parse_month, store_option
     help="Two methodology files: each unit's rank under both, for --month.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--draws", default=1000, show_default=True, help="Robustness draws.")
-@click.option("--seed", default=20260101, show_default=True, help="Seed of the draws.")
+@click.option("--draws", default=1000, show_default=True, metavar="N", help="Robustness draws.")
+@click.option("--seed", default=20260101, show_default=True, metavar="N", help="Seed of the draws.")
 @store_option
 def rank_cmd(month_text, all_months, method_path, compare, as_json, draws, seed, store) -> None:
-    """Compute the monthly index (考评指数) and print the three rankings."""
+    """Compute the monthly index (考评指数) and print the three rankings.
+
+    --month ranks a month with the current methodology (data/methodology/) and stores it,
+    --all every month; --json prints JSON; --methodology FILE tries another methodology
+    without storing; --compare A.toml B.toml with --month shows each unit's rank under
+    both.
+    """
     from core.store import NoDatabase
     from index import report_text, run
     from index.compute import NotReady
@@ -66,15 +74,27 @@ def rank_cmd(month_text, all_months, method_path, compare, as_json, draws, seed,
 
 
 @click.command("adjust")
-@click.option("--month", "month_text", required=True, help="Month, e.g. 2026-10.")
-@click.option("--unit", "unit_code", required=True, help="Unit code, e.g. 620623-PQ1.")
-@click.option("--item", required=True, help="A bonus or penalty item of the methodology.")
-@click.option("--points", required=True, type=float, help="Size of the bonus or penalty.")
-@click.option("--reason", required=True, help="Why, in a sentence.")
-@click.option("--author", required=True, help="Who enters it.")
+@click.option(
+    "--month", "month_text", required=True, metavar="YYYY-MM", help="Month, e.g. 2026-10."
+)
+@click.option(
+    "--unit", "unit_code", required=True, metavar="CODE", help="Unit code, e.g. 620623-PQ1."
+)
+@click.option(
+    "--item", required=True, metavar="ITEM", help="A bonus or penalty item of the methodology."
+)
+@click.option(
+    "--points", required=True, type=float, metavar="N", help="Size of the bonus or penalty."
+)
+@click.option("--reason", required=True, metavar="TEXT", help="Why, in a sentence.")
+@click.option("--author", required=True, metavar="NAME", help="Who enters it.")
 @store_option
 def adjust_cmd(month_text, unit_code, item, points, reason, author, store) -> None:
-    """Add a bonus or penalty (加分/扣分) to a unit's month and rank the month again."""
+    """Add a bonus or penalty (加分/扣分) to a unit's month and rank the month again.
+
+    The item is one of the methodology's bonus and penalty items, within its cap; the
+    entry is kept with its author and reason in the audit log.
+    """
     from core.store import NoDatabase
     from index import run
     from index.adjustments import AdjustmentError

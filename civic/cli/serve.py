@@ -15,11 +15,16 @@ from civic.cli.options import reports_option, store_option
 
 
 @click.command("dashboard")
-@click.option("--port", default=8501, show_default=True, help="Port to serve on.")
+@click.option("--port", default=8501, show_default=True, metavar="N", help="Port to serve on.")
 @store_option
 @reports_option
 def dashboard_cmd(port: int, store: Path | None, reports: Path | None) -> None:
-    """Serve the dashboard (Streamlit) on this machine."""
+    """Serve the dashboard (Streamlit) on this machine.
+
+    The office's web app in Simplified Chinese, at http://localhost:8501 unless --port:
+    overview, rankings, map, trends, points, brand projects, village practice, uploads,
+    publishing; sign in with an account opened by civic users.
+    """
     serve(port, store, reports)
 
 

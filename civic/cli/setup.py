@@ -24,7 +24,12 @@ UNIT_LABELS = {
 @click.command("registry")
 @registry_option
 def registry_cmd(registry_dir: Path | None) -> None:
-    """Check the county registry and print what it holds."""
+    """Check the county registry and print what it holds.
+
+    The registry is data/registry/ (another with --registry or CIVIC_REGISTRY_DIR; an
+    installed civic without data/registry/ uses the county it ships with). Prints its
+    units, teams, brand projects, points items and population, or every problem found.
+    """
     from core.registry import RegistryError, load_registry
 
     try:
@@ -38,9 +43,13 @@ def registry_cmd(registry_dir: Path | None) -> None:
 
 
 @click.command("templates")
-@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="OUT_DIR")
 def templates_cmd(out_dir: Path) -> None:
-    """Write the blank export templates (.xlsx with drop-downs, and CSV headers)."""
+    """Write the blank export templates (.xlsx with drop-downs, and CSV headers).
+
+    The official templates into OUT_DIR: one .xlsx per export kind with drop-down lists
+    of the allowed values, and UTF-8 CSV headers.
+    """
     from core.templates import write_templates
 
     files = write_templates(out_dir)

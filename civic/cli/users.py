@@ -9,7 +9,10 @@ import click
 
 @click.group("users")
 def users_cmd() -> None:
-    """Manage the dashboard's accounts (管理员 / 审核 / 乡镇 / 领导)."""
+    """Manage the dashboard's accounts (管理员 / 审核 / 乡镇 / 领导).
+
+    Accounts live in data/accounts.sqlite (CIVIC_ACCOUNTS_DB), with the access log.
+    """
 
 
 def _password(from_stdin: bool) -> str:
@@ -20,14 +23,33 @@ def _password(from_stdin: bool) -> str:
 
 @users_cmd.command("add")
 @click.argument("username")
-@click.option("--name", "display_name", default="", help="The person's name, as shown and audited.")
-@click.option("--role", type=click.Choice(["admin", "reviewer", "town", "leader"]), required=True)
 @click.option(
-    "--town", "town_code", default=None, help="The town (institute code) of a 乡镇 account."
+    "--name",
+    "display_name",
+    default="",
+    metavar="NAME",
+    help="The person's name, as shown and audited.",
+)
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "reviewer", "town", "leader"]),
+    required=True,
+    help="What the account may see and do.",
+)
+@click.option(
+    "--town",
+    "town_code",
+    default=None,
+    metavar="CODE",
+    help="The town (institute code) of a 乡镇 account.",
 )
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_add_cmd(username, display_name, role, town_code, password_stdin) -> None:
-    """Open an account."""
+    """Open an account.
+
+    Roles: admin (管理员), reviewer (审核), town (乡镇, with --town) and leader (领导). The
+    password is prompted twice, or read with --password-stdin.
+    """
     from core import accounts
 
     try:
@@ -81,7 +103,10 @@ def _set_active(username: str, active: bool) -> None:
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_reset_cmd(username, password_stdin) -> None:
-    """Set a new password (clears a lockout, ends the account's sessions)."""
+    """Set a new password (clears a lockout, ends the account's sessions).
+
+    The password is prompted twice, or read with --password-stdin.
+    """
     from core import accounts
 
     try:
