@@ -137,8 +137,13 @@ def test_the_wheel_holds_every_package_its_files_and_the_default_county(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for package in PACKAGES:
         assert f"{package}/__init__.py" in names, f"{package} is not in the wheel"
-    tracked = _run(["git", "ls-files", *PACKAGES], cwd=ROOT).stdout.split()
-    missing = [f for f in tracked if f not in names]
+    sources = [
+        path.relative_to(ROOT).as_posix()
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+    missing = [f for f in sources if f not in names]
     assert not missing, f"files of the packages missing from the wheel: {missing}"
     assert "civic/cli/__main__.py" in names and "dashboard/app.py" in names
     assert any(n.endswith(".sql") for n in names) and any(n.endswith(".j2") for n in names)
