@@ -134,9 +134,9 @@ def short_name(name: str) -> str:
 
 
 def default_registry_dir() -> Path:
-    from core.config import data_dir
+    from core.config import registry_dir
 
-    return data_dir() / "registry"
+    return registry_dir()
 
 
 def load_registry(folder: Path | None = None) -> Registry:

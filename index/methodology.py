@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.config import data_dir
+from core.config import methodology_dir
 
 NORMALISATIONS = ("goalposts", "panel_minmax", "panel_zscore")
 UNSUBMITTED_RULES = ("last", "zero", "exclude")
@@ -87,8 +87,8 @@ class Methodology:
 
 
 def default_path() -> Path:
-    """The newest methodology file in data/methodology (by file name)."""
-    folder = data_dir() / "methodology"
+    """The newest methodology file in the methodology folder (by file name)."""
+    folder = methodology_dir()
     files = sorted(folder.glob("*.toml"))
     if not files:
         raise MethodologyError(f"{folder} 中没有考评方法文件（*.toml）")

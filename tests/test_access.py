@@ -16,7 +16,7 @@ import pytest
 from conftest import copy_store, environment
 from streamlit.testing.v1 import AppTest
 
-from core import access, accounts, secrets
+from core import access, accounts, config, secrets
 from core import store as db_store
 from dashboard import data, metrics, uploads
 from publish import queries, workflow
@@ -460,7 +460,7 @@ def test_ingest_in_production_without_the_hashing_key_says_so(tmp_path, demo_inb
     from civic.cli import main
 
     one = sorted((demo_inbox / "2026-10").glob("*.xlsx"))[0]
-    registry = str(Path(__file__).resolve().parents[1] / "data" / "registry")
+    registry = str(config.registry_dir())
     command = ["ingest", str(one), "--db", str(tmp_path / "db"), "--registry", registry]
     with environment(CIVIC_MODE="production", CIVIC_SECRET=None, CIVIC_DATA_DIR=str(tmp_path)):
         result = CliRunner().invoke(main, command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import click
 from click.testing import CliRunner
 
 from civic.cli import main
@@ -70,3 +71,22 @@ def test_every_command_is_documented_in_the_readme():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     for name in main.commands:
         assert f"civic {name}" in readme, f"README does not document `civic {name}`"
+
+
+def test_the_readme_table_of_commands_is_the_one_generated_from_their_help():
+    from civic.cli import reference
+    from core.config import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert reference.render(readme) == readme, reference.OUT_OF_DATE
+
+
+def test_the_table_shows_each_command_with_its_help_and_options():
+    from civic.cli import reference
+
+    rows = dict(reference.rows(main, click.Context(main, info_name="civic")))
+    assert set(rows) >= {f"`civic {name}`" for name in ("registry", "rank", "dashboard", "demo")}
+    publish = rows["`civic publish --month YYYY-MM --approver NAME`"]
+    assert publish.startswith(main.commands["publish"].help.split("\n")[0])
+    assert "`--revise`" in publish and "`--reports DIR`" in publish and "--help" not in publish
+    assert "`civic users add USERNAME --role [admin\\|reviewer\\|town\\|leader]`" in rows

@@ -10,9 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from civic.cli import main
+from core import config
 from core import store as db_store
 
-METHOD = Path("data/methodology/tianzhu-2026.1.toml")
+METHOD = config.methodology_dir() / "tianzhu-2026.1.toml"
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core import config
 from index.compute import compute_frames
 from index.methodology import MethodologyError, load
 
@@ -204,7 +205,7 @@ def test_methodology_rejects_unknown_mart_column(tmp_path):
 
 
 def test_default_methodology_loads_and_weights_sum_to_one():
-    meth = load(Path("data/methodology/tianzhu-2026.1.toml"))
+    meth = load(config.methodology_dir() / "tianzhu-2026.1.toml")
     assert set(meth.groups) == {"subcentre", "team", "institute", "station"}
     for g in meth.groups.values():
         assert sum(g.weights().values()) == pytest.approx(1.0)

@@ -1,0 +1,112 @@
+"""`civic rank` and `civic adjust`: the monthly index (考评指数) and its 加分/扣分."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from civic.cli.options import parse_month, store_option
+
+
+@click.command("rank")
+@click.option(
+    "--month", "month_text", default=None, metavar="YYYY-MM", help="Month to rank, e.g. 2026-10."
+)
+@click.option("--all", "all_months", is_flag=True, help="Rank every month in the database.")
+@click.option(
+    "--methodology",
+    "method_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Try another methodology file; stored results are not touched.",
+)
+@click.option(
+    "--compare",
+    nargs=2,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Two methodology files: each unit's rank under both, for --month.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--draws", default=1000, show_default=True, metavar="N", help="Robustness draws.")
+@click.option("--seed", default=20260101, show_default=True, metavar="N", help="Seed of the draws.")
+@store_option
+def rank_cmd(month_text, all_months, method_path, compare, as_json, draws, seed, store) -> None:
+    """Compute the monthly index (考评指数) and print the three rankings.
+
+    --month ranks a month with the current methodology (data/methodology/) and stores it,
+    --all every month; --json prints JSON; --methodology FILE tries another methodology
+    without storing; --compare A.toml B.toml with --month shows each unit's rank under
+    both.
+    """
+    from core.store import NoDatabase
+    from index import report_text, run
+    from index.compute import NotReady
+    from index.methodology import MethodologyError
+
+    if bool(month_text) == all_months:
+        raise click.UsageError("give either --month YYYY-MM or --all")
+    months = None if all_months else [parse_month(month_text)]
+    try:
+        if compare:
+            if all_months:
+                raise click.UsageError("--compare needs --month")
+            a = run.rank_only(store, months, compare[0], draws, seed)
+            b = run.rank_only(store, months, compare[1], draws, seed)
+            click.echo(report_text.comparison(a, b, as_json))
+            return
+        if method_path:
+            ranking = run.rank_only(store, months, method_path, draws, seed)
+        else:
+            ranking = run.rank_and_store(store, months, None, draws, seed, actor="civic rank")
+    except (NoDatabase, MethodologyError, NotReady) as e:
+        raise click.ClickException(str(e)) from e
+    if as_json:
+        click.echo(report_text.as_json(ranking))
+    else:
+        for month in ranking.months[-1:] if all_months else ranking.months:
+            click.echo(report_text.tables(ranking, month))
+        if all_months:
+            click.echo(f"已计算并保存 {len(ranking.months)} 个月（上面是最近一个月）。")
+        if not method_path:
+            click.echo("结果已保存到数据库。")
+
+
+@click.command("adjust")
+@click.option(
+    "--month", "month_text", required=True, metavar="YYYY-MM", help="Month, e.g. 2026-10."
+)
+@click.option(
+    "--unit", "unit_code", required=True, metavar="CODE", help="Unit code, e.g. 620623-PQ1."
+)
+@click.option(
+    "--item", required=True, metavar="ITEM", help="A bonus or penalty item of the methodology."
+)
+@click.option(
+    "--points", required=True, type=float, metavar="N", help="Size of the bonus or penalty."
+)
+@click.option("--reason", required=True, metavar="TEXT", help="Why, in a sentence.")
+@click.option("--author", required=True, metavar="NAME", help="Who enters it.")
+@store_option
+def adjust_cmd(month_text, unit_code, item, points, reason, author, store) -> None:
+    """Add a bonus or penalty (加分/扣分) to a unit's month and rank the month again.
+
+    The item is one of the methodology's bonus and penalty items, within its cap; the
+    entry is kept with its author and reason in the audit log.
+    """
+    from core.store import NoDatabase
+    from index import run
+    from index.adjustments import AdjustmentError
+    from index.compute import NotReady
+
+    month = parse_month(month_text)
+    try:
+        new_id, ranking = run.adjust(store, month, unit_code, item, points, reason, author)
+    except (NoDatabase, AdjustmentError, NotReady) as e:
+        raise click.ClickException(str(e)) from e
+    row = ranking.scores.filter(unit_code=unit_code).row(0, named=True)
+    click.echo(
+        f"已记录加扣分 #{new_id}；{row['unit_name']} {month:%Y-%m} 得分 {row['score']}，"
+        f"第 {row['rank']} 名（{row['change_label']}）"
+    )
