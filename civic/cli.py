@@ -37,26 +37,17 @@ def main() -> None:
 @registry_option
 def registry_cmd(registry_dir: Path | None) -> None:
     """Check the county registry and print what it holds."""
+    from core import labels
     from core.registry import RegistryError, load_registry
 
     try:
         reg = load_registry(registry_dir)
     except RegistryError as e:
         raise click.ClickException(str(e)) from e
-    click.echo(f"{reg.settings['county']['name']} ({reg.county_code}), registry {reg.folder}")
-    labels = {
-        "county": "县级中心",
-        "subcentre": "片区分中心",
-        "institute": "实践所",
-        "station": "实践站",
-        "county_team": "县级志愿服务队",
-        "town_team": "乡镇志愿服务队",
-        "village_team": "村级志愿服务队",
-        "brand_project": "品牌项目",
-        "points_item": "积分项目",
-    }
+    click.echo(f"{reg.values.county_name} ({reg.county_code}), registry {reg.folder}")
+    names = {**labels.UNIT_KINDS, "brand_project": "品牌项目", "points_item": "积分项目"}
     for key, n in reg.counts().items():
-        click.echo(f"  {labels.get(key, key)}: {n}")
+        click.echo(f"  {names.get(key, key)}: {n}")
     click.echo(f"  人口: {int(reg.of_kind('county')['population'][0]):,}")
 
 
@@ -131,11 +122,12 @@ def generate_cmd(
 
 
 def _generate(months, seed, out, scale, workers, clean, registry_dir, file_format=None) -> dict:
+    from core.months import parse_range
     from core.registry import RegistryError, load_registry
-    from demo.generate import generate, parse_months
+    from demo.generate import generate
 
     try:
-        month_list = parse_months(months)
+        month_list = parse_range(months)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--months") from e
     try:
@@ -253,13 +245,12 @@ def db_path_cmd(store: Path | None) -> None:
 
 
 def _month(text: str):
-    from datetime import date
+    from core import months
 
     try:
-        y, m = text.replace("/", "-").split("-")[:2]
-        return date(int(y), int(m), 1)
-    except ValueError:
-        raise click.BadParameter(f"月份应写作 2026-10，而不是 {text!r}") from None
+        return months.parse(text)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
 
 
 @main.command("rank")
@@ -515,14 +506,9 @@ def _serve(port: int, store: Path | None, reports: Path | None) -> None:
     if problems:
         raise click.ClickException("无法启动看板：\n" + "\n".join(problems))
     import contextlib
-    import os
     import subprocess
 
-    env = dict(os.environ)
-    if store:
-        env["CIVIC_DB_DIR"] = str(store.resolve())
-    if reports:
-        env["CIVIC_REPORTS_DIR"] = str(reports.resolve())
+    env = config.child_environment(store, reports)
     app = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
     click.echo(f"看板地址：http://localhost:{port}  （Ctrl+C 停止）")
     command = [
