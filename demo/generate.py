@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from core.contract import SHEET_BY_KEY, owed_sheets
-from core.months import shift
+from core.months import label, shift
 from core.registry import Registry, load_registry, short_name
 from demo import ledgers
 from demo.dirt import plant
@@ -346,7 +346,7 @@ def _short(u: Unit) -> str:
 def _file_base(u: Unit, month: date) -> str:
     pattern = int(u.rng.integers(0, 3)) if u.kind == "station" else 0
     if pattern == 1:
-        return f"{_short(u)}{month.year}年{month.month}月台账"
+        return f"{_short(u)}{label(month)}台账"
     if pattern == 2:
         return f"{month:%Y%m}_{u.code}"
     return f"{u.code}_{_short(u)}_{month:%Y-%m}"
@@ -354,7 +354,7 @@ def _file_base(u: Unit, month: date) -> str:
 
 def _title(reg: Registry, u: Unit, month: date, sheet_key: str | None) -> str:
     what = SHEET_BY_KEY[sheet_key].title if sheet_key else "台账"
-    return f"{reg.county_name}{_short(u)}{month.year}年{month.month}月{what}"
+    return f"{reg.county_name}{_short(u)}{label(month)}{what}"
 
 
 def _file_record(
@@ -380,7 +380,7 @@ def _file_record(
 def _write_zip(out: Path, job: Job, month: date, members, reg: Registry, res: Result) -> list[dict]:
     town = members[0][2] if members[0][2].kind == "institute" else None
     short = _short(town) if town else job.name
-    rel = f"{month:%Y-%m}/{short}{month.year}年{month.month}月台账.zip"
+    rel = f"{month:%Y-%m}/{short}{label(month)}台账.zip"
     eve = month_deadline(month, reg) - timedelta(days=1)  # the town sends the day before
     received = datetime(eve.year, eve.month, eve.day, 17, 30)
     data = zip_files([(name, blob) for name, blob, _ in members], received, job.gbk_zip)
