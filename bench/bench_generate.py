@@ -13,8 +13,9 @@ import shutil
 import time
 from pathlib import Path
 
+from core.months import parse_range
 from core.registry import load_registry
-from demo.generate import generate, parse_months
+from demo.generate import generate
 
 OUT = Path(__file__).parent / "out"
 
@@ -32,7 +33,7 @@ def main() -> None:
         shutil.rmtree(out, ignore_errors=True)
         t = time.perf_counter()
         s = generate(
-            out, parse_months(args.months), seed=7, scale=scale, registry=reg, workers=args.workers
+            out, parse_range(args.months), seed=7, scale=scale, registry=reg, workers=args.workers
         )
         secs = time.perf_counter() - t
         rows = sum(s["rows"].values())

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets as random
 import sqlite3
 from collections.abc import Iterator
@@ -27,8 +26,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from core import secrets
-from core.config import data_dir
+from core import config, secrets
 
 ROLES = {"admin": "管理员", "reviewer": "审核", "town": "乡镇", "leader": "领导"}
 MIN_PASSWORD = 8
@@ -89,7 +87,7 @@ class User:
 
 
 def default_path() -> Path:
-    return Path(os.environ.get("CIVIC_ACCOUNTS_DB", data_dir() / "accounts.sqlite"))
+    return config.accounts_db()
 
 
 @contextmanager

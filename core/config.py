@@ -1,9 +1,12 @@
-"""Where things live: one declared place for paths and settings.
+"""Where things live and how this installation runs: the only module that reads the environment.
+
+Every environment variable civic reads is read here, by one function each,
+and listed in the README's table (tests/test_config.py holds both to it).
 
 Run from a checkout (the folder with pyproject.toml), civic keeps its data and
 editions in the checkout's data/ and reports/. Installed from a wheel, it uses
 data/ and reports/ in the current directory. Environment variables move each
-(the CLI's options set some of them).
+(the CLI's options set some of them for the processes it starts).
 
 The county registry and the methodology are read from data/registry and
 data/methodology when those folders exist, else from the defaults shipped
@@ -29,19 +32,24 @@ def _base() -> Path:
     return PROJECT_ROOT if IN_CHECKOUT else Path.cwd()
 
 
+def _get(name: str) -> str | None:
+    """The variable's value; unset and empty are the same (None)."""
+    return os.environ.get(name) or None
+
+
 def data_dir() -> Path:
-    """data/: the registry, the methodology, the inbox and the database."""
-    return Path(os.environ.get("CIVIC_DATA_DIR", _base() / "data"))
+    """CIVIC_DATA_DIR, default data/: the registry, the methodology, the inbox and the database."""
+    return Path(_get("CIVIC_DATA_DIR") or _base() / "data")
 
 
 def reports_dir() -> Path:
-    """reports/: the published editions."""
-    return Path(os.environ.get("CIVIC_REPORTS_DIR", _base() / "reports"))
+    """CIVIC_REPORTS_DIR, default reports/: the published editions."""
+    return Path(_get("CIVIC_REPORTS_DIR") or _base() / "reports")
 
 
 def inbox_dir() -> Path:
-    """data/inbox/: where exports wait to be ingested (the demo and the app's uploads)."""
-    return Path(os.environ.get("CIVIC_INBOX_DIR", data_dir() / "inbox"))
+    """CIVIC_INBOX_DIR, default data/inbox/: exports waiting to be ingested (demo, uploads)."""
+    return Path(_get("CIVIC_INBOX_DIR") or data_dir() / "inbox")
 
 
 def _data_or_default(name: str) -> Path:
@@ -54,12 +62,63 @@ def _data_or_default(name: str) -> Path:
 
 
 def registry_dir() -> Path:
-    """The county registry: CIVIC_REGISTRY_DIR, else data/registry, else the packaged county."""
-    env = os.environ.get("CIVIC_REGISTRY_DIR")
+    """CIVIC_REGISTRY_DIR, else data/registry, else the county shipped with civic."""
+    env = _get("CIVIC_REGISTRY_DIR")
     return Path(env) if env else _data_or_default("registry")
 
 
 def methodology_dir() -> Path:
-    """The methodology files: CIVIC_METHODOLOGY_DIR, else data/methodology, else the packaged."""
-    env = os.environ.get("CIVIC_METHODOLOGY_DIR")
+    """CIVIC_METHODOLOGY_DIR, else data/methodology, else the methodology shipped with civic."""
+    env = _get("CIVIC_METHODOLOGY_DIR")
     return Path(env) if env else _data_or_default("methodology")
+
+
+def db_dir() -> Path:
+    """CIVIC_DB_DIR, default data/db/: the database store (versioned files and CURRENT)."""
+    return Path(_get("CIVIC_DB_DIR") or data_dir() / "db")
+
+
+def db_memory_limit() -> str:
+    """CIVIC_DB_MEMORY, default 1GB: DuckDB's memory limit for a load (its own syntax: 4GB)."""
+    return _get("CIVIC_DB_MEMORY") or "1GB"
+
+
+def accounts_db() -> Path:
+    """CIVIC_ACCOUNTS_DB, default data/accounts.sqlite: accounts, sessions and the access log."""
+    return Path(_get("CIVIC_ACCOUNTS_DB") or data_dir() / "accounts.sqlite")
+
+
+def production() -> bool:
+    """CIVIC_MODE=production: secrets must exist, nothing is generated (default: demo)."""
+    return (_get("CIVIC_MODE") or "demo").strip().lower() == "production"
+
+
+def hashing_secret() -> str | None:
+    """CIVIC_SECRET: the personal-data hashing key (else data/secret.key, core/secrets.py)."""
+    return _get("CIVIC_SECRET")
+
+
+def session_key() -> str | None:
+    """CIVIC_SESSION_KEY: the login session key (else data/session.key, core/secrets.py)."""
+    return _get("CIVIC_SESSION_KEY")
+
+
+def chromium() -> str | None:
+    """CIVIC_CHROMIUM: the Chromium that renders images and PDFs (default: the first on PATH)."""
+    return _get("CIVIC_CHROMIUM")
+
+
+def map_style() -> str | None:
+    """CIVIC_MAP_STYLE: an intranet Mapbox-GL style URL for the map's basemap (default: none)."""
+    return _get("CIVIC_MAP_STYLE")
+
+
+def child_environment(db: Path | None = None, reports: Path | None = None) -> dict[str, str]:
+    """This process's environment for a process it starts (the dashboard server), with
+    CIVIC_DB_DIR and CIVIC_REPORTS_DIR set to the store and reports folder it was given."""
+    env = dict(os.environ)
+    if db:
+        env["CIVIC_DB_DIR"] = str(db.resolve())
+    if reports:
+        env["CIVIC_REPORTS_DIR"] = str(reports.resolve())
+    return env

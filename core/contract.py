@@ -48,13 +48,20 @@ class Column:
 
 @dataclass(frozen=True)
 class Sheet:
-    """One export kind: a sheet of a workbook or one CSV file."""
+    """One export kind: a sheet of a workbook or one CSV file.
+
+    senders are the unit kinds that may send it; owed_by those that owe it
+    every month (mart_submission marks it 逾期 or 未报送 when it is late or
+    missing, and the demo sends it every month). A sender that does not owe
+    it sends it when it has something to report (star ratings, matters).
+    """
 
     key: str
     title: str
     synonyms: tuple[str, ...]
     senders: tuple[str, ...]
     columns: tuple[Column, ...]
+    owed_by: tuple[str, ...] = ()
     optional_sheet: bool = False
     natural_key: tuple[str, ...] = field(default=())
 
@@ -86,6 +93,7 @@ SHEETS: tuple[Sheet, ...] = (
         title="活动台账",
         synonyms=("活动记录", "活动登记", "活动登记表", "活动"),
         senders=("station", "institute", "subcentre", "county_team"),
+        owed_by=("station", "institute", "subcentre", "county_team"),
         natural_key=("unit_code", "activity_id"),
         columns=(
             Column("activity_id", "活动编号", "text", True, synonyms=("活动序号", "编号")),
@@ -129,6 +137,7 @@ SHEETS: tuple[Sheet, ...] = (
         title="积分台账",
         synonyms=("积分明细", "积分记录", "道德积分", "积分"),
         senders=("station",),
+        owed_by=("station",),
         natural_key=("unit_code", "entry_id"),
         columns=(
             Column("entry_id", "流水号", "text", True, synonyms=("序号", "积分流水号")),
@@ -176,6 +185,7 @@ SHEETS: tuple[Sheet, ...] = (
         title="兑换台账",
         synonyms=("兑换记录", "爱心超市兑换", "积分兑换", "兑换"),
         senders=("station",),
+        owed_by=("station",),
         natural_key=("unit_code", "entry_id"),
         columns=(
             Column("entry_id", "流水号", "text", True, synonyms=("序号", "兑换流水号")),
@@ -194,7 +204,7 @@ SHEETS: tuple[Sheet, ...] = (
         key="households",
         title="户信息",
         synonyms=("农户信息", "星级户", "星级户评定", "户籍信息"),
-        senders=("station",),
+        senders=("station",),  # when households are rated, not every month
         natural_key=("unit_code", "household_id"),
         columns=(
             Column("household_id", "户编号", "text", True, synonyms=("农户编号", "户号")),
@@ -242,6 +252,7 @@ SHEETS: tuple[Sheet, ...] = (
         title="阵地自查",
         synonyms=("阵地建设自查", "八有自查", "阵地自查表"),
         senders=("station", "institute"),
+        owed_by=("station", "institute"),
         natural_key=("unit_code", "month"),
         columns=(
             UNIT_CODE,
@@ -272,7 +283,8 @@ SHEETS: tuple[Sheet, ...] = (
         key="volunteers",
         title="志愿者名册",
         synonyms=("志愿者信息", "志愿者花名册", "志愿者"),
-        senders=("institute", "county_team"),
+        senders=("institute", "county_team"),  # an institute sends its town's and villages' teams
+        owed_by=("institute", "county_team"),
         natural_key=("unit_code", "volunteer_id"),
         columns=(
             Column("volunteer_id", "志愿者编号", "text", True, synonyms=("编号",)),
@@ -305,6 +317,7 @@ SHEETS: tuple[Sheet, ...] = (
         title="点单记录",
         synonyms=("订单记录", "点单派单记录", "群众点单"),
         senders=("county", "county_team"),
+        owed_by=("county",),  # the centre's dispatch log; a county team may send its own
         natural_key=("order_id",),
         columns=(
             Column("order_id", "订单编号", "text", True, synonyms=("点单编号",)),
@@ -334,6 +347,17 @@ SHEETS: tuple[Sheet, ...] = (
 )
 
 SHEET_BY_KEY: dict[str, Sheet] = {s.key: s for s in SHEETS}
+
+
+def owed_sheets(kind: str) -> tuple[str, ...]:
+    """The sheets a unit of this kind owes every month, in contract order."""
+    return tuple(s.key for s in SHEETS if kind in s.owed_by)
+
+
+def obligations() -> list[tuple[str, str]]:
+    """(unit kind, sheet key) for every monthly obligation: the ref_obligation table."""
+    return [(kind, s.key) for s in SHEETS for kind in s.owed_by]
+
 
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")"})
 _SPACE = re.compile(r"\s+")

@@ -11,16 +11,17 @@ import csv
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import polars as pl
 
+from core import settings as county_settings
 from core.contract import PLATFORMS
 
 UNIT_KINDS = ("county", "subcentre", "institute", "station")
 TEAM_LEVELS = ("county", "town", "village")
 POINT_CATEGORIES = ("基础分", "评议分", "贡献分", "扣分")
-DATUMS = ("WGS-84", "GCJ-02")
 
 # Which kind a unit's parent must be.
 PARENT_KIND = {"subcentre": "county", "institute": "subcentre", "station": "institute"}
@@ -80,20 +81,25 @@ class Registry:
     """The county's structure, read from one folder."""
 
     folder: Path
-    settings: dict
+    settings: dict  # county.toml as read; .values is the typed form
     units: pl.DataFrame
     teams: pl.DataFrame
     brands: pl.DataFrame
     themes: pl.DataFrame
     catalogue: pl.DataFrame
 
+    @cached_property
+    def values(self) -> county_settings.Settings:
+        """county.toml's settings, typed and with their defaults (core/settings.py)."""
+        return county_settings.parse(self.settings)
+
     @property
     def county_code(self) -> str:
-        return str(self.settings["county"]["code"])
+        return self.values.county_code
 
     @property
     def county_name(self) -> str:
-        return str(self.settings["county"]["short_name"])
+        return self.values.county_short_name
 
     def of_kind(self, kind: str) -> pl.DataFrame:
         """Units of one kind, in code order."""
@@ -198,31 +204,10 @@ def _read_csv(path: Path, schema: dict, problems: list[str]) -> pl.DataFrame:
     return pl.DataFrame(data, schema=schema)
 
 
-# Optional numeric settings the models read (ref_setting), with their type.
-SETTING_NUMBERS = (
-    ("village", "matter_open_limit_days", int),
-    ("village", "notable_min_participants", int),
-    ("audit", "same_day_max_entries", int),
-    ("audit", "peer_ratio", float),
-)
-
-
 def validate(reg: Registry) -> list[str]:
     """Every rule the registry must satisfy, as a list of located problems."""
-    p: list[str] = []
-    s = reg.settings
-    county = str(s.get("county", {}).get("code", ""))
-    if not re.fullmatch(r"\d{6}", county):
-        p.append(f"county.toml [county] code: {county!r} is not a 6-digit county code")
-    if s.get("county", {}).get("datum") not in DATUMS:
-        p.append(f"county.toml [county] datum: must be one of {', '.join(DATUMS)}")
-    day = s.get("submission", {}).get("deadline_day")
-    if not isinstance(day, int) or not 1 <= day <= 28:
-        p.append("county.toml [submission] deadline_day: must be a whole number from 1 to 28")
-    for section, key, kind in SETTING_NUMBERS:
-        value = s.get(section, {}).get(key)
-        if value is not None and (not isinstance(value, kind) or value <= 0):
-            p.append(f"county.toml [{section}] {key}: must be a positive {kind.__name__}")
+    p: list[str] = county_settings.problems(reg.settings)
+    county = str(reg.settings.get("county", {}).get("code", ""))
 
     units = reg.units.with_row_index("row", offset=2)
     teams = reg.teams.with_row_index("row", offset=2)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 import secrets as random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.config import data_dir
+from core import config
 
 
 class MissingSecret(RuntimeError):
@@ -24,26 +25,29 @@ class MissingSecret(RuntimeError):
 
 @dataclass(frozen=True)
 class Secret:
-    env: str
+    env: str  # the variable's name, for messages; config reads it
     file: str
     what: str
+    from_env: Callable[[], str | None]
 
 
-HASHING = Secret("CIVIC_SECRET", "secret.key", "个人信息（身份证号、电话）加密哈希的密钥")
-SESSION = Secret("CIVIC_SESSION_KEY", "session.key", "登录会话的签名密钥")
+HASHING = Secret(
+    "CIVIC_SECRET", "secret.key", "个人信息（身份证号、电话）加密哈希的密钥", config.hashing_secret
+)
+SESSION = Secret("CIVIC_SESSION_KEY", "session.key", "登录会话的签名密钥", config.session_key)
 ALL = (HASHING, SESSION)
 
 
 def production() -> bool:
-    return os.environ.get("CIVIC_MODE", "demo").strip().lower() == "production"
+    return config.production()
 
 
 def get(secret: Secret, folder: Path | None = None) -> bytes:
     """The secret's value: its variable, else its file (made in demo mode only)."""
-    value = os.environ.get(secret.env)
+    value = secret.from_env()
     if value:
         return value.encode()
-    path = (folder or data_dir()) / secret.file
+    path = (folder or config.data_dir()) / secret.file
     if not path.exists():
         if production():
             raise MissingSecret(

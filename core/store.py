@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from core.config import data_dir
+from core import config
 
 POINTER = "CURRENT"
 KEEP_VERSIONS = 3
@@ -41,7 +41,7 @@ class NoDatabase(FileNotFoundError):
 
 
 def default_store() -> Path:
-    return Path(os.environ.get("CIVIC_DB_DIR", data_dir() / "db"))
+    return config.db_dir()
 
 
 def current_path(store: Path | None = None) -> Path:
@@ -108,7 +108,7 @@ class Building:
             str(self.path),
             config={
                 "autoinstall_known_extensions": False,
-                "memory_limit": os.environ.get("CIVIC_DB_MEMORY", "1GB"),
+                "memory_limit": config.db_memory_limit(),
                 "preserve_insertion_order": False,
             },
         )

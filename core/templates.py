@@ -13,6 +13,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from core import labels
 from core.contract import SHEETS, Column, Sheet
 
 # A fixed creation date keeps the template bytes identical from run to run.
@@ -29,13 +30,6 @@ KIND_LABEL = {
     "number": "数字",
     "enum": "下拉选择",
     "bool": "是/否",
-}
-SENDER_LABEL = {
-    "station": "实践站",
-    "institute": "实践所",
-    "subcentre": "片区分中心",
-    "county_team": "县级志愿服务队",
-    "county": "县中心",
 }
 
 
@@ -116,7 +110,7 @@ def _write_xlsx(sheet: Sheet, path: Path) -> Path:
     notes.write(
         0,
         0,
-        f"{sheet.title}（报送单位：{'、'.join(SENDER_LABEL[s] for s in sheet.senders)}）",
+        f"{sheet.title}（报送单位：{'、'.join(labels.unit_kind(s) for s in sheet.senders)}）",
         bold,
     )
     notes.write(1, 0, "说明")

@@ -55,8 +55,7 @@ TOWN_FREE = {
     "dashboard.metrics.months",
     "dashboard.metrics.areas",
     "dashboard.metrics.members",
-    "dashboard.metrics.county_name",
-    "publish.queries.setting",
+    "core.settings.read",
 }
 AREA_PARAMS = ("member_list", "members")
 

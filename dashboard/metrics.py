@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 import polars.selectors as cs
 
-from publish.queries import shift
+from core.months import shift
 
 ALL = None  # members for the whole county
 
@@ -54,13 +54,6 @@ def members(con, area_code: str | None) -> list[str] | None:
         params={"a": area_code},
     ).fetchall()
     return [area_code] + [r[0] for r in rows if r[0] != area_code]
-
-
-def county_name(con) -> str:
-    rows = con.sql(
-        "select value from ref_setting where section = 'county' and key = 'short_name'"
-    ).fetchall()
-    return rows[0][0] if rows else ""
 
 
 # ------------------------------------------------------------------ overview
@@ -538,9 +531,6 @@ def brand_trend(con, member_list: list[str] | None) -> pl.DataFrame:
 
 
 # ------------------------------------------------------------------ submissions
-
-
-STATUS_LABELS = {"on_time": "已报送", "late": "逾期", "missing": "未报送"}
 
 
 def submission_matrix(con, start: date, end: date, member_list: list[str] | None):

@@ -7,7 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from core import access
+from core import access, months
 from dashboard import data, metrics
 
 COUNTY = ""  # the area key of the whole county
@@ -22,11 +22,7 @@ class Selection:
 
     @property
     def month_label(self) -> str:
-        return f"{self.month.year}年{self.month.month}月"
-
-
-def month_label(m: date) -> str:
-    return f"{m.year}年{m.month}月"
+        return months.label(self.month)
 
 
 def sidebar(user=None) -> Selection | None:
@@ -37,12 +33,12 @@ def sidebar(user=None) -> Selection | None:
     """
     if not data.version():
         return None
-    months = data.get(metrics.months)
-    if not months:
+    available = data.get(metrics.months)
+    if not available:
         return None
     areas = data.get(metrics.areas)
     qp = st.query_params
-    month_keys = [f"{m:%Y-%m}" for m in months]
+    month_keys = [months.key(m) for m in available]
     if "month" not in st.session_state:
         wanted = qp.get("month")
         st.session_state["month"] = wanted if wanted in month_keys else month_keys[0]
@@ -63,7 +59,7 @@ def sidebar(user=None) -> Selection | None:
             "月份",
             month_keys,
             key="month",
-            format_func=lambda k: f"{int(k[:4])}年{int(k[5:])}月",
+            format_func=lambda k: months.label(months.parse(k)),
         )
         st.selectbox(
             "片区 / 乡镇",
@@ -72,7 +68,7 @@ def sidebar(user=None) -> Selection | None:
             format_func=lambda c: names[c],
             help="片区分中心及其下属乡镇（实践所）；选择后各页只统计该范围内的单位",
         )
-    month = months[month_keys.index(st.session_state["month"])]
+    month = available[month_keys.index(st.session_state["month"])]
     area = st.session_state["area"] or None
     qp["month"] = st.session_state["month"]
     if area:

@@ -13,8 +13,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from core.months import shift
 from dashboard.metrics import _frame
-from publish.queries import shift
 
 LEVELS = ("网格员直办", "议事会领办", "村镇联办", "镇党委督办")  # lowest first
 CATEGORIES = ("村里事", "邻里事", "家里事")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from pathlib import Path
 
-from etl import rules
+from etl import reference, rules
 
 MODELS_DIR = Path(__file__).parent / "models"
 LAYERS = ("staging", "intermediate", "facts", "marts")
@@ -75,6 +75,7 @@ def run(con, clock=None) -> dict[str, int]:
     """
     sql_models = discover()
     rejected: dict[str, int] = {}
+    reference.write_contract(con)
     for name in order(sql_models):
         if name in sql_models:
             con.execute(f"create or replace table {name} as\n{sql_models[name].sql}")

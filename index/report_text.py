@@ -8,6 +8,7 @@ from datetime import date
 
 import polars as pl
 
+from core import months
 from index.compute import Ranking
 
 MAIN_GROUPS = ("subcentre", "team", "institute")
@@ -24,7 +25,7 @@ def _pad(text: str, width: int) -> str:
 def tables(ranking: Ranking, month: date) -> str:
     """The three main rankings of a month, as aligned text."""
     meth = ranking.methodology
-    lines = [f"{month:%Y年%m月} 考评指数（方法 {meth.id}）"]
+    lines = [f"{months.label(month)} 考评指数（方法 {meth.id}）"]
     for key in MAIN_GROUPS:
         if key not in meth.groups:
             continue

@@ -11,11 +11,19 @@ from datetime import date
 import plotly.graph_objects as go
 import polars as pl
 
+from core import labels, months
 from presentation import theme
 
 
-def month_label(m: date) -> str:
-    return f"{m.year}年{m.month}月" if m.month == 1 else f"{m.month}月"
+def _month_axis(fig: go.Figure, run: list[date]) -> None:
+    """Bars over a run of months: one category per month (2026-10, never merged with
+    2025-10), labelled 10月 with the year where it changes."""
+    fig.update_xaxes(
+        type="category",
+        tickmode="array",
+        tickvals=[months.key(m) for m in run],
+        ticktext=months.short_labels(run, year_break="<br>"),  # the year above: no tilted ticks
+    )
 
 
 def activities_by_platform(frame: pl.DataFrame, title: str = "各服务平台月度活动场次") -> go.Figure:
@@ -23,19 +31,20 @@ def activities_by_platform(frame: pl.DataFrame, title: str = "各服务平台月
 
     frame: month, platform, activities (one row per month and platform).
     """
-    months = sorted(frame["month"].unique().to_list())
-    labels = [month_label(m) for m in months]
+    run = sorted(frame["month"].unique().to_list())
     fig = go.Figure()
     for platform, colour in theme.PLATFORM_COLOURS.items():
         rows = frame.filter(pl.col("platform") == platform)
         by_month = dict(zip(rows["month"].to_list(), rows["activities"].to_list(), strict=True))
         fig.add_bar(
             name=platform,
-            x=labels,
-            y=[by_month.get(m, 0) for m in months],
+            x=[months.key(m) for m in run],
+            y=[by_month.get(m, 0) for m in run],
+            customdata=[months.label(m) for m in run],
             marker_color=colour,
-            hovertemplate="%{x} " + platform + "：%{y:,}场<extra></extra>",
+            hovertemplate="%{customdata} " + platform + "：%{y:,}场<extra></extra>",
         )
+    _month_axis(fig, run)
     fig.update_layout(
         **theme.plotly_layout(title, barmode="stack", yaxis_title="活动（场）"),
     )
@@ -49,31 +58,37 @@ def points_flow(frame: pl.DataFrame, title: str = "道德积分发放与兑换")
     frame: month, points_issued, points_redeemed, balance_points.
     """
     frame = frame.sort("month")
-    labels = [month_label(m) for m in frame["month"].to_list()]
+    run = frame["month"].to_list()
+    x = [months.key(m) for m in run]
+    full = [months.label(m) for m in run]
     fig = go.Figure()
     fig.add_bar(
         name="发放积分",
-        x=labels,
+        x=x,
         y=frame["points_issued"].to_list(),
+        customdata=full,
         marker_color=theme.ISSUED,
-        hovertemplate="%{x} 发放：%{y:,}分<extra></extra>",
+        hovertemplate="%{customdata} 发放：%{y:,}分<extra></extra>",
     )
     fig.add_bar(
         name="兑换积分",
-        x=labels,
+        x=x,
         y=frame["points_redeemed"].to_list(),
+        customdata=full,
         marker_color=theme.REDEEMED,
-        hovertemplate="%{x} 兑换：%{y:,}分<extra></extra>",
+        hovertemplate="%{customdata} 兑换：%{y:,}分<extra></extra>",
     )
     fig.add_scatter(
         name="未兑换余额（右轴）",
-        x=labels,
+        x=x,
         y=frame["balance_points"].to_list(),
+        customdata=full,
         mode="lines+markers",
         line={"color": theme.BALANCE, "width": 2},
         yaxis="y2",
-        hovertemplate="%{x} 余额：%{y:,}分<extra></extra>",
+        hovertemplate="%{customdata} 余额：%{y:,}分<extra></extra>",
     )
+    _month_axis(fig, run)
     fig.update_layout(
         **theme.plotly_layout(
             title,
@@ -310,7 +325,7 @@ def county_map(
     records = [
         {
             "name": r["name"],
-            "parent": r["parent_name"] if r["kind"] == "station" else "实践所",
+            "parent": r["parent_name"] if r["kind"] == "station" else labels.unit_kind("institute"),
             "lon": r["longitude"],
             "lat": r["latitude"],
             "kind": r["kind"],

@@ -20,6 +20,8 @@ from contextvars import ContextVar
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from core import config
+
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -36,9 +38,7 @@ class BrowserMissing(RuntimeError):
 
 def executable() -> str:
     """CIVIC_CHROMIUM, else the first Chromium on PATH."""
-    path = os.environ.get("CIVIC_CHROMIUM") or next(
-        (p for p in map(shutil.which, CANDIDATES) if p), None
-    )
+    path = config.chromium() or next((p for p in map(shutil.which, CANDIDATES) if p), None)
     if not path or not os.path.exists(path):
         raise BrowserMissing(
             "生成图片和 PDF 需要 Chromium 浏览器：请安装（Debian：apt-get install chromium "

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
+from core import settings
 from core.contract import normalize_header
 from etl.grid import UnreadableFile, read_grids
 from etl.privacy import HASH_HEX, canonical_secret, keyed_hash
@@ -667,12 +668,10 @@ def export_year(
         if town_code:
             scope, members = town_members(con, town_code)
         frame = credit_rows(con, year, members)
-        county = dict(
-            con.sql("select key, value from ref_setting where section = 'county'").fetchall()
-        )
+        county = settings.read(con)
     if frame.is_empty():
         raise CreditError(f"{scope} {year} 年没有农户积分记录，未生成文件")
-    write_export(frame, out, year, county.get("short_name") or county.get("name", ""))
+    write_export(frame, out, year, county.county_short_name)
     return frame, ExportResult(
         out,
         year,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from core import labels, months, settings
 from core.contract import SHEETS
 from index import methodology as methodology_file
 from publish import queries, text
@@ -20,15 +21,6 @@ from publish import queries, text
 # The three published rankings, in the order the article gives them.
 PUBLISHED_GROUPS = ("subcentre", "team", "institute")
 SHEET_TITLES = {s.key: s.title for s in SHEETS}
-KIND_LABELS = {
-    "county": "县中心",
-    "subcentre": "片区分中心",
-    "institute": "实践所",
-    "station": "实践站",
-    "county_team": "县级志愿服务队",
-    "town_team": "乡镇志愿服务队",
-    "village_team": "村志愿服务队",
-}
 # an average rating that fell this much since last month is a concern
 RATING_DROP = 0.3
 RATING_MIN_ORDERS = 3
@@ -210,7 +202,7 @@ class Report:
 
     @property
     def month_label(self) -> str:
-        return f"{self.month.year}年{self.month.month}月"
+        return months.label(self.month)
 
     @property
     def title(self) -> str:
@@ -314,16 +306,17 @@ def build(con, month: date, edition: Edition) -> Report:
             f"{month:%Y-%m} 还没有计算考评指数：请先运行 civic rank --month {month:%Y-%m}"
         )
     method = _method_note(run)
-    labels = {g[0]: g[1] for g in method.groups}
+    titles = {g[0]: g[1] for g in method.groups}
     scores = queries.scores(con, run["run_id"])
     rankings = tuple(
-        _table(scores, g, labels.get(g, g))
+        _table(scores, g, titles.get(g, g))
         for g in PUBLISHED_GROUPS
         if scores.filter(pl.col("group_key") == g).height
     )
-    stations = _table(scores, "station", labels.get("station", "实践站"))
+    stations = _table(scores, "station", titles.get("station", labels.unit_kind("station")))
+    county = settings.read(con)
 
-    prev, last_year = queries.shift(month, -1), queries.shift(month, -12)
+    prev, last_year = months.shift(month, -1), months.shift(month, -12)
     heads = queries.headline(con, [last_year, prev, month])
     figures = tuple(
         Figure(
@@ -339,7 +332,7 @@ def build(con, month: date, edition: Edition) -> Report:
     )
     cur = heads[month]
     year = queries.points_year(con, month)
-    per_household = float(queries.setting(con, "points", "budget_yuan_per_household_year", "30"))
+    per_household = county.budget_yuan_per_household_year
     households = int(year["households"] or 0)
     points = Points(
         float(cur["points_issued"] or 0),
@@ -371,7 +364,7 @@ def build(con, month: date, edition: Edition) -> Report:
         Missing(
             r["unit_code"],
             r["unit_name"],
-            KIND_LABELS.get(r["kind"], r["kind"]),
+            labels.unit_kind(r["kind"]),
             tuple(SHEET_TITLES.get(s, s) for s in r["missing_sheets"] or []),
         )
         for r in comp.filter(pl.col("sheets_missing") > 0).iter_rows(named=True)
@@ -408,12 +401,11 @@ def build(con, month: date, edition: Edition) -> Report:
         ),
         tuple(queries.points_flags(con, month).iter_rows()),
     )
-    county = queries.county(con)
     report = Report(
         month=month,
-        county_name=county.get("name", ""),
-        county_short=county.get("short_name", county.get("name", "")),
-        centre_name=county.get("centre_name", ""),
+        county_name=county.county_name,
+        county_short=county.county_short_name,
+        centre_name=county.centre_name,
         edition=edition,
         run_id=run["run_id"],
         computed_at=run["computed_at"],

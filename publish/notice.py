@@ -21,18 +21,13 @@ from pathlib import Path
 
 import jinja2
 
+from core import labels, settings
 from core.registry import short_name
 from publish import browser
 from publish.render_html import env as publisher_env
 
 QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
 CN_QUARTERS = "一二三四"
-KIND_NAMES = {
-    "county": "县级中心",
-    "subcentre": "片区分中心",
-    "institute": "实践所",
-    "station": "实践站",
-}
 
 
 class NoticeError(ValueError):
@@ -171,17 +166,10 @@ def _station(con, code: str) -> tuple[str, str]:
     kind, name, town = found[0]
     if kind != "station":
         raise NoticeError(
-            f"{code}（{name}）是{KIND_NAMES.get(kind, kind)}，不是实践站；"
+            f"{code}（{name}）是{labels.unit_kind(kind)}，不是实践站；"
             "公示按实践站（村）生成，整个乡镇请用 --town"
         )
     return name, town or ""
-
-
-def _setting(con, section: str, key: str) -> str | None:
-    found = con.execute(
-        "select value from ref_setting where section = $s and key = $k", {"s": section, "k": key}
-    ).fetchall()
-    return found[0][0] if found else None
 
 
 # The ledger's own event order (etl/rules.py sorts by date, then points before a 清零
@@ -306,17 +294,18 @@ def notice_data(con, station_code: str, quarter: str, issued_on: date | None = N
             _ROWS, params
         ).fetchall()
     )
+    county = settings.read(con)
     return Notice(
         station_code=station_code,
         station_name=name,
         town_name=town,
-        county_name=_setting(con, "county", "short_name") or "",
+        county_name=county.county_short_name,
         year=year,
         quarter=q,
         first_day=first,
         last_day=last,
         issued_on=issued_on or date.today(),
-        yuan_per_point=float(_setting(con, "points", "yuan_per_point") or 1),
+        yuan_per_point=county.yuan_per_point,
         rows=rows,
     )
 
@@ -391,8 +380,7 @@ def stations_of_town(con, town_code: str) -> list[tuple[str, str]]:
     kind, name = found[0]
     if kind != "institute":
         raise NoticeError(
-            f"{town_code}（{name}）是{KIND_NAMES.get(kind, kind)}，不是实践所；"
-            "按乡镇生成需要实践所代码"
+            f"{town_code}（{name}）是{labels.unit_kind(kind)}，不是实践所；按乡镇生成需要实践所代码"
         )
     return [
         (code, station)

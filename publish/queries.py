@@ -11,29 +11,12 @@ from datetime import date
 import polars as pl
 import polars.selectors as cs
 
+from core.months import shift
+
 
 def _plain(frame: pl.DataFrame) -> pl.DataFrame:
     """DuckDB's sums of integers arrive as decimals: make them floats."""
     return frame.with_columns(cs.decimal().cast(pl.Float64))
-
-
-def shift(month: date, months: int) -> date:
-    """The first day of the month `months` away (negative: earlier)."""
-    n = month.year * 12 + month.month - 1 + months
-    return date(n // 12, n % 12 + 1, 1)
-
-
-def county(con) -> dict[str, str]:
-    rows = con.sql("select key, value from ref_setting where section = 'county'").fetchall()
-    return dict(rows)
-
-
-def setting(con, section: str, key: str, default: str) -> str:
-    rows = con.sql(
-        "select value from ref_setting where section = $s and key = $k",
-        params={"s": section, "k": key},
-    ).fetchall()
-    return rows[0][0] if rows else default
 
 
 def current_run(con, month: date) -> dict | None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from core import settings
 from core import store as db_store
 from core.audit import audit
 from core.config import reports_dir
@@ -312,10 +313,9 @@ def publish(store: Path | None, month: date, approver: str, reports: Path | None
 
 def latest_complete_month(con, today: date) -> date | None:
     """The newest ranked month whose submission deadline (day N of the next month) has passed."""
-    day = int(queries.setting(con, "submission", "deadline_day", "5"))
+    county = settings.read(con)
     months = [r[0] for r in con.sql("select distinct month from index_run order by 1").fetchall()]
-    due = {m: queries.shift(m, 1).replace(day=day) for m in months}
-    done = [m for m in months if due[m] < today]
+    done = [m for m in months if county.deadline(m) < today]
     return done[-1] if done else None
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from core.months import parse_range
 from core.registry import load_registry
-from demo.generate import MANIFEST, generate, parse_months
+from demo.generate import MANIFEST, generate
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +24,7 @@ def registry():
 def demo_inbox(tmp_path_factory, registry) -> Path:
     """The default demo county (22 months, seed 7), generated once for the session."""
     out = tmp_path_factory.mktemp("inbox")
-    generate(out, parse_months("2025-01..2026-10"), seed=7, registry=registry, workers=2)
+    generate(out, parse_range("2025-01..2026-10"), seed=7, registry=registry, workers=2)
     return out
 
 

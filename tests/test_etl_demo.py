@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from core import store as db_store
+from core.contract import SHEETS, obligations
 from etl import models
 
 
@@ -171,6 +172,34 @@ def test_completeness_matches_what_was_sent(demo_store, demo_manifest):
         store, "select count(distinct (unit_code, month)) from stg_submission where versions > 1"
     )[0][0]
     assert corrected == summary["resubmissions"]
+
+
+def test_contract_obligations_are_owed_by_senders():
+    for sheet in SHEETS:
+        assert set(sheet.owed_by) <= set(sheet.senders), sheet.key
+        assert not (sheet.optional_sheet and sheet.owed_by), sheet.key
+
+
+def test_mart_submission_expects_exactly_what_the_contract_says_is_owed(demo_store, registry):
+    """Every unit of a kind, every month, every sheet its kind owes (contract owed_by), nothing
+    else: a star-rating sheet (户信息) or matters a station sends are never 未报送."""
+    store, _ = demo_store
+    found = q(
+        store,
+        """
+        select u.kind, s.sheet_key, count(distinct s.unit_code), count(distinct s.month), count(*)
+        from mart_submission s join ref_unit_all u on u.code = s.unit_code
+        where s.is_expected group by all
+        """,
+    )
+    n_months = q(store, "select count(*) from stg_month")[0][0]
+    units = registry.counts()
+    expected = {
+        (kind, sheet): (units[kind], n_months, units[kind] * n_months)
+        for kind, sheet in obligations()
+    }
+    assert {(k, s): (u, m, n) for k, s, u, m, n in found} == expected
+    assert n_months == 22
 
 
 def test_every_model_states_its_grain_and_has_checks():

@@ -21,10 +21,11 @@ from click.testing import CliRunner
 from conftest import copy_store as _copy_store
 
 from civic.cli import main
+from core import months
 from core import store as db_store
 from index import run as index_run
 from presentation import theme
-from publish import manifest, workflow
+from publish import manifest, model, render_images, workflow
 
 MONTH = date(2026, 10, 1)
 GROUPS = ("subcentre", "team", "institute")
@@ -574,6 +575,25 @@ def test_hostile_unit_names_are_escaped_in_html_and_neutralised_in_the_workbook(
     assert cell.data_type == "s" and cell.value == "'" + formula
     names = [ws.cell(r, 4).value for r in range(2, ws.max_row + 1)]
     assert not any(str(n).startswith(("=", "+", "-", "@")) for n in names)
+
+
+def test_briefing_activity_chart_has_thirteen_months_each_its_own_bar(ranked_store):
+    """2025-10 and 2026-10 were one category ("10月") and plotly stacked them into one bar."""
+    with db_store.reading(ranked_store) as con:
+        report = model.build(con, MONTH, model.Edition(1))
+        expected = con.sql(
+            """select month, sum(activities) from mart_activity_month
+            where month between '2025-10-01' and '2026-10-01' group by month"""
+        ).fetchall()
+    fig = render_images.chart_figures(report)["activities"]
+    per_month: dict[str, int] = {}
+    for trace in fig.data:
+        for x, y in zip(trace.x, trace.y, strict=True):
+            per_month[x] = per_month.get(x, 0) + y
+    assert len(per_month) == 13
+    assert per_month == {months.key(m): int(n) for m, n in expected}
+    ticks = fig.layout.xaxis.ticktext
+    assert (ticks[0], ticks[-1]) == ("2025年<br>10月", "10月")
 
 
 def test_latest_complete_month_waits_for_the_deadline(ranked_store):

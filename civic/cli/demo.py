@@ -90,11 +90,12 @@ def generate_cmd(
 
 
 def _generate(months, seed, out, scale, workers, clean, registry_dir, file_format=None) -> dict:
+    from core.months import parse_range
     from core.registry import RegistryError, load_registry
-    from demo.generate import generate, parse_months
+    from demo.generate import generate
 
     try:
-        month_list = parse_months(months)
+        month_list = parse_range(months)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--months") from e
     try:

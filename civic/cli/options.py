@@ -42,8 +42,9 @@ def reports_option(f):
 
 def parse_month(text: str) -> date:
     """2026-10 (or 2026/10) → the first day of that month; a usage error otherwise."""
+    from core import months
+
     try:
-        y, m = text.replace("/", "-").split("-")[:2]
-        return date(int(y), int(m), 1)
-    except ValueError:
-        raise click.BadParameter(f"月份应写作 2026-10，而不是 {text!r}") from None
+        return months.parse(text)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import click
 
 from civic.cli.options import reports_option, store_option
+from core import config
 
 
 @click.command("dashboard")
@@ -53,11 +53,7 @@ def serve(port: int, store: Path | None, reports: Path | None) -> None:
     problems = secrets.check()
     if problems:
         raise click.ClickException("无法启动看板：\n" + "\n".join(problems))
-    env = dict(os.environ)
-    if store:
-        env["CIVIC_DB_DIR"] = str(store.resolve())
-    if reports:
-        env["CIVIC_REPORTS_DIR"] = str(reports.resolve())
+    env = config.child_environment(store, reports)
     app = app_path()
     click.echo(f"看板地址：http://localhost:{port}  （Ctrl+C 停止）")
     command = [

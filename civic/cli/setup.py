@@ -8,18 +8,6 @@ import click
 
 from civic.cli.options import registry_option
 
-UNIT_LABELS = {
-    "county": "县级中心",
-    "subcentre": "片区分中心",
-    "institute": "实践所",
-    "station": "实践站",
-    "county_team": "县级志愿服务队",
-    "town_team": "乡镇志愿服务队",
-    "village_team": "村级志愿服务队",
-    "brand_project": "品牌项目",
-    "points_item": "积分项目",
-}
-
 
 @click.command("registry")
 @registry_option
@@ -30,15 +18,17 @@ def registry_cmd(registry_dir: Path | None) -> None:
     installed civic without data/registry/ uses the county it ships with). Prints its
     units, teams, brand projects, points items and population, or every problem found.
     """
+    from core import labels
     from core.registry import RegistryError, load_registry
 
     try:
         reg = load_registry(registry_dir)
     except RegistryError as e:
         raise click.ClickException(str(e)) from e
-    click.echo(f"{reg.settings['county']['name']} ({reg.county_code}), registry {reg.folder}")
+    click.echo(f"{reg.values.county_name} ({reg.county_code}), registry {reg.folder}")
+    names = {**labels.UNIT_KINDS, "brand_project": "品牌项目", "points_item": "积分项目"}
     for key, n in reg.counts().items():
-        click.echo(f"  {UNIT_LABELS.get(key, key)}: {n}")
+        click.echo(f"  {names.get(key, key)}: {n}")
     click.echo(f"  人口: {int(reg.of_kind('county')['population'][0]):,}")
 
 

@@ -4,6 +4,7 @@ how ratings changed between ratings."""
 import polars as pl
 import streamlit as st
 
+from core import labels
 from dashboard import data, ui, village
 from dashboard.state import current
 from presentation import charts, theme
@@ -51,7 +52,7 @@ with right:
         )
 
 level = st.radio("按", ["institute", "station"], horizontal=True, key="hh-level",
-                 format_func={"institute": "乡镇（实践所）", "station": "实践站"}.get)  # fmt: skip
+                 format_func=labels.BREAKDOWN.get)  # fmt: skip
 units = (
     towns
     if level == "institute"

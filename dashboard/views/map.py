@@ -1,9 +1,8 @@
 """地图: stations and institutes coloured by a metric, towns drawn from the registry, density."""
 
-import os
-
 import streamlit as st
 
+from core import config
 from dashboard import data, metrics, ui
 from dashboard.state import current
 from presentation import charts, theme
@@ -30,7 +29,7 @@ if units.is_empty():
 # an intranet Mapbox-GL style URL adds a basemap; without one the county is drawn from the registry
 deck = charts.county_map(
     units, density, metric, metrics.MAP_METRICS[metric], FORMATS[metric],
-    map_style=os.environ.get("CIVIC_MAP_STYLE") or None,
+    map_style=config.map_style(),
 )  # fmt: skip
 st.pydeck_chart(deck, height=560, key="map-deck")
 st.caption(

@@ -4,6 +4,7 @@ are resolved, satisfaction, and matters open past the county's limit."""
 import polars as pl
 import streamlit as st
 
+from core import labels
 from dashboard import data, ui, village
 from dashboard.state import current
 from presentation import charts, theme
@@ -80,7 +81,7 @@ ui.table(
 
 st.subheader("各单位")
 level = st.radio("按", ["institute", "station"], horizontal=True, key="mat-unit-level",
-                 format_func={"institute": "乡镇（实践所）", "station": "实践站"}.get)  # fmt: skip
+                 format_func=labels.BREAKDOWN.get)  # fmt: skip
 units = data.get(village.matters_by_unit, sel.month, level, sel.members)
 columns = {"unit_name": "单位", "matters": "本月受理", "resolved_share": "办结率",
            "lowest_share": "网格员直办解决", "avg_days": "平均用时（天）",

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import access
+from core import access, labels, months
 from dashboard import data, metrics, ui
 from dashboard.state import current
 from presentation import charts, theme
@@ -13,7 +13,7 @@ sel = current()
 user = ui.me()
 st.title(f"{sel.area_name} · {sel.month_label}总览")
 
-prev, last_year = queries.shift(sel.month, -1), queries.shift(sel.month, -12)
+prev, last_year = months.shift(sel.month, -1), months.shift(sel.month, -12)
 heads = data.get(queries.headline, [last_year, prev, sel.month], sel.members)
 now, before, ly = (heads[m] for m in (sel.month, prev, last_year))
 
@@ -40,9 +40,8 @@ with left:
         st.caption("全县排名由县中心发布；乡镇账号可在发布后的文章中查看。")
     else:
         st.subheader("考评排名：前三与后三")
-        labels = {"subcentre": "片区分中心", "team": "县级志愿服务队", "institute": "实践所"}
-        tabs = st.tabs(list(labels.values()))
-        for tab, group in zip(tabs, labels, strict=True):
+        tabs = st.tabs(list(labels.RANK_GROUPS.values()))
+        for tab, group in zip(tabs, labels.RANK_GROUPS, strict=True):
             with tab:
                 rows = data.get(metrics.ranking, sel.month, group)
                 if rows.is_empty():
@@ -62,11 +61,8 @@ with right:
     counts = {r["status"]: r for r in status.iter_rows(named=True)}
     owed = int(status["sheets"].sum()) if status.height else 0
     c1, c2, c3 = st.columns(3)
-    for col, key, label in (
-        (c1, "on_time", "按时"),
-        (c2, "late", "逾期"),
-        (c3, "missing", "未报送"),
-    ):
+    for col, key in zip((c1, c2, c3), labels.SUBMISSION_STATUS, strict=True):
+        label = labels.SUBMISSION_STATUS[key]
         col.metric(f"{label}（台账）", f"{int(counts.get(key, {}).get('sheets', 0)):,}")
     received = owed - int(counts.get("missing", {}).get("sheets", 0))
     st.progress(received / owed if owed else 0.0, text=f"已收到 {received:,} / {owed:,} 份台账")

@@ -3,11 +3,10 @@
 import polars as pl
 import streamlit as st
 
-from core import access
+from core import access, labels, settings
 from dashboard import data, metrics, ui, village
 from dashboard.state import current
 from presentation import charts, theme
-from publish import queries
 
 sel = current()
 user = ui.me()
@@ -27,7 +26,7 @@ year = monthly.filter(
 )
 issued_ytd, redeemed_ytd = year["points_issued"].sum(), year["points_redeemed"].sum()
 coverage = data.get(metrics.household_coverage, sel.month, sel.members)
-per_household = float(data.get(queries.setting, "points", "budget_yuan_per_household_year", "30"))
+per_household = data.get(settings.read).budget_yuan_per_household_year
 budget = (coverage["households"] or 0) * per_household
 
 c = st.columns(5)
@@ -65,7 +64,7 @@ st.progress(
 
 st.subheader("兑换率（今年以来）")
 level = st.radio("按", ["institute", "station"], horizontal=True, key="pts-level",
-                 format_func={"institute": "乡镇（实践所）", "station": "实践站"}.get)  # fmt: skip
+                 format_func=labels.BREAKDOWN.get)  # fmt: skip
 by_unit = data.get(metrics.redemption_by_unit, sel.month, level, sel.members)
 ui.table(
     by_unit,
@@ -126,11 +125,12 @@ with t2:
 if len(tabs) > 2:  # 红黑榜 of every unit: roles that see the county's lists
     with tabs[2]:
         lists = data.get(metrics.red_black_lists, sel.month)
-        labels = {"subcentre": "片区分中心", "team": "县级志愿服务队", "institute": "实践所"}
         ui.table(
             lists.with_columns(
                 board=pl.when("on_red_list").then(pl.lit("红榜")).otherwise(pl.lit("黑榜")),
-                group=pl.col("group_key").replace_strict(labels, default=pl.col("group_key")),
+                group=pl.col("group_key").replace_strict(
+                    labels.RANK_GROUPS, default=pl.col("group_key")
+                ),
                 streak=pl.max_horizontal("red_streak", "black_streak"),
             ),
             {"board": "榜", "group": "榜单", "unit_name": "单位", "rank": "名次", "score": "得分",

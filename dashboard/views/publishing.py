@@ -6,17 +6,17 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from core import access
+from core import access, labels, months
 from dashboard import data, metrics, ui
-from dashboard.state import current, month_label
+from dashboard.state import current
 from publish import manifest, workflow
 from publish.browser import BrowserMissing
 
 FILE_KINDS = {
     "_article.html": "文章（网页）", "_article.pdf": "文章（PDF）",
     "_briefing.docx": "领导简报（Word）", "_briefing.pdf": "领导简报（PDF）",
-    "_index.xlsx": "排名与指标（Excel）", "_ranking_subcentre.png": "片区分中心排名图",
-    "_ranking_team.png": "县级志愿服务队排名图", "_ranking_institute.png": "实践所排名图",
+    "_index.xlsx": "排名与指标（Excel）",
+    **{f"_ranking_{g}.png": f"{label}排名图" for g, label in labels.RANK_GROUPS.items()},
     "report.json": "发布数据（JSON）", "manifest.json": "发布清单与校验值",
 }  # fmt: skip
 
@@ -121,7 +121,7 @@ every = [e for e in data.get(workflow.editions, None) if e["status"] == "publish
 if not every:
     st.caption("还没有发布过。")
 labels = {
-    n: f"{month_label(e['month'])} 第{e['edition_no']}版"
+    n: f"{months.label(e['month'])} 第{e['edition_no']}版"
     + ("（修订版）" if e["is_revision"] else "")
     + f" · 签发 {e['published_by']} · {e['published_at']:%Y-%m-%d %H:%M}"
     for n, e in enumerate(every)

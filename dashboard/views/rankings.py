@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from core import access
+from core import access, labels
 from dashboard import data, metrics, ui
 from dashboard.state import current
 from index import methodology
@@ -17,8 +17,7 @@ sel = current()
 user = ui.me()
 st.title(f"{sel.month_label}考评指数排名")
 
-GROUPS = {"subcentre": "片区分中心", "team": "县级志愿服务队", "institute": "实践所",
-          "station": "实践站（所内）"}  # fmt: skip
+GROUPS = {**labels.RANK_GROUPS, "station": f"{labels.UNIT_KINDS['station']}（所内）"}
 group = (
     st.segmented_control(
         "榜单", list(GROUPS), format_func=GROUPS.get, default="subcentre", key="rank-group"

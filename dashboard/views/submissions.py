@@ -3,14 +3,13 @@
 import polars as pl
 import streamlit as st
 
-from core import access, accounts
+from core import access, accounts, labels, months
 from core.registry import RegistryError, load_registry
 from dashboard import data, metrics, ui, uploads
-from dashboard.state import current, month_label
+from dashboard.state import current
 from etl.ingest import ingest
 from index import run as index_run
 from index.compute import NotReady
-from publish.queries import shift
 
 sel = current()
 user = ui.me()
@@ -98,7 +97,7 @@ if last:
                 height=300, key="upload-quarantine",
             )  # fmt: skip
         if last["months"] and access.can(user, "rank"):
-            names = "、".join(month_label(m) for m in last["months"])
+            names = "、".join(months.label(m) for m in last["months"])
             if st.button(f"重新计算考评指数：{names}", key="upload-rank"):
                 try:
                     with st.spinner("正在计算……"):
@@ -112,17 +111,17 @@ if sel is None:
 
 st.subheader("报送情况")
 months_back = st.slider("显示最近几个月", 3, 24, 12, key="sub-months")
-start = shift(sel.month, -(months_back - 1))
+start = months.shift(sel.month, -(months_back - 1))
 matrix = data.get(metrics.submission_matrix, start, sel.month, sel.members)
-kinds = {"station": "实践站", "institute": "实践所", "subcentre": "片区分中心",
-         "county": "县中心", "county_team": "县级志愿服务队"}  # fmt: skip
+kinds = {k: labels.UNIT_KINDS[k] for k in ("station", "institute", "subcentre", "county",
+                                           "county_team")}  # fmt: skip
 present = [k for k in kinds if k in set(matrix["kind"].to_list())]
 kind = st.segmented_control(
     "单位类别", present, format_func=kinds.get, default=present[0] if present else None,
     key="sub-kind",
 )  # fmt: skip
 if kind:
-    mark = metrics.STATUS_LABELS
+    mark = labels.SUBMISSION_STATUS
     shown = matrix.filter(pl.col("kind") == kind).with_columns(
         label=pl.col("status").replace_strict(mark),
         col=pl.col("month").dt.strftime("%Y-%m"),
@@ -141,10 +140,13 @@ if kind:
     missing_now = shown.filter((pl.col("month") == sel.month) & (pl.col("status") == "missing"))
     owing_now = shown.filter(pl.col("month") == sel.month).height
     st.caption(
-        f"{month_label(sel.month)}：{kinds[kind]}共 {owing_now} 个，"
+        f"{months.label(sel.month)}：{kinds[kind]}共 {owing_now} 个，"
         f"未报送 {missing_now.height} 个。逾期：截止日后才收到。"
     )
-    colours = {"未报送": "background-color: #F5B7B1", "逾期": "background-color: #FAD7A0"}
+    colours = {
+        mark["missing"]: "background-color: #F5B7B1",
+        mark["late"]: "background-color: #FAD7A0",
+    }
     styled = (
         wide.rename({"unit_name": "单位"})
         .to_pandas()

@@ -24,9 +24,7 @@ months as (
 ),
 
 settings as (
-    select cast(value as double) as yuan_per_point
-    from ref_setting
-    where section = 'points' and key = 'yuan_per_point'
+    select yuan_per_point from stg_settings
 ),
 
 issued as (

@@ -1,6 +1,7 @@
 -- Submission completeness: for every unit, month and export it owes (or sent),
--- whether the current version came on time, late (after the deadline day of
--- the next month, county.toml [submission]), or not at all.
+-- whether the current version came on time, late (after the month's deadline,
+-- stg_month), or not at all. What each kind of unit owes is the contract's
+-- (core/contract.py owed_by, written to ref_obligation).
 -- grain: one row per unit, month and sheet
 -- unique: unit_code, month, sheet_key
 -- not_null: unit_code, month, sheet_key, status, deadline_date
@@ -10,23 +11,11 @@ with units as (
 ),
 
 owed as (
-    -- which exports each kind of unit sends every month (the contract's senders)
-    select * from (values
-        ('station', 'activities'), ('station', 'points'), ('station', 'redemptions'),
-        ('station', 'standards'), ('institute', 'activities'), ('institute', 'standards'),
-        ('institute', 'volunteers'), ('subcentre', 'activities'),
-        ('county_team', 'activities'), ('county_team', 'volunteers'), ('county', 'orders')
-    ) as t (kind, sheet_key)
+    select kind, sheet_key from ref_obligation
 ),
 
 months as (
-    select month from stg_month
-),
-
-settings as (
-    select cast(value as integer) as deadline_day
-    from ref_setting
-    where section = 'submission' and key = 'deadline_day'
+    select month, deadline_date from stg_month
 ),
 
 current_submissions as (
@@ -50,10 +39,7 @@ final as (
             as status,
         s.received_at,
         s.first_received_at,
-        coalesce(
-            s.deadline_date,
-            cast(coalesce(e.month, s.month) + interval 1 month + to_days(st.deadline_day - 1) as date)
-        ) as deadline_date,
+        m.deadline_date,
         s.file_id,
         s.file_name,
         s.versions,
@@ -61,7 +47,7 @@ final as (
     from expected as e
     full outer join current_submissions as s
         on s.unit_code = e.unit_code and s.month = e.month and s.sheet_key = e.sheet_key
-    cross join settings as st
+    left join months as m on m.month = coalesce(e.month, s.month)
     where coalesce(e.unit_code, s.unit_code) is not null
 )
 

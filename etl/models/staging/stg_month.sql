@@ -1,15 +1,28 @@
--- The months the database covers: from the first to the last month reported.
+-- The months the database covers: from the first to the last month reported, and
+-- the day each month's exports are due (deadline_day of the next month, stg_settings).
 -- grain: one row per month
 -- unique: month
--- not_null: month
+-- not_null: month, deadline_date
 with bounds as (
     select min(month) as first_month, max(month) as last_month from submission
 ),
 
-final as (
+settings as (
+    select deadline_day from stg_settings
+),
+
+months as (
     select cast(unnest(generate_series(first_month, last_month, interval 1 month)) as date) as month
     from bounds
     where first_month is not null
+),
+
+final as (
+    select
+        m.month,
+        cast(m.month + interval 1 month + to_days(s.deadline_day - 1) as date) as deadline_date
+    from months as m
+    cross join settings as s
 )
 
 select * from final

@@ -1,24 +1,34 @@
--- The thresholds the village-practice models read from county.toml ([village],
--- [audit] in ref_setting), typed, with the defaults used when a county leaves
--- one out. The one place those defaults are written.
+-- county.toml's settings, typed: the one place models read a setting from.
+-- ref_setting holds every setting core/settings.py declares, checked and with its
+-- default applied at ingest, so nothing here defaults: a gap is a failed check.
 -- grain: one row
--- not_null: matter_open_limit_days, notable_min_participants, same_day_max_entries, peer_ratio
+-- not_null: county_code, county_name, county_short_name, centre_name, datum, deadline_day
+-- not_null: yuan_per_point, budget_yuan_per_household_year, matter_open_limit_days
+-- not_null: notable_min_participants, same_day_max_entries, peer_ratio
 with setting as (
     select section || '.' || key as name, value from ref_setting
 ),
 
 final as (
     select
-        coalesce(
-            cast(max(value) filter (where name = 'village.matter_open_limit_days') as integer), 30
-        ) as matter_open_limit_days,
-        coalesce(
-            cast(max(value) filter (where name = 'village.notable_min_participants') as integer), 30
-        ) as notable_min_participants,
-        coalesce(cast(max(value) filter (where name = 'audit.same_day_max_entries') as integer), 3)
+        max(value) filter (where name = 'county.code') as county_code,
+        max(value) filter (where name = 'county.name') as county_name,
+        max(value) filter (where name = 'county.short_name') as county_short_name,
+        max(value) filter (where name = 'county.centre_name') as centre_name,
+        max(value) filter (where name = 'county.datum') as datum,
+        cast(max(value) filter (where name = 'submission.deadline_day') as integer)
+            as deadline_day,
+        cast(max(value) filter (where name = 'points.yuan_per_point') as double)
+            as yuan_per_point,
+        cast(max(value) filter (where name = 'points.budget_yuan_per_household_year') as double)
+            as budget_yuan_per_household_year,
+        cast(max(value) filter (where name = 'village.matter_open_limit_days') as integer)
+            as matter_open_limit_days,
+        cast(max(value) filter (where name = 'village.notable_min_participants') as integer)
+            as notable_min_participants,
+        cast(max(value) filter (where name = 'audit.same_day_max_entries') as integer)
             as same_day_max_entries,
-        coalesce(cast(max(value) filter (where name = 'audit.peer_ratio') as double), 5.0)
-            as peer_ratio
+        cast(max(value) filter (where name = 'audit.peer_ratio') as double) as peer_ratio
     from setting
 )
 

@@ -1,6 +1,6 @@
 -- Every submission (a file's sheet for a unit and month), which one is current
 -- (the latest received for its unit, month and sheet) and whether it was late
--- (its first version arrived after the deadline day of the next month).
+-- (its first version arrived after the month's deadline, stg_month).
 -- grain: one row per file and export kind it carries
 -- unique: file_id, sheet_key
 -- not_null: file_id, sheet_key, month, received_at, deadline_date
@@ -12,10 +12,8 @@ files as (
     select file_id, file_name, source_path from source_file
 ),
 
-settings as (
-    select cast(value as integer) as deadline_day
-    from ref_setting
-    where section = 'submission' and key = 'deadline_day'
+months as (
+    select month, deadline_date from stg_month
 ),
 
 ranked as (
@@ -47,11 +45,11 @@ final as (
         r.version_rank = 1 as is_current,
         r.versions,
         r.first_received_at,
-        cast(r.month + interval 1 month + to_days(s.deadline_day - 1) as date) as deadline_date,
+        m.deadline_date,
         -- lateness is judged on the first version: a correction does not make a unit late
-        cast(r.first_received_at as date) > deadline_date as is_late
+        cast(r.first_received_at as date) > m.deadline_date as is_late
     from ranked as r
-    cross join settings as s
+    left join months as m using (month)
 )
 
 select * from final

@@ -1,0 +1,36 @@
+"""The Chinese labels of the codes every output shows: unit kinds, ranking groups, statuses.
+
+One table per code list, so the CLI, the templates, the publisher, the notice
+and the dashboard name a unit kind the same way.
+"""
+
+from __future__ import annotations
+
+# Unit kinds: ref_unit_all.kind (units.csv kinds, and teams as <level>_team).
+UNIT_KINDS: dict[str, str] = {
+    "county": "县中心",
+    "subcentre": "片区分中心",
+    "institute": "实践所",
+    "station": "实践站",
+    "county_team": "县级志愿服务队",
+    "town_team": "乡镇志愿服务队",
+    "village_team": "村级志愿服务队",
+}
+
+# The published rankings (index group keys), named after the kind of unit they rank.
+RANK_GROUPS: dict[str, str] = {
+    "subcentre": UNIT_KINDS["subcentre"],
+    "team": UNIT_KINDS["county_team"],
+    "institute": UNIT_KINDS["institute"],
+}
+
+# A breakdown by town or by village, as the pages offer it.
+BREAKDOWN: dict[str, str] = {"institute": "乡镇（实践所）", "station": UNIT_KINDS["station"]}
+
+# mart_submission.status
+SUBMISSION_STATUS: dict[str, str] = {"on_time": "按时", "late": "逾期", "missing": "未报送"}
+
+
+def unit_kind(kind: str) -> str:
+    """县中心, 实践站 …; an unknown kind as it is."""
+    return UNIT_KINDS.get(kind, kind)
