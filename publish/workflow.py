@@ -24,6 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from core import store as db_store
+from core.access import COUNTY, query
 from core.config import reports_dir
 from index.results import audit
 from publish import changelog, edition, manifest, model, queries
@@ -50,6 +51,7 @@ def create_tables(con) -> None:
     con.execute(SQL.read_text(encoding="utf-8"))
 
 
+@query(scope=COUNTY, action="download_edition")
 def editions(con, month: date | None = None) -> list[dict]:
     """Every edition (of a month, or all), newest last."""
     if not _has_table(con):
