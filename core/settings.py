@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any, get_type_hints
 
 from core import months
+from core.access import FREE, query
 
 SOURCE = "county.toml"
 
@@ -246,6 +247,7 @@ def rows(values: Settings) -> list[tuple[str, str, str]]:
     return [(d.section, d.key, str(getattr(values, d.name))) for d in declared()]
 
 
+@query(scope=FREE)
 def read(con) -> Settings:
     """The settings of the database's last ingest (ref_setting), typed."""
     raw: dict[str, dict[str, str]] = {}

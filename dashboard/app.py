@@ -3,8 +3,9 @@
 This entry script checks the secrets, signs the user in, offers the pages
 their role may see (core/access.py), draws the shared month and area
 controls and runs the chosen page; the pages (dashboard/views/) hold UI only
-and get their data through dashboard/data.py, which enforces a 乡镇
-account's town on every query.
+and get their data through dashboard/data.py, which runs only declared
+queries and enforces a 乡镇 account's town on them. A refusal
+(core.access.Forbidden) from a page or its data ends the page with its message.
 """
 
 from __future__ import annotations
@@ -72,7 +73,10 @@ if st.session_state["_selection"] is None and page.title not in ("数据报送",
     st.title(page.title)
     st.info("数据库中还没有数据：请先在「数据报送」页上传各单位的报送文件。")
 else:
-    page.run()
+    try:
+        page.run()
+    except access.Forbidden as refused:  # the role may not: its message, not a traceback
+        st.error(str(refused))
 auth.logout_button(user)
 with st.sidebar:
     st.caption(f"数据版本：{data.version() or '无'}")

@@ -50,16 +50,6 @@ def _cached(db_version: str, store_dir: str, qualified: str, args: tuple):
         return fn(con, *[_plain(a) for a in args])
 
 
-# what a 乡镇 account may read that has no area to limit: lists of months and areas
-TOWN_FREE = {
-    "dashboard.metrics.months",
-    "dashboard.metrics.areas",
-    "dashboard.metrics.members",
-    "core.settings.read",
-}
-AREA_PARAMS = ("member_list", "members")
-
-
 def scope_of(user: User) -> tuple[str, ...]:
     """The unit codes a 乡镇 account may see: its town (institute) and everything in it."""
     members = _cached(version(), str(store()), "dashboard.metrics.members", (user.town_code,))
@@ -67,30 +57,46 @@ def scope_of(user: User) -> tuple[str, ...]:
 
 
 def limit_to_user(user: User | None, fn, args: tuple) -> tuple:
-    """The arguments a query is run with for this user: a 乡镇 account's area is forced.
+    """The arguments `fn` runs with for `user`, as the query declares (core.access.query).
 
-    Town scoping is enforced here, where every page reads its data, not by
-    hiding widgets: a query with an area parameter gets the account's own
-    town (or the part of the asked area inside it); any other query is refused.
+    Access is enforced here, where every page reads its data, not by hiding
+    widgets: a query that declares nothing is refused for everyone, and so is
+    anyone not signed in; the action a query names is required of every
+    user; a 乡镇 account's AREA query gets its town forced into the declared
+    parameter (the part of the asked area inside the town, else the whole
+    town) and its COUNTY query is refused.
     """
-    if not access.scoped(user):
+    rule = access.rule_of(fn)
+    if rule is None:
+        raise access.Undeclared(
+            f"查询 {fn.__module__}.{fn.__name__} 没有声明读取范围（core.access.query），不予运行"
+        )
+    if user is None:
+        raise access.Forbidden("请先登录")
+    if rule.action is not None:
+        access.require(user, rule.action)
+    if not access.scoped(user) or rule.scope == access.FREE:
         return args
-    qualified = f"{fn.__module__}.{fn.__name__}"
-    params = list(inspect.signature(fn).parameters)[1:]  # after the connection
-    for name in AREA_PARAMS:
-        if name in params:
-            i = params.index(name)
-            scope = scope_of(user)
-            asked = args[i] if i < len(args) else None
-            inside = tuple(c for c in asked if c in scope) if asked else ()
-            return (*args[:i], inside or scope, *args[i + 1 :])
-    if qualified in TOWN_FREE:
-        return args
-    raise access.Forbidden(f"乡镇账号不能读取全县数据（{fn.__name__}）")
+    if rule.scope == access.COUNTY:
+        raise access.Forbidden(f"乡镇账号不能读取全县数据（{fn.__name__}）")
+    params = list(inspect.signature(fn).parameters.values())[1:]  # after the connection
+    i = [p.name for p in params].index(rule.area)
+    if i >= len(args):  # the area left to its default: spell out the defaults up to it
+        missing = params[len(args) : i + 1]
+        if any(p.default is inspect.Parameter.empty for p in missing):
+            raise TypeError(f"{fn.__name__}() is missing arguments before {rule.area!r}")
+        args = (*args, *(p.default for p in missing))
+    scope = scope_of(user)
+    asked = args[i]
+    inside = tuple(c for c in asked if c in scope) if asked else ()
+    return (*args[:i], inside or scope, *args[i + 1 :])
 
 
 def fetch(user: User | None, fn, *args):
-    """fn(con, *args) for `user` on the current version, cached."""
+    """fn(con, *args) for `user` on the current version, cached; refused as `limit_to_user` says.
+
+    Pass the user explicitly where no script run is active (a download's
+    callable runs outside it, where the session's user is unknown)."""
     args = tuple(tuple(a) if isinstance(a, list) else a for a in args)
     args = limit_to_user(user, fn, args)
     return _cached(version(), str(store()), f"{fn.__module__}.{fn.__name__}", args)

@@ -4,7 +4,8 @@ No Streamlit here: the pages call these through dashboard/data.py (which
 caches them per database version), and the tests call them directly to
 hold the pages to the database. An area is given as `members`, the unit
 codes in a sub-centre's or an institute's scope (int_unit_scope); None is
-the whole county.
+the whole county. Each query declares its scope and the action it needs
+(core.access.query): dashboard/data.py runs nothing else.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date
 import polars as pl
 import polars.selectors as cs
 
+from core.access import AREA, COUNTY, FREE, query
 from core.months import shift
 
 ALL = None  # members for the whole county
@@ -27,12 +29,14 @@ def _frame(con, sql: str, **params) -> pl.DataFrame:
 # ------------------------------------------------------------------ selectors
 
 
+@query(scope=FREE)
 def months(con) -> list[date]:
     """Months with data, newest first."""
     rows = con.sql("select distinct month from mart_unit_month order by month desc").fetchall()
     return [r[0] for r in rows]
 
 
+@query(scope=FREE)
 def areas(con) -> pl.DataFrame:
     """Sub-centres and, under them, institutes (towns): code, name, kind, parent_code."""
     return _frame(
@@ -45,6 +49,7 @@ def areas(con) -> pl.DataFrame:
     )
 
 
+@query(scope=FREE)
 def members(con, area_code: str | None) -> list[str] | None:
     """The unit codes an area covers (itself included); None for the county."""
     if not area_code:
@@ -59,6 +64,7 @@ def members(con, area_code: str | None) -> list[str] | None:
 # ------------------------------------------------------------------ overview
 
 
+@query(scope=AREA, area="member_list")
 def submission_status(con, month: date, member_list: list[str] | None) -> pl.DataFrame:
     """Sheets owed for the month by status (on_time, late, missing), with units."""
     return _frame(
@@ -78,6 +84,7 @@ def submission_status(con, month: date, member_list: list[str] | None) -> pl.Dat
 # ------------------------------------------------------------------ rankings
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def ranking(con, month: date, group: str) -> pl.DataFrame:
     """The current run's list for a group, with the robustness interval and profile hints."""
     return _frame(
@@ -99,6 +106,7 @@ def ranking(con, month: date, group: str) -> pl.DataFrame:
     )
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def indicator_matrix(con, month: date, group: str) -> pl.DataFrame:
     """Each unit's contribution per indicator (long form: unit, indicator, contribution)."""
     return _frame(
@@ -114,6 +122,7 @@ def indicator_matrix(con, month: date, group: str) -> pl.DataFrame:
     )
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def unit_history(con, unit_code: str, month: date, n: int = 12) -> pl.DataFrame:
     """A unit's score and rank over the `n` months up to `month` (current runs)."""
     return _frame(
@@ -130,6 +139,7 @@ def unit_history(con, unit_code: str, month: date, n: int = 12) -> pl.DataFrame:
     )
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def unit_indicators(con, unit_code: str, month: date) -> pl.DataFrame:
     """A unit's indicators this month: raw value, normalised, weight, contribution, change."""
     return _frame(
@@ -148,6 +158,7 @@ def unit_indicators(con, unit_code: str, month: date) -> pl.DataFrame:
     )
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def adjustments(con, month: date) -> pl.DataFrame:
     return _frame(
         con,
@@ -173,6 +184,7 @@ MAP_METRICS = {
 }
 
 
+@query(scope=AREA, area="member_list")
 def map_units(con, month: date, member_list: list[str] | None) -> pl.DataFrame:
     """Stations and institutes with coordinates and every map metric for the month."""
     return _frame(
@@ -211,6 +223,7 @@ def map_units(con, month: date, member_list: list[str] | None) -> pl.DataFrame:
     )
 
 
+@query(scope=AREA, area="member_list")
 def activity_points(con, month: date, member_list: list[str] | None) -> pl.DataFrame:
     """Where activities happened (rounded to ~100 m), with how many: the density layer."""
     return _frame(
@@ -239,6 +252,7 @@ TREND_METRICS = {
 TREND_UNITS = {"activities": "场", "participants": "人次", "volunteer_hours": "小时"}
 
 
+@query(scope=AREA, area="member_list")
 def activity_trend(con, by: str, member_list: list[str] | None) -> pl.DataFrame:
     """month, key (platform or theme), activities, participants, volunteer_hours."""
     column = {"platform": "platform", "theme": "coalesce(theme, '（无主题）')"}[by]
@@ -255,6 +269,7 @@ def activity_trend(con, by: str, member_list: list[str] | None) -> pl.DataFrame:
     )
 
 
+@query(scope=AREA, area="member_list")
 def order_funnel(con, start: date, end: date, member_list: list[str] | None) -> pl.DataFrame:
     """The order funnel 点单 → 派单 → 接单 → 完成 → 评单 with average lead times (hours)."""
     return _frame(
@@ -280,6 +295,7 @@ def order_funnel(con, start: date, end: date, member_list: list[str] | None) -> 
     )
 
 
+@query(scope=AREA, area="member_list")
 def monthly_totals(con, member_list: list[str] | None) -> pl.DataFrame:
     """month, activities, participants, volunteer_hours: for seasonality and year over year."""
     return _frame(
@@ -298,6 +314,7 @@ def monthly_totals(con, member_list: list[str] | None) -> pl.DataFrame:
 # ------------------------------------------------------------------ points
 
 
+@query(scope=AREA, area="member_list")
 def points_monthly(con, member_list: list[str] | None) -> pl.DataFrame:
     """month, issued, redeemed, balance, liability, cumulative issued and redeemed."""
     return _frame(
@@ -317,6 +334,7 @@ def points_monthly(con, member_list: list[str] | None) -> pl.DataFrame:
     )
 
 
+@query(scope=AREA, area="member_list")
 def redemption_by_unit(con, month: date, level: str, member_list: list[str] | None):
     """Per institute (town) or station, the year to `month`: issued, redeemed, rate, balance."""
     return _frame(
@@ -349,6 +367,7 @@ def redemption_by_unit(con, month: date, level: str, member_list: list[str] | No
     )
 
 
+@query(scope=AREA, area="member_list")
 def points_categories(con, month: date, member_list: list[str] | None) -> pl.DataFrame:
     """Points entered in the month by category (基础分, 贡献分, 评议分, 扣分, 清零)."""
     return _frame(
@@ -365,6 +384,7 @@ def points_categories(con, month: date, member_list: list[str] | None) -> pl.Dat
     )
 
 
+@query(scope=AREA, area="member_list")
 def household_coverage(con, month: date, member_list: list[str] | None) -> dict:
     """Households earning points this month against all households of the stations."""
     row = _frame(
@@ -382,6 +402,7 @@ def household_coverage(con, month: date, member_list: list[str] | None) -> dict:
     return row.row(0, named=True)
 
 
+@query(scope=AREA, area="member_list")
 def star_households(con, month: date, member_list: list[str] | None) -> pl.DataFrame:
     """Star ratings per station as last rated by `month`."""
     return _frame(
@@ -406,6 +427,7 @@ def star_households(con, month: date, member_list: list[str] | None) -> pl.DataF
     )
 
 
+@query(scope=AREA, area="member_list", action="view_households")
 def good_deeds_board(con, month: date, member_list: list[str] | None, n: int = 20):
     """善行榜: households that earned most points in the month (earned, not balance; masked).
 
@@ -435,6 +457,7 @@ def good_deeds_board(con, month: date, member_list: list[str] | None, n: int = 2
     )
 
 
+@query(scope=AREA, area="member_list", action="view_households")
 def star_board(con, month: date, member_list: list[str] | None, n: int = 20):
     """星级榜: households with the most stars at their latest rating by `month` (masked)."""
     return _frame(
@@ -461,6 +484,7 @@ def star_board(con, month: date, member_list: list[str] | None, n: int = 20):
     )
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def red_black_lists(con, month: date) -> pl.DataFrame:
     """红黑榜 of the month's index, every group."""
     return _frame(
@@ -480,6 +504,7 @@ def red_black_lists(con, month: date) -> pl.DataFrame:
 # ------------------------------------------------------------------ brand projects
 
 
+@query(scope=AREA, area="member_list")
 def brand_projects(con, start: date, end: date, member_list: list[str] | None) -> pl.DataFrame:
     """Each registered brand project over the period: activities, people, hours, reach, rating."""
     return _frame(
@@ -514,6 +539,7 @@ def brand_projects(con, start: date, end: date, member_list: list[str] | None) -
     )
 
 
+@query(scope=AREA, area="member_list")
 def brand_trend(con, member_list: list[str] | None) -> pl.DataFrame:
     """month, project, activities, participants for registered brand projects."""
     return _frame(
@@ -533,6 +559,7 @@ def brand_trend(con, member_list: list[str] | None) -> pl.DataFrame:
 # ------------------------------------------------------------------ submissions
 
 
+@query(scope=AREA, area="member_list")
 def submission_matrix(con, start: date, end: date, member_list: list[str] | None):
     """One row per unit and month: its worst status over the sheets it owes."""
     return _frame(
@@ -554,6 +581,7 @@ def submission_matrix(con, start: date, end: date, member_list: list[str] | None
     )
 
 
+@query(scope=AREA, area="member_list")
 def quarantine(con, batch_id: int | None, member_list: list[str] | None = None,
                limit: int = 100_000) -> pl.DataFrame:  # fmt: skip
     """Rows set aside with their file, sheet, row, column and reason (a batch, or current)."""
@@ -574,6 +602,7 @@ def quarantine(con, batch_id: int | None, member_list: list[str] | None = None,
     )
 
 
+@query(scope=COUNTY, action="upload")
 def batches(con, n: int = 20) -> pl.DataFrame:
     return _frame(
         con,
@@ -582,6 +611,7 @@ def batches(con, n: int = 20) -> pl.DataFrame:
     )
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def article_preview(con, month: date, number: int, is_revision: bool, reason: str) -> str:
     """The article the month's open draft would publish, as HTML (nothing written)."""
     from publish import model, render_html
@@ -600,6 +630,7 @@ AUDIT_ACTIONS = {
 }  # fmt: skip
 
 
+@query(scope=COUNTY, action="view_audit")
 def audit_log(con, limit: int = 5000) -> pl.DataFrame:
     """The work done on the database (ranking, adjustments, reviews, publications), newest first."""
     return _frame(

@@ -3,8 +3,9 @@
 and the points integrity audit.
 
 Like dashboard/metrics.py: a connection and plain arguments in, a frame out,
-no Streamlit; `members` is an area's unit codes (None: the whole county), so
-dashboard/data.py can hold a 乡镇 account to its town.
+no Streamlit; `members` is an area's unit codes (None: the whole county),
+declared as each query's area (core.access.query), so dashboard/data.py
+can hold a 乡镇 account to its town.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from core.access import AREA, query
 from core.months import shift
 from dashboard.metrics import _frame
 
@@ -45,6 +47,7 @@ def _unit_key(level: str) -> str:
 # ------------------------------------------------------------------ 民事直说
 
 
+@query(scope=AREA, area="members")
 def matters_summary(con, month: date, members: list[str] | None) -> dict:
     """The month's matters: accepted, resolved, resolved by the grid worker, days, satisfaction,
     and the backlog at month end (open, open past the county's limit)."""
@@ -81,6 +84,7 @@ def matters_summary(con, month: date, members: list[str] | None) -> dict:
     return row.row(0, named=True)
 
 
+@query(scope=AREA, area="members")
 def matters_trend(con, members: list[str] | None) -> pl.DataFrame:
     """Per month and category: matters accepted, resolved, resolved by the grid worker."""
     return _frame(
@@ -97,6 +101,7 @@ def matters_trend(con, members: list[str] | None) -> pl.DataFrame:
     )
 
 
+@query(scope=AREA, area="members")
 def backlog_trend(con, members: list[str] | None) -> pl.DataFrame:
     """Per month: matters open at month end and those open past the limit."""
     return _frame(
@@ -111,6 +116,7 @@ def backlog_trend(con, members: list[str] | None) -> pl.DataFrame:
     )
 
 
+@query(scope=AREA, area="members")
 def matters_by_level(con, month: date, members: list[str] | None) -> pl.DataFrame:
     """The month's matters per escalation level and category, with resolution and days."""
     return _frame(
@@ -130,6 +136,7 @@ def matters_by_level(con, month: date, members: list[str] | None) -> pl.DataFram
     )
 
 
+@query(scope=AREA, area="members")
 def matters_by_unit(con, month: date, level: str, members: list[str] | None) -> pl.DataFrame:
     """Per station or town, the month: matters, shares resolved, days, satisfaction, overdue."""
     key = _unit_key(level)
@@ -168,6 +175,7 @@ def matters_by_unit(con, month: date, level: str, members: list[str] | None) -> 
     )
 
 
+@query(scope=AREA, area="members")
 def overdue_matters(con, month: date, members: list[str] | None) -> pl.DataFrame:
     """Matters still open at month end after more than the county's limit of days."""
     return _frame(
@@ -193,6 +201,7 @@ def overdue_matters(con, month: date, members: list[str] | None) -> pl.DataFrame
 # ------------------------------------------------------------------ station standards
 
 
+@query(scope=AREA, area="members")
 def standards_trend(con, members: list[str] | None) -> pl.DataFrame:
     """Per month: stations reporting their 八有 self-check, meeting all eight, average met,
     and stations meeting the town plan's monthly minimum."""
@@ -221,6 +230,7 @@ def standards_trend(con, members: list[str] | None) -> pl.DataFrame:
     )
 
 
+@query(scope=AREA, area="members")
 def standards_status(con, month: date, members: list[str] | None) -> pl.DataFrame:
     """Each station's self-check for the month (or its latest before), its stars, the items
     it lacks, and the town plan's monthly minimum."""
@@ -253,6 +263,7 @@ def standards_status(con, month: date, members: list[str] | None) -> pl.DataFram
     )
 
 
+@query(scope=AREA, area="members")
 def standards_items(con, month: date, members: list[str] | None) -> pl.DataFrame:
     """For the month's self-checks: how many stations have each of the eight items."""
     cols = ", ".join(f"count(*) filter (where {c}) as {c}" for c in STANDARD_ITEMS)
@@ -277,6 +288,7 @@ def standards_items(con, month: date, members: list[str] | None) -> pl.DataFrame
     )
 
 
+@query(scope=AREA, area="members")
 def station_stars(con, month: date, members: list[str] | None) -> pl.DataFrame:
     """Stations per star level (三星/四星/五星) at their latest self-check by `month`."""
     return _frame(
@@ -313,6 +325,7 @@ def _latest_ratings_sql() -> str:
     """
 
 
+@query(scope=AREA, area="members")
 def star_distribution(con, month: date, members: list[str] | None) -> pl.DataFrame:
     """Households per number of stars (0–10) at their latest rating by `month`."""
     return _frame(
@@ -329,6 +342,7 @@ def star_distribution(con, month: date, members: list[str] | None) -> pl.DataFra
     )
 
 
+@query(scope=AREA, area="members")
 def stars_by_unit(con, month: date, level: str, members: list[str] | None) -> pl.DataFrame:
     """Per station or town: households rated, average stars, shares with 5+ and 8+ stars and
     meeting the three required stars, at the latest rating by `month`."""
@@ -354,6 +368,7 @@ def stars_by_unit(con, month: date, level: str, members: list[str] | None) -> pl
     )
 
 
+@query(scope=AREA, area="members")
 def star_changes(con, month: date, members: list[str] | None) -> pl.DataFrame:
     """Per rating month up to `month`: households up, down, unchanged, first rated."""
     return _frame(
@@ -369,6 +384,7 @@ def star_changes(con, month: date, members: list[str] | None) -> pl.DataFrame:
     )
 
 
+@query(scope=AREA, area="members", action="view_households")
 def households_down(con, month: date, members: list[str] | None) -> pl.DataFrame:
     """Households whose latest rating by `month` lost stars or the required stars (masked)."""
     return _frame(
@@ -399,6 +415,7 @@ def households_down(con, month: date, members: list[str] | None) -> pl.DataFrame
 # ------------------------------------------------------------------ clearings and audit
 
 
+@query(scope=AREA, area="members", action="view_households")
 def clearings(con, year: int, members: list[str] | None) -> pl.DataFrame:
     """The year's zero-clearings (清零), applied ones and the office's voided ones."""
     return _frame(
@@ -431,6 +448,7 @@ def clearings(con, year: int, members: list[str] | None) -> pl.DataFrame:
     )
 
 
+@query(scope=AREA, area="members", action="audit_points")
 def points_flags(con, start: date, end: date, members: list[str] | None) -> pl.DataFrame:
     """Integrity flags whose first evidence falls in [start, end], newest first."""
     return _frame(
@@ -454,6 +472,7 @@ def points_flags(con, start: date, end: date, members: list[str] | None) -> pl.D
     )
 
 
+@query(scope=AREA, area="members", action="audit_points")
 def flag_counts(con, start: date, end: date, members: list[str] | None) -> pl.DataFrame:
     """Flags per rule in [start, end] (every rule listed, zero included)."""
     return _frame(
@@ -475,6 +494,7 @@ def flag_counts(con, start: date, end: date, members: list[str] | None) -> pl.Da
     )
 
 
+@query(scope=AREA, area="members", action="audit_points")
 def flag_evidence(con, flag_id: str, members: list[str] | None) -> pl.DataFrame:
     """The ledger rows behind a flag, each with the file and row it came from."""
     return _frame(
@@ -496,6 +516,7 @@ def flag_evidence(con, flag_id: str, members: list[str] | None) -> pl.DataFrame:
 # ------------------------------------------------------------------ 公示 and credit export
 
 
+@query(scope=AREA, area="members")
 def notice_quarters(con, members: list[str] | None) -> list[str]:
     """Quarters with points events in the area, newest first, as '2026Q3'."""
     rows = con.sql(
@@ -510,6 +531,7 @@ def notice_quarters(con, members: list[str] | None) -> list[str]:
     return [r[0] for r in rows]
 
 
+@query(scope=AREA, area="members")
 def notice_stations(con, members: list[str] | None) -> pl.DataFrame:
     """Stations with a points ledger in the area: unit_code, station, town, and the first
     quarter of their ledger ('2025Q1')."""
@@ -531,6 +553,7 @@ def notice_stations(con, members: list[str] | None) -> pl.DataFrame:
     )
 
 
+@query(scope=AREA, area="members", action="download_notice")
 def notice_html(con, station_code: str, quarter: str, members: list[str] | None) -> str:
     """A station's quarterly public ledger (公示) as HTML, for a station inside the area."""
     from publish import notice
@@ -540,6 +563,7 @@ def notice_html(con, station_code: str, quarter: str, members: list[str] | None)
     return notice.render_html(notice.notice_data(con, station_code, quarter))
 
 
+@query(scope=AREA, area="members", action="export_credit")
 def credit_years(con, members: list[str] | None) -> list[int]:
     """Years with points events in the area, newest first."""
     rows = con.sql(
@@ -552,6 +576,7 @@ def credit_years(con, members: list[str] | None) -> list[int]:
     return [r[0] for r in rows]
 
 
+@query(scope=AREA, area="members", action="export_credit")
 def credit_workbook(con, year: int, members: list[str] | None) -> bytes:
     """The credit-rating export (道德积分授信) of the area's households for `year`, as .xlsx."""
     import tempfile

@@ -2,6 +2,8 @@
 
 Each takes a connection and the month and returns plain rows or a frame;
 tests run the same database through other SQL to hold the edition to it.
+Each also declares (core.access.query) what the dashboard may read of it:
+the edition's figures are the county's (COUNTY); the headline takes an area.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import date
 import polars as pl
 import polars.selectors as cs
 
+from core.access import AREA, COUNTY, query
 from core.months import shift
 
 
@@ -19,6 +22,7 @@ def _plain(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(cs.decimal().cast(pl.Float64))
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def current_run(con, month: date) -> dict | None:
     rows = con.sql(
         """
@@ -34,6 +38,7 @@ def current_run(con, month: date) -> dict | None:
     return rows.row(0, named=True) if rows.height else None
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def scores(con, run_id: int) -> pl.DataFrame:
     """One row per ranked unit of the run, in list order, with the institute's name for stations."""
     return con.sql(
@@ -51,6 +56,7 @@ def scores(con, run_id: int) -> pl.DataFrame:
     ).pl()
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def indicators(con, run_id: int) -> pl.DataFrame:
     return con.sql(
         """
@@ -112,12 +118,14 @@ order by m.month
 """
 
 
+@query(scope=AREA, area="members")
 def headline(con, months: list[date], members: list[str] | None = None) -> dict[date, dict]:
     """Totals for each month asked (None where a month has no data); `members` limits the area."""
     frame = _plain(con.sql(HEADLINE_SQL, params={"months": months, "members": members}).pl())
     return {r["month"]: r for r in frame.iter_rows(named=True)}
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def points_year(con, month: date) -> dict:
     """Points issued and redeemed from January to `month`, and the households of the county."""
     row = con.sql(
@@ -133,6 +141,7 @@ def points_year(con, month: date) -> dict:
     return _plain(row).row(0, named=True)
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def points_series(con, month: date, months: int = 12) -> pl.DataFrame:
     return (
         con.sql(
@@ -149,6 +158,7 @@ def points_series(con, month: date, months: int = 12) -> pl.DataFrame:
     )
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def activity_series(con, month: date, months: int = 13) -> pl.DataFrame:
     return (
         con.sql(
@@ -164,6 +174,7 @@ def activity_series(con, month: date, months: int = 13) -> pl.DataFrame:
     )
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def brands(con, month: date) -> pl.DataFrame:
     """Registered brand projects' month: activities, people, hours, towns reached, rating."""
     return (
@@ -196,6 +207,7 @@ def brands(con, month: date) -> pl.DataFrame:
     )
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def completeness(con, month: date) -> pl.DataFrame:
     """Every unit that owes exports for the month, with its sheets late and missing."""
     return con.sql(
@@ -218,6 +230,7 @@ def completeness(con, month: date) -> pl.DataFrame:
     ).pl()
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def idle_stations(con, month: date) -> pl.DataFrame:
     """Stations that recorded no activity in the month (whether or not they sent a file)."""
     return con.sql(
@@ -235,6 +248,7 @@ def idle_stations(con, month: date) -> pl.DataFrame:
     ).pl()
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def points_flags(con, month: date) -> pl.DataFrame:
     """The month's points integrity flags per rule (rule_label, flags), most first."""
     return con.sql(
@@ -246,6 +260,7 @@ def points_flags(con, month: date) -> pl.DataFrame:
     ).pl()
 
 
+@query(scope=COUNTY, action="view_county_lists")
 def ratings(con, month: date) -> pl.DataFrame:
     """Average order rating per taking unit this month and last (rated orders only)."""
     return (

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from core import settings
 from core import store as db_store
+from core.access import COUNTY, query
 from core.audit import audit
 from core.config import reports_dir
 from publish import changelog, edition, manifest, model, queries
@@ -51,6 +52,7 @@ def create_tables(con) -> None:
     con.execute(SQL.read_text(encoding="utf-8"))
 
 
+@query(scope=COUNTY, action="download_edition")
 def editions(con, month: date | None = None) -> list[dict]:
     """Every edition (of a month, or all), newest last."""
     if not _has_table(con):

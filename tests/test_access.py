@@ -6,6 +6,9 @@ checked on the data the data layer returns, not on page text alone.
 
 from __future__ import annotations
 
+import ast
+import importlib
+import inspect
 import io
 import zipfile
 from datetime import date, datetime, timedelta
@@ -18,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import access, accounts, config, secrets
 from core import store as db_store
-from dashboard import data, metrics, uploads
+from dashboard import data, metrics, uploads, village
 from publish import queries, workflow
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -466,3 +469,422 @@ def test_ingest_in_production_without_the_hashing_key_says_so(tmp_path, demo_inb
         result = CliRunner().invoke(main, command)
     assert result.exit_code != 0 and "CIVIC_SECRET" in result.output
     assert not (tmp_path / "secret.key").exists()
+
+
+# ---------------------------------------------------------------- declared queries
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERY_MODULES = ("dashboard.metrics", "dashboard.village", "publish.queries")
+
+
+def _module_queries() -> dict[str, object]:
+    """Public functions of the query modules that take the connection first."""
+    found = {}
+    for name in QUERY_MODULES:
+        module = importlib.import_module(name)
+        for attr, fn in vars(module).items():
+            if attr.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != name:
+                continue
+            params = list(inspect.signature(fn).parameters)
+            if params and params[0] == "con":
+                found[f"{name}.{attr}"] = fn
+    return found
+
+
+def _imports(tree: ast.AST) -> dict[str, str]:
+    """A file's names for modules: `from publish import notice as notices` gives notices."""
+    names = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for a in node.names:
+                names[a.asname or a.name] = f"{node.module}.{a.name}"
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                top = a.name.split(".")[0]
+                names[a.asname or top] = a.name if a.asname else top
+    return names
+
+
+def _dashboard_files() -> list[Path]:
+    return sorted((ROOT / "dashboard").rglob("*.py"))
+
+
+def _called_queries() -> tuple[dict[str, object], list[str]]:
+    """Every function the dashboard passes to data.get / data.fetch, and the calls whose
+    function cannot be named (a variable): the declaration could not be checked there."""
+    found, unnamed = {}, []
+    for path in _dashboard_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = _imports(tree)
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "data"
+                and node.func.attr in ("get", "fetch")
+            ):
+                continue
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            position = 0 if node.func.attr == "get" else 1
+            arg = node.args[position] if len(node.args) > position else None
+            if not (
+                isinstance(arg, ast.Attribute)
+                and isinstance(arg.value, ast.Name)
+                and arg.value.id in names
+            ):
+                unnamed.append(where)
+                continue
+            module = importlib.import_module(names[arg.value.id])
+            found[f"{module.__name__}.{arg.attr}"] = getattr(module, arg.attr)
+    return found, unnamed
+
+
+CALLED, UNNAMED = _called_queries()
+QUERIES = {**_module_queries(), **CALLED}
+
+
+def test_the_scan_finds_the_pages_queries():
+    assert not UNNAMED, f"data.get/fetch with a function that is not module.name: {UNNAMED}"
+    assert len(CALLED) >= 50  # (the pages read about sixty queries)
+    for name in (
+        "dashboard.metrics.ranking",
+        "dashboard.village.notice_html",
+        "publish.queries.headline",
+        "publish.workflow.editions",
+        "dashboard.metrics.months",
+    ):  # fmt: skip  (state.py's sidebar too)
+        assert name in CALLED
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_every_query_declares_its_scope(name):
+    rule = access.rule_of(QUERIES[name])
+    assert rule is not None, f"{name} declares nothing: add @access.query(scope=...) to it"
+    if rule.scope == access.AREA:  # the declared parameter exists (checked at import, too)
+        assert rule.area in inspect.signature(QUERIES[name]).parameters
+
+
+def _undeclared(con, members=None):
+    return con.sql("select 1 as x").pl()
+
+
+def _a_query(con, month, members): ...
+
+
+@pytest.mark.parametrize(
+    "declare, message",
+    [
+        (lambda: access.query("town"), "unknown scope"),
+        (lambda: access.query(access.AREA), "names its area"),
+        (lambda: access.query(access.COUNTY, area="members", action="rank"), "names its area"),
+        (lambda: access.query(access.COUNTY), "names the action"),
+        (lambda: access.query(access.FREE, action="rank"), "needs no action"),
+        (lambda: access.query(access.AREA, area="members", action="look"), "unknown action"),
+        (lambda: access.query(access.AREA, area="member_list")(_a_query), "no parameter"),
+        (lambda: access.query(access.FREE)(lambda month: None), "connection `con` first"),
+    ],
+)
+def test_a_wrong_declaration_fails_at_import(declare, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        declare()
+
+
+def test_the_declaration_leaves_the_function_as_it_was(site):
+    store, _, _ = site
+    with db_store.reading(store) as con:  # (the publisher and the tests call them directly)
+        assert metrics.map_units(con, MONTH, None).height > 0
+    assert metrics.map_units.__name__ == "map_units" and not hasattr(_undeclared, access.RULE)
+
+
+def test_fetch_refuses_an_undeclared_query_for_everyone(site):
+    for role in accounts.ROLES:
+        user = accounts.User("u", "某人", role, TOWN if role == "town" else None)
+        with pytest.raises(access.Undeclared, match="_undeclared 没有声明读取范围"):
+            data.fetch(user, _undeclared)
+    with pytest.raises(access.Forbidden, match="请先登录"):  # and nobody signed in reads anything
+        data.fetch(None, metrics.months)
+
+
+def _codes(store: Path, sql: str, **params) -> set[str]:
+    with db_store.reading(store) as con:
+        return {r[0] for r in con.sql(sql, params=params).fetchall()}
+
+
+@pytest.mark.parametrize(
+    "fn, args, column",
+    [
+        (metrics.submission_matrix, (date(2026, 1, 1), MONTH, None), "unit_code"),
+        (metrics.quarantine, (None,), "unit_code"),  # the area left to its default
+        (village.notice_stations, (None,), "unit_code"),
+        (village.clearings, (2026, None), "unit_code"),
+        (village.stars_by_unit, (MONTH, "station", None), "unit_code"),
+    ],
+    ids=lambda v: getattr(v, "__name__", None),
+)
+def test_a_town_s_area_query_returns_its_own_rows_only(site, fn, args, column):
+    store, _, _ = site
+    scope = _codes(store, "select $t union select member_code from int_unit_scope "
+                          "where unit_code = $t", t=TOWN)  # fmt: skip
+    town = accounts.User("t", "乡镇", "town", TOWN)
+    admin = accounts.User("a", "管理员", "admin", None)
+    got = data.fetch(town, fn, *args)
+    county = data.fetch(admin, fn, *args)
+    assert got.height > 0 and set(got[column].drop_nulls()) <= scope
+    assert county.height > got.height  # the county's rows were there to leak
+    rule = access.rule_of(fn)
+    position = list(inspect.signature(fn).parameters).index(rule.area) - 1
+    own = (*args[:position], sorted(scope), *args[position + 1 :])
+    assert got.equals(data.fetch(admin, fn, *own))  # exactly the town's own query
+
+
+def test_a_town_asking_across_its_border_gets_the_part_inside(site):
+    store, _, _ = site
+    town = accounts.User("t", "乡镇", "town", TOWN)
+    own_station = min(_codes(store, "select code from ref_unit where parent_code = $t", t=TOWN))
+    other = min(_codes(store, "select code from ref_unit where kind = 'station' and "
+                              "parent_code <> $t", t=TOWN))  # fmt: skip
+    units = data.fetch(town, metrics.map_units, MONTH, [own_station, other])
+    assert set(units["unit_code"]) == {own_station}
+    alone = data.fetch(town, metrics.map_units, MONTH, [other])  # nothing inside: the whole town
+    assert own_station in set(alone["unit_code"]) and other not in set(alone["unit_code"])
+
+
+COUNTY_QUERIES = sorted(n for n, f in QUERIES.items() if access.rule_of(f).scope == access.COUNTY)
+
+
+@pytest.mark.parametrize("name", COUNTY_QUERIES)
+def test_a_town_is_refused_every_county_query(name):
+    town = accounts.User("t", "乡镇", "town", TOWN)
+    # (refused before it runs: the arguments are never used)
+    with pytest.raises(access.Forbidden, match="没有此项操作的权限|乡镇账号不能读取全县数据"):
+        data.fetch(town, QUERIES[name], MONTH)
+
+
+@pytest.mark.parametrize(
+    "role, fn, args, allowed",
+    [
+        ("leader", metrics.ranking, (MONTH, "institute"), True),
+        ("leader", metrics.audit_log, (), False),  # view_audit: the admin's
+        ("reviewer", metrics.audit_log, (), False),
+        ("admin", metrics.audit_log, (), True),
+        ("leader", metrics.good_deeds_board, (MONTH, None), False),  # names: view_households
+        ("leader", village.credit_workbook, (2026, None), False),  # export_credit
+        ("town", village.points_flags, (MONTH, MONTH, None), False),  # audit_points
+        ("town", village.credit_years, (None,), False),  # export_credit, even in its own town
+        ("town", village.households_down, (MONTH, None), True),  # view_households, scoped
+        ("town", metrics.months, (), True),  # FREE
+    ],
+)
+def test_a_query_s_action_is_required_of_every_role(site, role, fn, args, allowed):
+    user = accounts.User("u", "某人", role, TOWN if role == "town" else None)
+    if allowed:
+        assert data.fetch(user, fn, *args) is not None
+    else:
+        with pytest.raises(access.Forbidden, match="没有此项操作的权限"):
+            data.fetch(user, fn, *args)
+
+
+# ---------------------------------------------------------------- actions enforced where taken
+
+# the calls in the pages that change something, and the action each needs
+WRITES = {
+    "uploads.save": {"upload"}, "ingest": {"upload"},
+    "index_run.rank_and_store": {"rank"},
+    "index_run.adjust": {"adjust"}, "index_run.void_adjustment": {"adjust"},
+    "workflow.review": {"review"}, "workflow.draft": {"publish", "review"},
+    "workflow.publish": {"publish"},
+    "clearing_rules.add": {"clear_points"}, "clearing_rules.void": {"clear_points"},
+    "accounts.add_user": {"manage_users"}, "accounts.reset_password": {"manage_users"},
+    "accounts.set_active": {"manage_users"},
+}  # fmt: skip
+
+
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return ""
+
+
+def _required(node: ast.AST) -> set[str]:
+    """The actions named in `require(user, "<action>")` calls inside node."""
+    return {
+        n.args[1].value
+        for n in ast.walk(node)
+        if isinstance(n, ast.Call)
+        and _dotted(n.func).split(".")[-1] == "require"
+        and len(n.args) == 2
+        and isinstance(n.args[1], ast.Constant)
+    }
+
+
+def _is_click(test: ast.AST) -> bool:
+    return any(
+        isinstance(n, ast.Call) and _dotted(n.func).endswith("button") for n in ast.walk(test)
+    )
+
+
+def _writes_and_their_checks() -> list[tuple[str, str, set[str]]]:
+    """(where, write, actions required before it inside its button's branch) for each write."""
+    found = []
+    for path in sorted((ROOT / "dashboard" / "views").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        parents = {
+            child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)
+        }
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and _dotted(node.func) in WRITES):
+                continue
+            checked: set[str] = set()
+            child, parent = node, parents.get(node)
+            while parent is not None:
+                for field in ("body", "orelse", "finalbody", "handlers"):
+                    block = getattr(parent, field, None)
+                    if isinstance(block, list) and child in block:
+                        for earlier in block[: block.index(child)]:
+                            checked |= _required(earlier)
+                if isinstance(parent, ast.If) and _is_click(parent.test):
+                    break  # the button that triggers the write: its branch is the handler
+                child, parent = parent, parents.get(parent)
+            found.append((f"{path.name}:{node.lineno}", _dotted(node.func), checked))
+    return found
+
+
+WRITE_SITES = _writes_and_their_checks()
+
+
+def test_every_kind_of_write_is_found_in_the_pages():
+    assert {write for _, write, _ in WRITE_SITES} == set(WRITES)
+
+
+@pytest.mark.parametrize("where, write, checked", WRITE_SITES, ids=[w for w, _, _ in WRITE_SITES])
+def test_every_write_in_the_pages_requires_its_action_first(where, write, checked):
+    assert checked & WRITES[write], (
+        f"{where}: {write} without access.require(user, {WRITES[write]})"
+    )
+
+
+def _enforcement_points() -> dict[str, list[str]]:
+    """action → where it is required: a `require(user, "<action>")` in the dashboard, or a
+    query the pages read that declares it (dashboard/data.py requires it there)."""
+    points: dict[str, list[str]] = {a: [] for a in access.ACTIONS}
+    for path in _dashboard_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                for action in _required(node) & set(points):
+                    points[action].append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    for name, fn in CALLED.items():
+        rule = access.rule_of(fn)
+        if rule and rule.action:
+            points[rule.action].append(f"query {name}")
+    return points
+
+
+ENFORCED = _enforcement_points()
+
+
+@pytest.mark.parametrize("action", list(access.ACTIONS))
+def test_every_action_is_enforced_somewhere(action):
+    assert ENFORCED[action], f"nothing calls access.require(user, {action!r})"
+
+
+def _versions(store: Path) -> tuple[str, list[str]]:
+    return db_store.current_path(store).name, sorted(p.name for p in store.iterdir())
+
+
+def _can_show(monkeypatch, *actions: str) -> None:
+    """Let the pages offer `actions` to everyone (as if a button were shown by mistake):
+    refusing them is left to `access.require` alone."""
+    real = access.can
+    monkeypatch.setattr(access, "can", lambda user, action: action in actions or real(user, action))
+
+
+def _refused(at: AppTest) -> bool:
+    return any("您的账号没有此项操作的权限" in e.value for e in at.error)
+
+
+def test_a_leader_cannot_adjust_even_with_the_form_shown(site, monkeypatch):
+    store, _, tokens = site
+    _can_show(monkeypatch, "adjust")
+    before = _versions(store)
+    at = _run(tokens["leader"], "rankings")
+    next(t for t in at.text_input if t.label == "理由").input("获省级表彰")
+    next(b for b in at.button if b.label == "保存并重新计算").click().run()
+    assert not at.exception and _refused(at), [e.value for e in at.error]
+    assert _versions(store) == before
+    with db_store.reading(store) as con:
+        assert con.sql("select count(*) from index_adjustment").fetchall() == [(0,)]
+
+
+def test_a_leader_cannot_publish_even_with_the_form_shown(site, monkeypatch):
+    store, _, tokens = site
+    _can_show(monkeypatch, "publish")
+    before = _versions(store)
+    at = _run(tokens["leader"], "publishing")
+    next(t for t in at.text_input if t.label == "修订原因").input("补报后重新计算")
+    next(b for b in at.button if b.label == "生成修订版草稿").click().run()
+    assert not at.exception and _refused(at), [e.value for e in at.error]
+    assert _versions(store) == before
+    with db_store.reading(store) as con:
+        assert con.sql("select count(*) from edition").fetchall() == [(1,)]
+
+
+def test_a_town_cannot_clear_points_even_with_the_form_shown(site, monkeypatch):
+    store, _, tokens = site
+    _can_show(monkeypatch, "clear_points")
+    before = _versions(store)
+    at = _run(tokens["town"], "points")
+    at.text_input(key="pts-clear-household").input("H0001")
+    at.text_area(key="pts-clear-reason").input("聚众赌博")
+    next(b for b in at.button if b.label == "确认清零").click().run()
+    assert not at.exception and _refused(at), [e.value for e in at.error]
+    assert _versions(store) == before
+
+
+def test_a_town_cannot_rank_even_with_the_button_shown(site, monkeypatch):
+    store, _, tokens = site
+    _can_show(monkeypatch, "rank")
+    before = _versions(store)
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["_session_token"] = tokens["town"]
+    at.session_state["month"] = "2026-10"
+    at.session_state["last_ingest"] = {
+        "outcomes": pl.DataFrame(
+            {"file": ["a.xlsx"], "rows_accepted": [1], "rows_quarantined": [0]}
+        ),
+        "batch_id": 1,
+        "months": [MONTH],
+        "failures": [],
+    }  # fmt: skip  (as an upload leaves it)
+    at.switch_page("views/submissions.py")
+    at.run()
+    at.button(key="upload-rank").click().run()
+    assert not at.exception and _refused(at), [e.value for e in at.error]
+    assert _versions(store) == before
+
+
+def test_a_town_shown_the_points_audit_by_mistake_gets_no_flags(site, monkeypatch):
+    _, _, tokens = site
+    _can_show(monkeypatch, "audit_points")  # the page asks; the queries' declaration refuses
+    at = _run(tokens["town"], "points")
+    assert _refused(at)
+    assert not any(m.label == "兑换超过余额" for m in at.metric)
+
+
+def test_what_a_page_reads_later_names_its_user():
+    # A download's callable runs outside the page's run, where the session (and so
+    # data.get's user) is unknown: inside a def or lambda a page reads with data.fetch(user, …).
+    late = []
+    for path in sorted((ROOT / "dashboard" / "views").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef | ast.Lambda):
+                late += [
+                    f"{path.name}:{n.lineno}"
+                    for n in ast.walk(fn)
+                    if isinstance(n, ast.Call) and _dotted(n.func) == "data.get"
+                ]
+    assert not late, f"data.get inside a def or lambda: {late}"

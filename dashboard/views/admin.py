@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from core import accounts
+from core import access, accounts
 from dashboard import data, metrics, ui
 
 user = ui.me()
@@ -11,6 +11,7 @@ st.title("账号与审计")
 
 tab_users, tab_log = st.tabs(["账号", "审计日志"])
 with tab_users:
+    access.require(user, "manage_users")  # the accounts themselves, and every change below
     users = pl.DataFrame(accounts.list_users(), infer_schema_length=None)
     if not users.is_empty():
         ui.table(
@@ -46,6 +47,7 @@ with tab_users:
         )
         if st.form_submit_button("开设", type="primary"):
             try:
+                access.require(user, "manage_users")
                 accounts.add_user(username, name, role, password, town, actor=user.username)
                 st.success(f"已开设 {username}。")
                 st.rerun()
@@ -61,6 +63,7 @@ with tab_users:
             new_password = c3.text_input("新密码（重置时）", type="password")
             if st.form_submit_button("执行"):
                 try:
+                    access.require(user, "manage_users")
                     if what == "重置密码":
                         accounts.reset_password(who, new_password, actor=user.username)
                     else:
@@ -71,6 +74,7 @@ with tab_users:
                     st.error(str(e))
 
 with tab_log:
+    access.require(user, "view_audit")  # the access log; the work log's query requires it too
     access_log = pl.DataFrame(
         accounts.auth_log(),
         schema=["logged_at", "actor", "action", "subject", "detail"],

@@ -294,7 +294,8 @@ if access.can(user, "download_notice"):
         stem = notices.file_stem(station, quarter)
 
         def notice_html() -> str:  # built when asked for: a notice is a few hundred rows
-            return data.get(village.notice_html, station, quarter, sel.members)
+            # (a download runs it outside the page's run, where the session's user is unknown)
+            return data.fetch(user, village.notice_html, station, quarter, sel.members)
 
         b1, b2, b3 = st.columns(3)
         b1.download_button(
@@ -323,8 +324,8 @@ if access.can(user, "export_credit"):
     if years:
         year = st.selectbox("年度", years, key="pts-credit-year")
 
-        def village_credit(year: int) -> bytes:
-            return data.get(village.credit_workbook, year, sel.members)
+        def village_credit(year: int) -> bytes:  # (run by the download: the user is passed)
+            return data.fetch(user, village.credit_workbook, year, sel.members)
 
         st.download_button(
             f"下载{year}年授信导出（Excel）",

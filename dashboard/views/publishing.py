@@ -71,6 +71,7 @@ elif open_editions:
             note = st.text_input("审核意见（可选）")
             if st.form_submit_button(f"审核通过（审核人：{user.display_name}）", type="primary"):
                 try:
+                    access.require(user, "review")
                     workflow.review(store, sel.month, user.display_name, note)
                     st.rerun()
                 except workflow.PublishError as err:
@@ -82,6 +83,7 @@ elif open_editions:
             st.caption("签发后生成文章、排名图片、工作簿、领导简报和 PDF，版本即冻结，不可再改。")
             if st.form_submit_button(f"签发发布（签发人：{user.display_name}）", type="primary"):
                 try:
+                    access.require(user, "publish")
                     with st.status("正在生成发布文件……", expanded=True) as status:
                         st.write("排名表、图片、工作簿、简报、PDF……")
                         result = workflow.publish(store, sel.month, user.display_name, reports)
@@ -100,6 +102,7 @@ elif published:
             reason = st.text_input("修订原因", placeholder="例如：补报 10 月台账后重新计算")
             if st.form_submit_button("生成修订版草稿"):
                 try:
+                    access.require(user, "publish")
                     workflow.draft(store, sel.month, user.display_name, True, reason, reports)
                     st.rerun()
                 except workflow.PublishError as err:
@@ -108,6 +111,7 @@ elif access.can(user, "publish"):
     with st.form("pub-draft"):
         if st.form_submit_button(f"生成草稿（经办人：{user.display_name}）", type="primary"):
             try:
+                access.require(user, "publish")
                 workflow.draft(store, sel.month, user.display_name, reports=reports)
                 st.rerun()
             except workflow.PublishError as err:
@@ -133,6 +137,7 @@ if every:
         index=list(reversed(labels)).index(this_month[-1]) if this_month else 0,
     )  # fmt: skip
     e = every[chosen]
+    access.require(user, "download_edition")
     folder = Path(reports) / e["folder"]
     if not (folder / manifest.NAME).exists():
         st.error(f"找不到发布文件夹 {folder}")

@@ -173,6 +173,7 @@ if rows is not None and access.can(user, "adjust"):
             else:
                 signed = a_points if items[a_item].kind == "bonus" else -a_points
                 try:
+                    access.require(user, "adjust")
                     with st.spinner("正在重新计算本月排名……"):
                         new_id, _ = index_run.adjust(
                             data.store(), sel.month, a_unit, a_item, signed, a_reason,
@@ -193,6 +194,7 @@ if rows is not None and access.can(user, "adjust"):
                 if not v_reason.strip():
                     st.error("请填写撤销原因。")
                 else:
+                    access.require(user, "adjust")
                     with st.spinner("正在重新计算本月排名……"):
                         index_run.void_adjustment(data.store(), v_id, v_reason, user.display_name)
                     st.rerun()
@@ -227,6 +229,7 @@ if rows is not None and can_review:
         note = st.text_input("审核意见（可选）")
         if st.form_submit_button(f"审核通过（审核人：{user.display_name}）", type="primary"):
             try:
+                access.require(user, "review")
                 if not open_editions:
                     workflow.draft(
                         data.store(), sel.month, user.display_name, reports=data.reports()

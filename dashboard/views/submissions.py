@@ -32,8 +32,9 @@ if st.button("导入", type="primary", disabled=not files, key="upload-run"):
     sent = [(f.name, f.getvalue()) for f in files]
     allowed = set(data.scope_of(user)) if access.scoped(user) else None
     try:
+        access.require(user, "upload")
         uploads.check(sent, allowed)
-    except uploads.UploadRejected as e:
+    except (access.Forbidden, uploads.UploadRejected) as e:
         accounts.record(user.username, "upload_rejected", ", ".join(n for n, _ in sent), str(e))
         st.error(f"已拒收，未保存任何文件：{e}")
         st.stop()
@@ -100,6 +101,7 @@ if last:
             names = "、".join(months.label(m) for m in last["months"])
             if st.button(f"重新计算考评指数：{names}", key="upload-rank"):
                 try:
+                    access.require(user, "rank")
                     with st.spinner("正在计算……"):
                         index_run.rank_and_store(data.store(), last["months"], actor="数据报送页")
                     st.success("已重新计算。请在「月度排名」页审核。")
