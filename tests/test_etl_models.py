@@ -1,0 +1,143 @@
+"""The SQL models' own data checks: a planted violation is reported, and only it.
+
+Each case builds the model's table by hand (one valid row, then the row
+changed to break one rule) and runs the checks its header declares.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+import pytest
+
+from etl import models
+
+STATION = "620623101204"
+
+
+def failing(table: str, rows: list[dict], like: dict, **tables: list[dict]) -> list[str]:
+    """The checks of model `table` that fail on `rows`, typed like the row `like` (other
+    tables given by name)."""
+    con = duckdb.connect()
+    for name, data in {table: [like, *rows], **{k: [v[0], *v] for k, v in tables.items()}}.items():
+        frame = pl.DataFrame(data, infer_schema_length=None).slice(1)
+        # a column left empty in every row: a date by its name, else text
+        frame = frame.with_columns(
+            pl.col(c).cast(pl.Date if c.endswith(("_date", "_month")) else pl.String)
+            for c, t in frame.schema.items()
+            if t == pl.Null
+        )
+        con.register("_rows", frame)
+        con.execute(f"create table {name} as select * from _rows")
+        con.unregister("_rows")
+    out = []
+    for label, q in models.check_queries(models.discover()[table]):
+        if con.sql(q).fetchall()[0][0]:
+            out.append(label.split(": ", 1)[1])
+    return out
+
+
+# --- mart_household_year -------------------------------------------------------------------
+
+YEAR = {
+    "unit_code": STATION,
+    "household_id": "H0001",
+    "year": 2026,
+    "head_name_masked": "张*明",
+    "id_number_hash": "ab" * 16,
+    "has_events": True,
+    "points_issued": 30,
+    "points_deducted": 10,  # 4 of it floored away: the balance was 6 when it came
+    "points_redeemed": 20,
+    "points_cleared": 0,
+    "balance_start_points": 0,
+    "balance_points": 4,
+    "stars": 7,
+    "required_stars_met": True,
+    "rated_month": date(2026, 6, 1),
+    "is_cleared": False,
+    "cleared_date": None,
+    "clear_source": None,
+    "clear_reason": None,
+}
+CLEARED = {"is_cleared": True, "cleared_date": date(2026, 8, 10), "clear_source": "台账"}
+REF_UNIT = [{"code": STATION}]
+
+
+@pytest.mark.parametrize(
+    ("change", "broken"),
+    [
+        ({}, []),
+        ({"balance_points": 0, "points_cleared": 4, **CLEARED, "clear_reason": "违规"}, []),
+        ({"has_events": False, "points_issued": 0, "points_deducted": 0,
+          "points_redeemed": 0, "balance_start_points": 4}, []),
+        ({"balance_points": None}, ["not_null"]),
+        ({"has_events": False, "balance_start_points": 4}, ["has_events or (points_issued = 0"]),
+        ({"has_events": False, "balance_start_points": 0, "points_issued": 0,
+          "points_deducted": 0, "points_redeemed": 0, "balance_points": 0},
+         ["has_events or balance_start_points > 0"]),
+        ({"balance_points": 11}, ["balance_points <= "]),
+        ({"balance_points": 0, "points_deducted": 5}, ["balance_points >= "]),
+        ({"points_redeemed": -1, "balance_points": 25}, ["points_redeemed >= 0"]),
+        ({"stars": 11}, ["stars between 0 and 10"]),
+        ({"is_cleared": True}, ["is_cleared = (cleared_date is not null)"]),
+        ({**CLEARED, "cleared_date": date(2025, 12, 1)}, ["year(cleared_date) = year"]),
+        ({"unit_code": "620623999999"}, ["relationship"]),
+    ],
+)  # fmt: skip
+def test_household_year_checks(change, broken):
+    found = failing("mart_household_year", [{**YEAR, **change}], YEAR, ref_unit=REF_UNIT)
+    assert len(found) == len(broken), found
+    for label, expected in zip(found, broken, strict=True):
+        assert expected in label
+
+
+def test_household_year_is_unique_per_household_and_year():
+    carried = {"has_events": False, "balance_start_points": 4, "points_issued": 0,
+               "points_deducted": 0, "points_redeemed": 0}  # fmt: skip
+    rows = [YEAR, YEAR, {**YEAR, "year": 2027, **carried}]
+    assert failing("mart_household_year", rows, YEAR, ref_unit=REF_UNIT) == [
+        "unique unit_code, household_id, year"
+    ]
+
+
+# --- mart_household_quarter ----------------------------------------------------------------
+
+QUARTER = {
+    "unit_code": STATION,
+    "household_id": "H0001",
+    "quarter": date(2026, 7, 1),
+    "year": 2026,
+    "head_name_masked": "张*明",
+    "events": 3,
+    "points_issued": 30,
+    "points_deducted": 0,
+    "points_redeemed": 0,
+    "clearings": 1,
+    "points_cleared": 40,
+    "clearing_list": [{"cleared_date": date(2026, 8, 10), "points_cleared": 40}],
+    "balance_start_points": 10,
+    "balance_points": 0,
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "broken"),
+    [
+        ({}, []),
+        ({"quarter": date(2026, 8, 1)}, ["quarter = date_trunc"]),
+        ({"year": 2025}, ["quarter = date_trunc"]),
+        ({"clearings": 2}, ["clearings = len(clearing_list)"]),
+        ({"balance_points": 1}, ["balance_points <= "]),
+        ({"points_cleared": 20, "clearing_list": [
+            {"cleared_date": date(2026, 8, 10), "points_cleared": 20}]}, ["balance_points >= "]),
+        ({"points_issued": None}, ["not_null"]),
+    ],
+)  # fmt: skip
+def test_household_quarter_checks(change, broken):
+    found = failing("mart_household_quarter", [{**QUARTER, **change}], QUARTER)
+    assert len(found) == len(broken), found
+    for label, expected in zip(found, broken, strict=True):
+        assert expected in label
