@@ -141,3 +141,61 @@ def test_household_quarter_checks(change, broken):
     assert len(found) == len(broken), found
     for label, expected in zip(found, broken, strict=True):
         assert expected in label
+
+
+# --- stg_row_key ---------------------------------------------------------------------------
+
+
+def test_an_id_sent_again_in_a_later_submission_is_a_duplicate_of_the_first():
+    con = duckdb.connect()
+    other = "620623101205"
+    con.execute(
+        """
+        create table stg_submission as select * from (values
+            (1, 'points', timestamp '2026-02-03 09:00', true),
+            (2, 'points', timestamp '2026-03-02 09:00', true),
+            (3, 'redemptions', timestamp '2026-02-03 09:00', true),
+            (4, 'points', timestamp '2026-02-01 09:00', false),  -- replaced by a correction
+            (5, 'activities', timestamp '2026-02-04 09:00', true)
+        ) t (file_id, sheet_key, received_at, is_current)
+        """
+    )
+    rows = "(file_id, sheet_name, source_row, unit_code, {key})"
+    con.execute(
+        f"""
+        create table raw_points as select * from (values
+            (2, '积分台账', 5, $u, 'JF001'), (1, '积分台账', 2, $u, 'JF001'),
+            (2, '积分台账', 6, $other, 'JF001'), (4, '积分台账', 2, $u, 'JF001')
+        ) t {rows.format(key="entry_id")}
+        """,
+        {"u": STATION, "other": other},
+    )
+    con.execute(
+        f"create table raw_redemptions as select * from (values (3, '兑换台账', 2, $u, 'JF001'))"
+        f" t {rows.format(key='entry_id')}",
+        {"u": STATION},
+    )
+    con.execute(
+        f"""
+        create table raw_activities as select * from (values
+            (5, '活动台账', 3, $u, 'HD1'), (5, '活动台账', 2, $u, 'HD1')
+        ) t {rows.format(key="activity_id")}
+        """,
+        {"u": STATION},
+    )
+    got = (
+        con.sql(models.discover()["stg_row_key"].sql)
+        .pl()
+        .sort("sheet_key", "file_id", "source_row")
+    )
+    assert got["received_at"].dtype == pl.Datetime("us")  # the submission's
+    assert got.select(
+        "sheet_key", "file_id", "source_row", "first_file_id", "first_source_row", "is_duplicate"
+    ).rows() == [
+        ("activities", 5, 2, 5, 2, False),
+        ("activities", 5, 3, 5, 2, True),
+        ("points", 1, 2, 1, 2, False),
+        ("points", 2, 5, 1, 2, True),
+        ("points", 2, 6, 2, 6, False),  # another unit's JF001 is its own
+        ("redemptions", 3, 2, 3, 2, False),  # a redemption's 流水号 is not a points entry's
+    ]
