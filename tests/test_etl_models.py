@@ -7,14 +7,16 @@ changed to break one rule) and runs the checks its header declares.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
 
+from core import store as db_store
 from etl import models
-
-STATION = "620623101204"
+from tests.conftest import copy_store, environment
+from tests.exports import STATION, header, points_row, write_csv
 
 
 def failing(table: str, rows: list[dict], like: dict, **tables: list[dict]) -> list[str]:
@@ -199,3 +201,58 @@ def test_an_id_sent_again_in_a_later_submission_is_a_duplicate_of_the_first():
         ("points", 2, 6, 2, 6, False),  # another unit's JF001 is its own
         ("redemptions", 3, 2, 3, 2, False),  # a redemption's 流水号 is not a points entry's
     ]
+
+
+# --- a change to the inputs rebuilds the models in a new version ----------------------------
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory, registry) -> Path:
+    from etl.ingest import ingest
+
+    root = tmp_path_factory.mktemp("rebuilt")
+    rows = [points_row(1, points=30), points_row(2, entry_date="2026-10-09", points=12)]
+    write_csv(root / "in" / f"{STATION}_2026-10_积分台账.csv", [header("points"), *rows])
+    with environment(CIVIC_SECRET="models-test-key"):
+        ingest([root / "in"], root / "db", registry, workers=1)
+    return root / "db"
+
+
+def _clear(con) -> None:
+    con.execute(
+        "insert into office_clearing values (1, $u, 'H0001', date '2026-10-05', '测试', '测试员', "
+        "timestamp '2026-10-06 09:00', null, null, null)",
+        {"u": STATION},
+    )
+
+
+def _balance(store: Path) -> list[tuple]:
+    with db_store.reading(store) as con:
+        return con.sql("select balance_points, is_cleared from mart_household_year").fetchall()
+
+
+def test_a_change_is_published_with_the_models_built_again(small_store, tmp_path):
+    store = copy_store(small_store, tmp_path / "db")
+    assert _balance(store) == [(42, False)]
+    before = db_store.current_path(store)
+    with models.rebuilt_version(store) as con:
+        _clear(con)
+    assert db_store.current_path(store) != before
+    assert _balance(store) == [(0, True)]  # cleared on the 5th: the 9th's 12 points are barred
+
+
+def test_a_failing_check_keeps_the_version_readers_have(small_store, tmp_path, monkeypatch):
+    store = copy_store(small_store, tmp_path / "db")
+    before = db_store.current_path(store)
+    monkeypatch.setattr(models, "check", lambda con: ["mart_x: check planted（1 行）"])
+
+    class Refused(ValueError):
+        pass
+
+    with (
+        pytest.raises(Refused, match="数据检查未通过：mart_x: check planted"),
+        models.rebuilt_version(store, Refused) as con,
+    ):
+        _clear(con)
+    assert db_store.current_path(store) == before
+    assert _balance(store) == [(42, False)]
