@@ -105,28 +105,22 @@ kept as (
     where has_events or balance_start_points > 0
 ),
 
-hash_days as (
-    -- per household and day the ID hash sent last and first that day (by 流水号)
+people_years as (
+    -- per household and year the ID hash and the name sent last and first (by date,
+    -- then 流水号)
     select
         unit_code,
         household_id,
-        entry_date,
-        arg_max(id_number_hash, entry_id) as last_hash,
-        arg_min(id_number_hash, entry_id) as first_hash
+        year(entry_date) as year,
+        arg_max(id_number_hash, (entry_date, entry_id)) filter (where id_number_hash is not null)
+            as last_hash,
+        arg_min(id_number_hash, (entry_date, entry_id)) filter (where id_number_hash is not null)
+            as first_hash,
+        arg_max(head_name_masked, (entry_date, entry_id)) filter (
+            where head_name_masked is not null) as last_name,
+        arg_min(head_name_masked, (entry_date, entry_id)) filter (
+            where head_name_masked is not null) as first_name
     from entries
-    where id_number_hash is not null
-    group by all
-),
-
-name_days as (
-    select
-        unit_code,
-        household_id,
-        entry_date,
-        arg_max(head_name_masked, entry_id) as last_name,
-        arg_min(head_name_masked, entry_id) as first_name
-    from entries
-    where head_name_masked is not null
     group by all
 ),
 
@@ -137,21 +131,17 @@ people as (
         k.unit_code,
         k.household_id,
         k.year,
-        coalesce(hb.last_hash, ha.first_hash) as id_number_hash,
-        coalesce(nb.last_name, na.first_name) as head_name_masked
+        coalesce(
+            arg_max(p.last_hash, p.year) filter (where p.year <= k.year and p.last_hash is not null),
+            arg_min(p.first_hash, p.year) filter (where p.year > k.year and p.first_hash is not null)
+        ) as id_number_hash,
+        coalesce(
+            arg_max(p.last_name, p.year) filter (where p.year <= k.year and p.last_name is not null),
+            arg_min(p.first_name, p.year) filter (where p.year > k.year and p.first_name is not null)
+        ) as head_name_masked
     from kept as k
-    asof left join hash_days as hb
-        on hb.unit_code = k.unit_code and hb.household_id = k.household_id
-        and k.year_end >= hb.entry_date
-    asof left join hash_days as ha
-        on ha.unit_code = k.unit_code and ha.household_id = k.household_id
-        and k.year_end < ha.entry_date
-    asof left join name_days as nb
-        on nb.unit_code = k.unit_code and nb.household_id = k.household_id
-        and k.year_end >= nb.entry_date
-    asof left join name_days as na
-        on na.unit_code = k.unit_code and na.household_id = k.household_id
-        and k.year_end < na.entry_date
+    inner join people_years as p using (unit_code, household_id)
+    group by all
 ),
 
 rated as (
