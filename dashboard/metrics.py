@@ -176,6 +176,15 @@ def adjustments(con, month: date) -> pl.DataFrame:
 # ------------------------------------------------------------------ map
 
 
+# Each station's latest star-household rating by the month $m (ratings are not monthly): the
+# mart_household_stars month to read, as a CTE named `latest`.
+_STARS_RATED_BY = """
+        latest as (
+            select unit_code, max(month) as month from mart_household_stars
+            where month <= $m group by unit_code
+        )"""
+
+
 MAP_METRICS = {
     "score": "考评得分",
     "activities_per_1000": "每千人活动数",
@@ -189,15 +198,12 @@ def map_units(con, month: date, member_list: list[str] | None) -> pl.DataFrame:
     """Stations and institutes with coordinates and every map metric for the month."""
     return _frame(
         con,
-        """
+        f"""
         with score as (
             select s.unit_code, s.score from index_score s join index_run r using (run_id)
             where r.is_current and r.month = $m and s.group_key in ('station', 'institute')
         ),
-        latest as (
-            select unit_code, max(month) as month from mart_household_stars
-            where month <= $m group by unit_code
-        ),
+        {_STARS_RATED_BY},
         stars as (  -- as last rated by the month: ratings are not monthly
             select unit_code, stars_5_plus / nullif(households_rated, 0) as star_share
             from mart_household_stars join latest using (unit_code, month)
@@ -407,11 +413,8 @@ def star_households(con, month: date, member_list: list[str] | None) -> pl.DataF
     """Star ratings per station as last rated by `month`."""
     return _frame(
         con,
-        """
-        with latest as (
-            select unit_code, max(month) as month from mart_household_stars
-            where month <= $m group by unit_code
-        )
+        f"""
+        with {_STARS_RATED_BY}
         select s.unit_code, u.name as unit_name, p.name as institute_name, s.month as rated_month,
                s.households, s.households_rated, s.avg_stars, s.stars_5_plus, s.stars_8_plus,
                s.stars_10, s.required_stars_met

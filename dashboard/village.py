@@ -230,6 +230,15 @@ def standards_trend(con, members: list[str] | None) -> pl.DataFrame:
     )
 
 
+# Each unit's latest 八有 self-check by the month $m (a station may skip a month): the
+# fct_standards month to read, as a CTE named `latest` (unit_code, checked_month).
+_CHECKED_BY = """
+        latest as (
+            select unit_code, max(month) as checked_month from fct_standards
+            where month <= $m group by unit_code
+        )"""
+
+
 @query(scope=AREA, area="members")
 def standards_status(con, month: date, members: list[str] | None) -> pl.DataFrame:
     """Each station's self-check for the month (or its latest before), its stars, the items
@@ -241,10 +250,7 @@ def standards_status(con, month: date, members: list[str] | None) -> pl.DataFram
     return _frame(
         con,
         f"""
-        with latest as (
-            select unit_code, max(month) as checked_month from fct_standards
-            where month <= $m group by unit_code
-        )
+        with {_CHECKED_BY}
         select t.name as town, s.name as station, s.code as unit_code,
                l.checked_month, f.items_met, f.items_met = 8 as is_compliant, f.station_stars,
                case when f.unit_code is null then null else trim({lacks}) end as items_lacking,
@@ -293,13 +299,11 @@ def station_stars(con, month: date, members: list[str] | None) -> pl.DataFrame:
     """Stations per star level (三星/四星/五星) at their latest self-check by `month`."""
     return _frame(
         con,
-        """
-        with latest as (
-            select unit_code, max(month) as month from fct_standards
-            where month <= $m group by unit_code
-        )
+        f"""
+        with {_CHECKED_BY}
         select coalesce(f.station_stars, '未评') as station_stars, count(*) as stations
-        from fct_standards f join latest using (unit_code, month)
+        from fct_standards f
+        join latest l on l.unit_code = f.unit_code and l.checked_month = f.month
         join ref_unit u on u.code = f.unit_code
         where u.kind = 'station' and ($members is null or list_contains($members, f.unit_code))
         group by all order by 1
@@ -521,8 +525,8 @@ def notice_quarters(con, members: list[str] | None) -> list[str]:
     """Quarters with points events in the area, newest first, as '2026Q3'."""
     rows = con.sql(
         """
-        select distinct year(event_date) || 'Q' || quarter(event_date) as q
-        from int_household_ledger
+        select distinct year || 'Q' || quarter(quarter) as q
+        from mart_household_quarter
         where $members is null or list_contains($members, unit_code)
         order by q desc
         """,
@@ -539,7 +543,7 @@ def notice_stations(con, members: list[str] | None) -> pl.DataFrame:
         con,
         """
         with first as (
-            select unit_code, min(event_date) as first_date from int_household_ledger
+            select unit_code, min(quarter) as first_date from mart_household_quarter
             group by unit_code
         )
         select s.code as unit_code, s.name as station, t.name as town,
@@ -568,7 +572,7 @@ def credit_years(con, members: list[str] | None) -> list[int]:
     """Years with points events in the area, newest first."""
     rows = con.sql(
         """
-        select distinct year(event_date) from int_household_ledger
+        select distinct year from mart_household_quarter
         where $members is null or list_contains($members, unit_code) order by 1 desc
         """,
         params={"members": members},

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from core import store as db_store
 from core.audit import audit
 from etl import models
 from etl.schema import create_all
@@ -33,17 +32,15 @@ def add(
     today: date | None = None,
 ) -> int:
     """Record a clearing and rebuild the models, in one new database version."""
-    with db_store.new_version(store) as con:
+    with models.rebuilt_version(store, ClearingError) as con:
         new_id = add_in(con, unit_code, household_id, cleared_date, reason, author, today)
-        _rebuild(con)
     return new_id
 
 
 def void(store: Path | None, clearing_id: int, reason: str, author: str) -> None:
     """Void an office clearing (it stays on record) and rebuild the models."""
-    with db_store.new_version(store) as con:
+    with models.rebuilt_version(store, ClearingError) as con:
         void_in(con, clearing_id, reason, author)
-        _rebuild(con)
 
 
 def add_in(
@@ -145,10 +142,3 @@ def void_in(con, clearing_id: int, reason: str, author: str) -> None:
         f"{unit_code}/{household_id}",
         {"clearing_id": clearing_id, "reason": reason},
     )
-
-
-def _rebuild(con) -> None:
-    models.run(con)
-    failures = models.check(con)
-    if failures:
-        raise ClearingError("数据检查未通过：" + "；".join(failures))

@@ -149,8 +149,7 @@ def ingest(
             load(con, batch_id, jobs, reports, b.spool, started)
             clock.lap("load")
             reference.write(con, reg)
-            rejections = models.run(con, clock)
-            failures = models.check(con)
+            rejections, failures = models.build(con, clock)
             clock.lap("checks")
             con.execute(
                 "insert into import_batch values (?, ?, ?, ?, ?, ?, ?, ?)",

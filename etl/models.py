@@ -18,10 +18,13 @@ they read tables and write one, and declare what they read.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from pathlib import Path
 
+from core import store as db_store
 from etl import reference, rules
 
 MODELS_DIR = Path(__file__).parent / "models"
@@ -85,6 +88,32 @@ def run(con, clock=None) -> dict[str, int]:
         if clock:
             clock.lap(f"model {name}")
     return rejected
+
+
+def build(con, clock=None) -> tuple[dict[str, int], list[str]]:
+    """Build every model, then run every check: (rows rejected by the Python rules, failures)."""
+    rejected = run(con, clock)
+    return rejected, check(con)
+
+
+class CheckFailed(ValueError):
+    """A data check failed after a change; the message lists them, in Chinese."""
+
+
+@contextmanager
+def rebuilt_version(store: Path | None = None, error: type[ValueError] = CheckFailed) -> Iterator:
+    """A new database version whose models are rebuilt and checked after the block's change.
+
+    For changes to the inputs after an ingest (an office clearing): the block
+    writes through the connection, then every model is built again. A failing
+    check raises `error` and, like any exception in the block, leaves readers
+    on the version they had.
+    """
+    with db_store.new_version(store) as con:
+        yield con
+        _, failures = build(con)
+        if failures:
+            raise error("数据检查未通过：" + "；".join(failures))
 
 
 def check_queries(model: Model) -> list[tuple[str, str]]:

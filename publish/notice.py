@@ -2,9 +2,10 @@
 
 Each quarter a village posts on its board, household by household, the moral
 points (道德积分) issued, deducted and redeemed in the quarter and the balance
-at its end. Every figure is a sum over `fct_points_entry`, `fct_redemption`
-and `fct_clearing` rows, or a balance read from `int_household_ledger`;
-names are the masked ones the ETL stored (张*明), never anything else.
+at its end. The figures are the model mart_household_quarter's: sums over
+`fct_points_entry`, `fct_redemption` and `fct_clearing` rows, and balances in
+the ledger's own event order (`int_household_ledger`); names are the masked
+ones the ETL stored (张*明), never anything else.
 
     notice_data(con, "620623101204", "2026Q3")  → Notice
     render_html(notice) → str (A4, self-contained)  → render_pdf(html) → bytes
@@ -172,86 +173,34 @@ def _station(con, code: str) -> tuple[str, str]:
     return name, town or ""
 
 
-# The ledger's own event order (etl/rules.py sorts by date, then points before a 清零
-# before redemptions, then entry, file and row): the last event in it holds the balance.
-# (mart_points_month's key (date, is redeem, entry_id) differs: on a day with a 清零 and
-# points whose 流水号 sorts after it, it takes the balance before the clearing.)
+# A household's quarter from mart_household_quarter, which has a row for each quarter the
+# household had ledger events in; a household without events in the quarter shows the
+# balance of its latest earlier row.
 _ROWS = """
-with ledger as (
-    select
-        *,
-        row_number() over (
-            partition by household_id
-            order by event_date,
-                case event_kind when 'clear' then 1 when 'redeem' then 2 else 0 end,
-                entry_id, file_id nulls first, source_row nulls first
-        ) as seq
-    from int_household_ledger
-    where unit_code = $unit and event_date <= $last
+with quarters as (
+    select * from mart_household_quarter where unit_code = $unit and quarter <= $first
 ),
 
 balances as (
-    select household_id, arg_max(balance_after, seq) as balance
-    from ledger
-    group by all
-),
-
-clearings as (
     select
         household_id,
-        list(struct_pack(d := cleared_date, p := points_cleared)
-            order by cleared_date, entry_id) as clearings
-    from fct_clearing
-    where unit_code = $unit and cleared_date between $first and $last
+        any_value(head_name_masked) as head_name,  -- the same on each of its rows
+        arg_max(balance_points, quarter) as balance
+    from quarters
     group by all
-),
-
-entries as (
-    select
-        household_id,
-        cast(coalesce(sum(points) filter (where points > 0), 0) as bigint) as issued,
-        cast(coalesce(-sum(points) filter (where points < 0), 0) as bigint) as deducted
-    from fct_points_entry
-    where unit_code = $unit and is_issued and entry_date between $first and $last
-    group by all
-),
-
-redeemed as (
-    select household_id, cast(sum(points) as bigint) as redeemed
-    from fct_redemption
-    where unit_code = $unit and redeemed_date between $first and $last
-    group by all
-),
-
-names as (
-    select household_id, arg_max(head_name_masked, entry_date) as head_name
-    from fct_points_entry
-    where unit_code = $unit and head_name_masked is not null
-    group by all
-),
-
-households as (
-    select household_id from ledger
-    union
-    select household_id from fct_household where unit_code = $unit
 ),
 
 final as (
     select
-        h.household_id,
-        coalesce(fh.head_name_masked, n.head_name, '') as head_name,
-        coalesce(e.issued, 0) as issued,
-        coalesce(e.deducted, 0) as deducted,
-        coalesce(r.redeemed, 0) as redeemed,
-        cast(coalesce(b.balance, 0) as bigint) as balance,
-        coalesce(c.clearings, []) as clearings
-    from households as h
-    left join fct_household as fh on fh.unit_code = $unit and fh.household_id = h.household_id
-    left join names as n on n.household_id = h.household_id
-    left join entries as e on e.household_id = h.household_id
-    left join redeemed as r on r.household_id = h.household_id
-    left join balances as b on b.household_id = h.household_id
-    left join clearings as c on c.household_id = h.household_id
+        b.household_id,
+        b.head_name,
+        coalesce(q.points_issued, 0) as issued,
+        coalesce(q.points_deducted, 0) as deducted,
+        coalesce(q.points_redeemed, 0) as redeemed,
+        b.balance,
+        coalesce(q.clearing_list, []) as clearings
+    from balances as b
+    left join quarters as q on q.household_id = b.household_id and q.quarter = $first
 )
 
 select * from final
@@ -265,15 +214,15 @@ def notice_data(con, station_code: str, quarter: str, issued_on: date | None = N
     year, q, first, last = parse_quarter(quarter)
     station_code = station_code.strip()
     name, town = _station(con, station_code)
-    params = {"unit": station_code, "first": first, "last": last}
+    params = {"unit": station_code, "first": first}
     has_data = con.execute(
         """
-        select exists (select 1 from int_household_ledger where unit_code = $unit
-                       and event_date <= $last)
+        select exists (select 1 from mart_household_quarter where unit_code = $unit
+                       and quarter <= $first)
             or exists (select 1 from fct_points_entry where unit_code = $unit
                        and entry_date <= $last)
         """,
-        {"unit": station_code, "last": last},
+        {"unit": station_code, "first": first, "last": last},
     ).fetchall()[0][0]
     if not has_data:
         raise NoticeError(
@@ -288,7 +237,9 @@ def notice_data(con, station_code: str, quarter: str, issued_on: date | None = N
             deducted=int(deducted),
             redeemed=int(redeemed),
             balance=int(balance),
-            clearings=tuple(Clearing(c["d"], int(c["p"])) for c in clearings),
+            clearings=tuple(
+                Clearing(c["cleared_date"], int(c["points_cleared"])) for c in clearings
+            ),
         )
         for hh, head, issued, deducted, redeemed, balance, clearings in con.execute(
             _ROWS, params

@@ -12,39 +12,31 @@ with read_rejections as (
     from quarantine
 ),
 
+duplicate_rows as (
+    -- the staged row as a whole, to show what was sent
+    select file_id, sheet_name, source_row, to_json(d) as row_values
+    from stg_activities as d where d.is_duplicate
+    union all
+    select file_id, sheet_name, source_row, to_json(d)
+    from stg_points as d where d.is_duplicate
+    union all
+    select file_id, sheet_name, source_row, to_json(d)
+    from stg_redemptions as d where d.is_duplicate
+),
+
 cross_file as (
     select
-        d.file_id, 'activities' as sheet_key, d.sheet_name, d.source_row, 'activity_id' as column_key,
-        '活动编号' as column_header, 'duplicate_across_files' as reason_code,
-        format('「活动编号」{} 已在「{}」第 {} 行报送过', d.activity_id, f.file_name, d.first_source_row)
-            as reason,
+        k.file_id, k.sheet_key, k.sheet_name, k.source_row, k.key_column as column_key,
+        k.key_header as column_header, 'duplicate_across_files' as reason_code,
+        format('「{}」{} 已在「{}」第 {} 行报送过', k.key_header, k.row_key, f.file_name,
+            k.first_source_row) as reason,
         null as problems,
-        to_json(d) as row_values
-    from stg_activities as d
-    inner join source_file as f on f.file_id = d.first_file_id
-    where d.is_duplicate
-    union all
-    select
-        d.file_id, 'points' as sheet_key, d.sheet_name, d.source_row, 'entry_id' as column_key,
-        '流水号' as column_header, 'duplicate_across_files' as reason_code,
-        format('「流水号」{} 已在「{}」第 {} 行报送过', d.entry_id, f.file_name, d.first_source_row)
-            as reason,
-        null as problems,
-        to_json(d) as row_values
-    from stg_points as d
-    inner join source_file as f on f.file_id = d.first_file_id
-    where d.is_duplicate
-    union all
-    select
-        d.file_id, 'redemptions' as sheet_key, d.sheet_name, d.source_row, 'entry_id' as column_key,
-        '流水号' as column_header, 'duplicate_across_files' as reason_code,
-        format('「流水号」{} 已在「{}」第 {} 行报送过', d.entry_id, f.file_name, d.first_source_row)
-            as reason,
-        null as problems,
-        to_json(d) as row_values
-    from stg_redemptions as d
-    inner join source_file as f on f.file_id = d.first_file_id
-    where d.is_duplicate
+        d.row_values
+    from stg_row_key as k
+    inner join source_file as f on f.file_id = k.first_file_id
+    inner join duplicate_rows as d
+        on d.file_id = k.file_id and d.sheet_name = k.sheet_name and d.source_row = k.source_row
+    where k.is_duplicate
 ),
 
 overdrawn as (

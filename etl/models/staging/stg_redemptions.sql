@@ -1,5 +1,6 @@
 -- Accepted redemptions rows of current submissions. A 流水号 already sent in an
--- earlier submission of the same unit is marked is_duplicate (it would count twice).
+-- earlier submission of the same unit is marked is_duplicate
+-- (it would count twice; the rule is stg_row_key's).
 -- grain: one row per accepted redemption row of a current submission
 -- not_null: unit_code, entry_id, redeemed_date, month, file_id, source_row
 -- unique: file_id, sheet_name, source_row
@@ -7,32 +8,22 @@ with raw as (
     select * from raw_redemptions
 ),
 
-current_files as (
-    select file_id, received_at
-    from stg_submission
-    where sheet_key = 'redemptions' and is_current
-),
-
-keyed as (
-    select
-        r.*,
-        c.received_at,
-        cast(date_trunc('month', r.redeemed_date) as date) as month,
-        row_number() over by_key as key_rank,
-        first_value(r.file_id) over by_key as first_file_id,
-        first_value(r.source_row) over by_key as first_source_row
-    from raw as r
-    inner join current_files as c using (file_id)
-    window by_key as (
-        partition by r.unit_code, r.entry_id
-        order by c.received_at, r.file_id, r.source_row
-        rows between unbounded preceding and current row
-    )
+keys as (
+    select file_id, sheet_name, source_row, received_at, first_file_id, first_source_row, is_duplicate
+    from stg_row_key
+    where sheet_key = 'redemptions'
 ),
 
 final as (
-    select * exclude (key_rank), key_rank > 1 as is_duplicate
-    from keyed
+    select
+        r.*,
+        k.received_at,
+        cast(date_trunc('month', r.redeemed_date) as date) as month,
+        k.first_file_id,
+        k.first_source_row,
+        k.is_duplicate
+    from raw as r
+    inner join keys as k using (file_id, sheet_name, source_row)
 )
 
 select * from final
