@@ -52,22 +52,7 @@ def scale_registry(reg: Registry, n: int) -> Registry:
                     }
                 )
     units = pl.concat([reg.units, pl.DataFrame(extra_units, schema=reg.units.schema)])
-    # Parents' totals are the sums over children again, bottom up.
-    for kind in ("institute", "subcentre", "county"):
-        child = {"institute": "station", "subcentre": "institute", "county": "subcentre"}[kind]
-        sums = (
-            units.filter(pl.col("kind") == child)
-            .group_by("parent_code")
-            .agg(pl.col("population").sum().alias("p"), pl.col("households").sum().alias("h"))
-        )
-        units = (
-            units.join(sums, left_on="code", right_on="parent_code", how="left")
-            .with_columns(
-                population=pl.when(pl.col("kind") == kind).then("p").otherwise("population"),
-                households=pl.when(pl.col("kind") == kind).then("h").otherwise("households"),
-            )
-            .drop("p", "h")
-        )
+    units = roll_up(units)
     teams = pl.concat([reg.teams, pl.DataFrame(extra_teams, schema=reg.teams.schema)])
     scaled = Registry(reg.folder, reg.settings, units, teams, reg.brands, reg.themes, reg.catalogue)
     problems = validate(scaled)
@@ -94,3 +79,23 @@ def write_registry(reg: Registry, folder: Path) -> Path:
             for row in frame.iter_rows():
                 w.writerow(["" if v is None else v for v in row])
     return folder
+
+
+def roll_up(units: pl.DataFrame) -> pl.DataFrame:
+    """Parents' population and households as the sums over their children, bottom up."""
+    for kind in ("institute", "subcentre", "county"):
+        child = {"institute": "station", "subcentre": "institute", "county": "subcentre"}[kind]
+        sums = (
+            units.filter(pl.col("kind") == child)
+            .group_by("parent_code")
+            .agg(pl.col("population").sum().alias("p"), pl.col("households").sum().alias("h"))
+        )
+        units = (
+            units.join(sums, left_on="code", right_on="parent_code", how="left")
+            .with_columns(
+                population=pl.when(pl.col("kind") == kind).then("p").otherwise("population"),
+                households=pl.when(pl.col("kind") == kind).then("h").otherwise("households"),
+            )
+            .drop("p", "h")
+        )
+    return units

@@ -193,7 +193,7 @@ def test_the_installed_command_comes_from_the_environment_not_the_checkout(venv,
 
 def _two_town_registry(folder: Path) -> Path:
     """The default county cut down to two towns (and the county level), to generate fast."""
-    from demo.scale import write_registry
+    from demo.scale import roll_up, write_registry
 
     reg = load_registry()
     units = reg.units.filter(
@@ -204,20 +204,7 @@ def _two_town_registry(folder: Path) -> Path:
             reg.units.filter(pl.col("code").is_in(list(TOWNS)))["parent_code"].to_list()
         )
     )
-    for kind, child in (("subcentre", "institute"), ("county", "subcentre")):
-        sums = (
-            units.filter(pl.col("kind") == child)
-            .group_by("parent_code")
-            .agg(p=pl.col("population").sum(), h=pl.col("households").sum())
-        )
-        units = (
-            units.join(sums, left_on="code", right_on="parent_code", how="left")
-            .with_columns(
-                population=pl.when(pl.col("kind") == kind).then("p").otherwise("population"),
-                households=pl.when(pl.col("kind") == kind).then("h").otherwise("households"),
-            )
-            .drop("p", "h")
-        )
+    units = roll_up(units)
     codes = units["code"].to_list()
     small = Registry(
         reg.folder,
