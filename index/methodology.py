@@ -12,10 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import methodology_dir
+from core.contract import SHEET_BY_KEY
 
 NORMALISATIONS = ("goalposts", "panel_minmax", "panel_zscore")
 UNSUBMITTED_RULES = ("last", "zero", "exclude")
 MISSING_RULES = ("group_mean", "zero")
+MISSING_OWED_RULES = ("zero",)  # 缺报: the worst score any unit can get
+NO_DEMAND_RULES = ("reweight",)  # 不适用: the weight is spread over the unit's other indicators
+ROUNDINGS = ("half_up", "half_even")
 # the mart the indicators read, and the columns a unit's row offers
 MART = "mart_unit_month"
 
@@ -37,6 +41,8 @@ class Indicator:
     direction: int  # +1 more is better, -1 less is better
     goalposts: tuple[float, float]
     weight: float  # as written; Group.weights() gives them summing to 1
+    source: str = ""  # the export sheet the numerator comes from ("" = none: the 缺报 rule is off)
+    demand: bool = False  # the denominator counts demand: 0 means 不适用 under rules.no_demand
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,27 @@ class AdjustmentItem:
 
 
 @dataclass(frozen=True)
+class Screening:
+    """Outlier screen of unit-month values (see the [screening] table of a methodology)."""
+
+    threshold: float
+    history_months: int
+    min_history: int
+    min_scale: float
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """What the robustness draws vary, and the share that makes an order robust."""
+
+    weight_spread: float = 0.25
+    goalpost_spread: float = 0.0  # 0 = goalposts are not varied (2026.1)
+    robust_share: float = 0.75
+    vary_imputation: bool = False
+    vary_aggregation: bool = False
+
+
+@dataclass(frozen=True)
 class Methodology:
     id: str
     title: str
@@ -76,6 +103,11 @@ class Methodology:
     penalty_cap: float
     adjustment_items: tuple[AdjustmentItem, ...]
     groups: dict[str, Group]
+    rounding: str = "half_even"
+    missing_owed: str = ""  # "" = a missing sheet is not told apart (2026.1)
+    no_demand: str = ""  # "" = no demand is a missing value (2026.1)
+    screening: Screening | None = None  # None = no outlier screen (2026.1)
+    uncertainty: Uncertainty = Uncertainty()
 
     def tier(self, score: float | None) -> str:
         if score is None:
@@ -139,6 +171,38 @@ def parse(raw_bytes: bytes, path: Path, mart_columns: set[str] | None = None) ->
     missing_value = rules.get("missing_value", "group_mean")
     if missing_value not in MISSING_RULES:
         raise fail("rules.missing_value", f"应为 {'、'.join(MISSING_RULES)} 之一")
+    missing_owed = rules.get("missing_owed", "")
+    if missing_owed and missing_owed not in MISSING_OWED_RULES:
+        raise fail("rules.missing_owed", f"应为 {'、'.join(MISSING_OWED_RULES)} 之一")
+    no_demand = rules.get("no_demand", "")
+    if no_demand and no_demand not in NO_DEMAND_RULES:
+        raise fail("rules.no_demand", f"应为 {'、'.join(NO_DEMAND_RULES)} 之一")
+    rounding = doc.get("rounding", "half_even")
+    if rounding not in ROUNDINGS:
+        raise fail("rounding", f"应为 {'、'.join(ROUNDINGS)} 之一，而不是 {rounding!r}")
+    screening = None
+    if "screening" in doc:
+        sc = need(doc, "screening", "文件", dict)
+        screening = Screening(
+            float(need(sc, "threshold", "screening", (int, float))),
+            int(need(sc, "history_months", "screening", int)),
+            int(need(sc, "min_history", "screening", int)),
+            float(need(sc, "min_scale", "screening", (int, float))),
+        )
+        if screening.threshold <= 0 or screening.min_scale <= 0:
+            raise fail("screening", "threshold 和 min_scale 应大于 0")
+    un = doc.get("uncertainty", {})
+    uncertainty = Uncertainty(
+        float(un.get("weight_spread", 0.25)),
+        float(un.get("goalpost_spread", 0.0)),
+        float(un.get("robust_share", 0.75)),
+        vary_imputation=bool(missing_owed or no_demand),
+        vary_aggregation="uncertainty" in doc,
+    )
+    if not (0 <= uncertainty.weight_spread < 1 and 0 <= uncertainty.goalpost_spread < 1):
+        raise fail("uncertainty", "weight_spread 和 goalpost_spread 应在 0 到 1 之间")
+    if not 0.5 <= uncertainty.robust_share <= 1:
+        raise fail("uncertainty.robust_share", "应在 0.5 到 1 之间")
     tiers_doc = need(doc, "tiers", "文件", dict)
     tiers = tuple(sorted(((str(k), float(v)) for k, v in tiers_doc.items()), key=lambda t: -t[1]))
     if not tiers or tiers[-1][1] > 0:
@@ -178,6 +242,12 @@ def parse(raw_bytes: bytes, path: Path, mart_columns: set[str] | None = None) ->
                 raise fail(f"{iw}.weight", "权重应大于 0")
             numerator = need(i, "numerator", iw)
             denominator = i.get("denominator", "")
+            source = i.get("source", "")
+            if source and source not in SHEET_BY_KEY:
+                raise fail(f"{iw}.source", f"报送合同中没有台账 {source!r}")
+            demand = bool(i.get("demand", False))
+            if demand and not denominator:
+                raise fail(f"{iw}.demand", "demand = true 需要分母（需求数）")
             for col in (numerator, denominator):
                 if col and mart_columns is not None and col not in mart_columns:
                     raise fail(iw, f"{MART} 中没有列 {col}")
@@ -194,6 +264,8 @@ def parse(raw_bytes: bytes, path: Path, mart_columns: set[str] | None = None) ->
                     1 if direction == "+" else -1,
                     (lo, hi),
                     weight,
+                    source,
+                    demand,
                 )
             )
         if not indicators:
@@ -221,4 +293,9 @@ def parse(raw_bytes: bytes, path: Path, mart_columns: set[str] | None = None) ->
         float(adj.get("penalty_cap", 0)),
         tuple(items),
         groups,
+        rounding,
+        missing_owed,
+        no_demand,
+        screening,
+        uncertainty,
     )

@@ -17,7 +17,7 @@ SCORE_COLUMNS = [
     "base_score", "adjustment", "score", "rank", "units_listed", "prev_rank", "rank_change",
     "change_label", "tier", "on_red_list", "on_black_list", "red_streak", "black_streak",
     "rank_median", "rank_p05", "rank_p95", "ahead_share", "is_order_robust", "strengths",
-    "weaknesses",
+    "weaknesses", "place_first", "place_last", "list_note", "adjustment_change_shown",
 ]  # fmt: skip
 
 
@@ -71,7 +71,9 @@ def store(con, ranking: Ranking, actor: str = "system") -> dict[date, int]:
             in_month = pl.col("month") == month
             _insert(con, "index_score", ranking.scores.filter(in_month), run_id)
             _insert(con, "index_indicator", ranking.indicators.filter(in_month), run_id)
-            _insert(con, "index_correlation", ranking.correlations, run_id)
+            _insert(con, "index_correlation", ranking.correlations.filter(in_month), run_id)
+            _insert(con, "index_flag", _in(ranking.flags, month), run_id)
+            _insert(con, "index_sensitivity", _in(ranking.sensitivity, month), run_id)
             audit(
                 con,
                 actor,
@@ -85,6 +87,10 @@ def store(con, ranking: Ranking, actor: str = "system") -> dict[date, int]:
         con.execute("rollback")
         raise
     return runs
+
+
+def _in(frame: pl.DataFrame, month: date) -> pl.DataFrame:
+    return frame.filter(pl.col("month") == month) if "month" in frame.columns else frame
 
 
 def _insert(con, table: str, frame: pl.DataFrame, run_id: int) -> None:
