@@ -88,7 +88,9 @@ def read_inputs(con, last: date) -> Inputs:
         """,
         params={"last": last},
     ).pl()
-    adjustments = pl.DataFrame(schema={"unit_code": pl.String, "month": pl.Date, "points": pl.Float64})
+    adjustments = pl.DataFrame(
+        schema={"unit_code": pl.String, "month": pl.Date, "points": pl.Float64}
+    )
     reviews = pl.DataFrame(schema=screen.REVIEW_SCHEMA)
     if _has_table(con, "index_adjustment"):
         adjustments = con.sql(
@@ -206,9 +208,18 @@ def compute_frames(
             screened.filter(in_months & pl.col("is_outlier"))
             .join(labels.select("indicator_key", "indicator_name", "unit"), on="indicator_key")
             .select(
-                *score.UNIT_MONTH, "indicator_key", "indicator_name", "unit", "numerator",
-                "denominator", "raw_value", "cap_value", "peer_median", "history_median",
-                "value_used", "review",
+                *score.UNIT_MONTH,
+                "indicator_key",
+                "indicator_name",
+                "unit",
+                "numerator",
+                "denominator",
+                "raw_value",
+                "cap_value",
+                "peer_median",
+                "history_median",
+                "value_used",
+                "review",
             )
         )
         for month in months:
@@ -230,7 +241,9 @@ def compute_frames(
         snapshot,
         draws,
         seed,
-        pl.concat(flags, how="diagonal_relaxed").sort("month", "group_key", "unit_code", "indicator_key"),
+        pl.concat(flags, how="diagonal_relaxed").sort(
+            "month", "group_key", "unit_code", "indicator_key"
+        ),
         pl.concat(sens, how="diagonal_relaxed"),
     )
 
@@ -274,7 +287,7 @@ def _robustness(
                     score.normalise(screened, group, m, meth.winsor, [month]), meth
                 )
 
-        def matrix(frame: pl.DataFrame, column: str) -> np.ndarray:
+        def matrix(frame: pl.DataFrame, column: str, order: pl.DataFrame = order) -> np.ndarray:
             wide = frame.pivot(on="indicator_key", index="unit_code", values=column)
             for k in keys:
                 if k not in wide.columns:
@@ -320,7 +333,10 @@ def _robustness(
             )
         )
         sdesign, labels = robust.sensitivity_design(
-            u, [i.name for i in group.indicators], SENSITIVITY_WEIGHT_DRAWS, seed + month.toordinal() + 1
+            u,
+            [i.name for i in group.indicators],
+            SENSITIVITY_WEIGHT_DRAWS,
+            seed + month.toordinal() + 1,
         )
         srank = robust.ranks(robust.scores(inputs, sdesign, meth.rounding), partition)
         sens.append(
@@ -329,7 +345,10 @@ def _robustness(
             )
         )
     empty = pl.DataFrame(
-        schema={**{k: pl.String for k in ("group_key", "partition_code", "unit_code")}, "month": pl.Date}
+        schema={
+            **{k: pl.String for k in ("group_key", "partition_code", "unit_code")},
+            "month": pl.Date,
+        }
     )
     return (
         pl.concat(out) if out else empty,

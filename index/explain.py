@@ -78,8 +78,12 @@ def shown_changes(details: pl.DataFrame, scores: pl.DataFrame) -> pl.DataFrame:
     )
     if both.height == 0:
         return pl.DataFrame(
-            schema={**{k: pl.String for k in KEYS}, "month": pl.Date,
-                    "indicator_key": pl.String, "change_shown": pl.Float64}
+            schema={
+                **{k: pl.String for k in KEYS},
+                "month": pl.Date,
+                "indicator_key": pl.String,
+                "change_shown": pl.Float64,
+            }
         )
     parts = details.join(both.select(UNIT_MONTH), on=UNIT_MONTH).select(
         *UNIT_MONTH, "indicator_key", pl.col("contribution_change").fill_null(0.0)
@@ -101,11 +105,17 @@ def shown_changes(details: pl.DataFrame, scores: pl.DataFrame) -> pl.DataFrame:
         total = round((r["score"] - r["_prev_score"]) * 10)
         tenths = largest_remainder(r["contribution_change"], total)
         for key, t in zip(r["indicator_key"], tenths, strict=True):
-            rows.append((r["group_key"], r["partition_code"], r["unit_code"], r["month"], key, t / 10))
+            rows.append(
+                (r["group_key"], r["partition_code"], r["unit_code"], r["month"], key, t / 10)
+            )
     return pl.DataFrame(
         rows,
-        schema={**{k: pl.String for k in KEYS}, "month": pl.Date,
-                "indicator_key": pl.String, "change_shown": pl.Float64},
+        schema={
+            **{k: pl.String for k in KEYS},
+            "month": pl.Date,
+            "indicator_key": pl.String,
+            "change_shown": pl.Float64,
+        },
         orient="row",
     )
 
@@ -119,9 +129,7 @@ def strengths_weaknesses(contrib: pl.DataFrame, n: int = 3) -> pl.DataFrame:
     """
     peers = [*LIST, "indicator_key"]
     sub = contrib.filter(pl.col("is_submitted"))
-    gap = sub.with_columns(
-        gap=pl.col("contribution") - pl.col("contribution").mean().over(peers)
-    )
+    gap = sub.with_columns(gap=pl.col("contribution") - pl.col("contribution").mean().over(peers))
     return gap.group_by(UNIT_MONTH).agg(
         strengths=pl.col("indicator_key")
         .sort_by("gap", descending=True)

@@ -62,5 +62,15 @@ def with_lists(ranked: pl.DataFrame, group: Group, robust_share: float) -> pl.Da
         on_red_list=pl.col("_red") & ~clash,
         on_black_list=pl.col("_black") & ~clash,
         list_note=pl.when(clash).then(pl.lit(NOTE_ALL_TIED)),
-    ).drop("_pos", "_n", "_next_score", "_next_scored", "_link", "_block", "_bfirst", "_blast",
-           "_red", "_black")
+    ).drop(
+        "_pos",
+        "_n",
+        "_next_score",
+        "_next_scored",
+        "_link",
+        "_block",
+        "_bfirst",
+        "_blast",
+        "_red",
+        "_black",
+    )

@@ -106,9 +106,7 @@ def scores(inp: Inputs, design: Design, rounding: str) -> np.ndarray:
         logs = np.log(np.maximum(np.where(applies, x, GEOMETRIC_FLOOR), GEOMETRIC_FLOOR))
         geo = np.einsum("di,dui->du", w, logs)
         with np.errstate(divide="ignore", invalid="ignore"):
-            mean = np.where(
-                design.geometric[sl, None], np.exp(geo / wsum), arith / wsum
-            )
+            mean = np.where(design.geometric[sl, None], np.exp(geo / wsum), arith / wsum)
         mean = np.where(wsum > 0, mean, 0.0)
         out[sl] = np.clip(mean + inp.adjustment[None, :], 0, 100)
     return _round(out, rounding)
@@ -181,8 +179,12 @@ def sensitivity_design(
     for m, name in enumerate(NORMALISATIONS[1:], 1):
         d = nominal(n_ind)
         d.method[:] = m
-        add(d, "normalisation", name, {"panel_minmax": "改用面板极差标准化",
-                                       "panel_zscore": "改用面板 z 分数标准化"}[name])
+        add(
+            d,
+            "normalisation",
+            name,
+            {"panel_minmax": "改用面板极差标准化", "panel_zscore": "改用面板 z 分数标准化"}[name],
+        )
     if u.goalpost_spread:
         for sign, word in ((1, "放宽"), (-1, "收窄")):
             d = nominal(n_ind)

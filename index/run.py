@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from core import store as db_store
-from index import adjustments, methodology, results
+from index import adjustments, methodology, results, review
 from index.compute import DEFAULT_DRAWS, DEFAULT_SEED, Ranking, compute, mart_columns
 
 
@@ -72,6 +72,39 @@ def void_adjustment(store: Path | None, adjustment_id: int, reason: str, author:
     with db_store.new_version(store) as con:
         meth = load_methodology(con, None)
         month = adjustments.void(con, adjustment_id, reason, author)
+        ranking = compute(con, meth, [month])
+        results.store(con, ranking, author)
+    return ranking
+
+
+def decide_flag(
+    store: Path | None,
+    month: date,
+    kind: str,
+    ref: str,
+    unit_code: str,
+    decision: str,
+    reason: str,
+    author: str,
+    penalty_item: str = "",
+    penalty_points: float = 0.0,
+) -> Ranking:
+    """Record the office's decision on a flag and rank its month again, in one new version."""
+    with db_store.new_version(store) as con:
+        meth = load_methodology(con, None)
+        review.decide(
+            con,
+            meth,
+            month,
+            kind,
+            ref,
+            unit_code,
+            decision,
+            reason,
+            author,
+            penalty_item,
+            penalty_points,
+        )
         ranking = compute(con, meth, [month])
         results.store(con, ranking, author)
     return ranking

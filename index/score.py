@@ -122,17 +122,12 @@ def normalise(
     if "value_used" not in values.columns:
         values = values.with_columns(value_used=pl.col("raw_value"))
     v = values.join(_spec(group), on="indicator_key", how="left")
-    if months is not None:
-        wanted = v.filter(pl.col("month").is_in(months))
-    else:
-        wanted = v
+    wanted = v.filter(pl.col("month").is_in(months)) if months is not None else v
     x = pl.col("value_used")
     lo, hi = pl.col("_lo"), pl.col("_hi")
     goalpost_raw = (x - lo) / (hi - lo) * 100
     if method == "goalposts":
-        out = wanted.with_columns(
-            _scaled=goalpost_raw.clip(0, 100), _capped=(x < lo) | (x > hi)
-        )
+        out = wanted.with_columns(_scaled=goalpost_raw.clip(0, 100), _capped=(x < lo) | (x > hi))
     else:
         parts = []
         counted = pl.col("is_submitted") & (pl.col("status") == OK)
@@ -194,10 +189,7 @@ def treat(norm: pl.DataFrame, meth: Methodology) -> pl.DataFrame:
     median = real.median().over(LIST)
     mean = real.mean().over(LIST).fill_null(50.0)
     status = pl.col("status")
-    if meth.missing_value == "zero":
-        no_value = pl.lit(0.0)
-    else:
-        no_value = mean
+    no_value = pl.lit(0.0) if meth.missing_value == "zero" else mean
     nominal = (
         pl.when(status == OK)
         .then(pl.col("normalised"))
@@ -234,9 +226,11 @@ def contributions(norm: pl.DataFrame, group: Group) -> pl.DataFrame:
     share = pl.when(applies).then(pl.col("_w")).otherwise(0.0)
     df = norm.with_columns(_w=nominal)
     total = share.sum().over(UNIT_MONTH)
-    return df.with_columns(
-        weight=pl.when(total > 0).then(share / total).otherwise(0.0)
-    ).with_columns(contribution=pl.col("weight") * pl.col("normalised").fill_null(0.0)).drop("_w")
+    return (
+        df.with_columns(weight=pl.when(total > 0).then(share / total).otherwise(0.0))
+        .with_columns(contribution=pl.col("weight") * pl.col("normalised").fill_null(0.0))
+        .drop("_w")
+    )
 
 
 def aggregate(contrib: pl.DataFrame, adjustments: pl.DataFrame, meth: Methodology) -> pl.DataFrame:

@@ -84,7 +84,9 @@ def screen(
         & (~has_history | (pl.col("_x") > pl.col("_hf")))
     )
     cap = pl.max_horizontal(pl.col("_pf"), pl.col("_hf").fill_null(pl.col("_pf")))
-    review = reviews.select("unit_code", "month", "indicator_key", pl.col("decision").alias("review"))
+    review = reviews.select(
+        "unit_code", "month", "indicator_key", pl.col("decision").alias("review")
+    )
     v = v.with_columns(is_outlier=outlier.fill_null(False)).join(
         review, on=["unit_code", "month", "indicator_key"], how="left"
     )
@@ -95,7 +97,20 @@ def screen(
         history_median=pl.when(pl.col("is_outlier")).then(pl.col("_hmed") * pl.col("_dir")),
         value_used=pl.when(keep_raw).then(pl.col("raw_value")).otherwise(cap * pl.col("_dir")),
         review=pl.when(pl.col("is_outlier")).then(pl.col("review")),
-    ).drop("_dir", "_floor", "_x", "_pmed", "_pn", "_pmad", "_pf", "_hf", "_hn", "_hmed", "_hq1", "_hq3")
+    ).drop(
+        "_dir",
+        "_floor",
+        "_x",
+        "_pmed",
+        "_pn",
+        "_pmad",
+        "_pf",
+        "_hf",
+        "_hn",
+        "_hmed",
+        "_hq1",
+        "_hq3",
+    )
 
 
 def _with_history(v: pl.DataFrame, months_back: int) -> pl.DataFrame:

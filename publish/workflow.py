@@ -28,6 +28,7 @@ from core import store as db_store
 from core.access import COUNTY, query
 from core.audit import audit
 from core.config import reports_dir
+from index import review as flag_review
 from publish import changelog, edition, manifest, model, queries
 
 SQL = Path(__file__).parent / "sql" / "edition_tables.sql"
@@ -177,6 +178,7 @@ def review_in(con, month: date, reviewer: str, note: str = "") -> dict:
         raise PublishError(f"{month:%Y-%m} 的排名在草稿生成后已重新计算：请先刷新草稿再审核")
     if not reviewer.strip():
         raise PublishError("审核人姓名不能为空")
+    _refuse_open_flags(con, month, "审核")
     con.execute(
         "update edition set status = 'reviewed', reviewed_at = $now, reviewed_by = $who, "
         "review_note = $note where month = $m and edition_no = $n",
@@ -192,6 +194,22 @@ def review_in(con, month: date, reviewer: str, note: str = "") -> dict:
     return editions(con, month)[-1]
 
 
+def _refuse_open_flags(con, month: date, step: str) -> None:
+    """A month with 数据存疑 values or 积分疑点 nobody has decided on cannot go out."""
+    waiting = flag_review.open_flags(con, month)
+    if waiting:
+        kinds = "、".join(
+            f"{flag_review.KIND_LABELS[k]}{n}条"
+            for k in flag_review.KIND_LABELS
+            if (n := sum(f.kind == k for f in waiting))
+        )
+        units = "、".join(dict.fromkeys(f.unit_name for f in waiting))
+        raise PublishError(
+            f"{month:%Y-%m} 还有未核查的疑点（{kinds}，涉及{units}）：请先在「排名」页逐条核查"
+            f"（接受、维持封顶或扣分）后再{step}"
+        )
+
+
 def publish_in(con, month: date, approver: str, reports: Path | None = None) -> Published:
     """Render and freeze the reviewed edition, and record it as published (已发布)."""
     create_tables(con)
@@ -205,6 +223,7 @@ def publish_in(con, month: date, approver: str, reports: Path | None = None) -> 
         raise PublishError(f"{month:%Y-%m} 的排名在审核后已重新计算：请重新审核后再发布")
     if not approver.strip():
         raise PublishError("签发人姓名不能为空")
+    _refuse_open_flags(con, month, "发布")
     number = e["edition_no"]
     final = month_dir(month, reports) / f"v{number}"
     if final.exists():
