@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -28,6 +29,7 @@ class Ranking:
     seed: int
     flags: pl.DataFrame = field(default_factory=pl.DataFrame)  # index_flag rows: 数据存疑
     sensitivity: pl.DataFrame = field(default_factory=pl.DataFrame)  # index_sensitivity rows
+    back_series: Path | None = None  # the report written when the methodology changed
 
 
 class NotReady(RuntimeError):

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from core import store as db_store
-from index import adjustments, methodology, results, review
+from index import adjustments, backseries, methodology, results, review
 from index.compute import DEFAULT_DRAWS, DEFAULT_SEED, Ranking, compute, mart_columns
 
 
@@ -31,7 +31,12 @@ def rank_and_store(
     """Compute `months` (None: every month present) and publish them as a new database version."""
     with db_store.new_version(store) as con:
         meth = load_methodology(con, method_path)
+        previous = backseries.previous_methodology(con, meth)
         ranking = compute(con, meth, months or months_present(con), draws, seed)
+        if previous is not None:
+            every = months_present(con)
+            whole = ranking if ranking.months == every else compute(con, meth, every, draws, seed)
+            ranking.back_series = backseries.write(con, previous, whole, every, draws, seed)
         results.store(con, ranking, actor)
     return ranking
 

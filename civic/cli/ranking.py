@@ -26,7 +26,7 @@ from civic.cli.options import parse_month, store_option
     nargs=2,
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=None,
-    help="Two methodology files: each unit's rank under both, for --month.",
+    help="Two methodology files: scores and ranks under both, ρ and mean rank shift per group.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--draws", default=1000, show_default=True, metavar="N", help="Robustness draws.")
@@ -36,9 +36,11 @@ def rank_cmd(month_text, all_months, method_path, compare, as_json, draws, seed,
     """Compute the monthly index (考评指数) and print the three rankings.
 
     --month ranks a month with the current methodology (data/methodology/) and stores it,
-    --all every month; --json prints JSON; --methodology FILE tries another methodology
-    without storing; --compare A.toml B.toml with --month shows each unit's rank under
-    both.
+    --all every month; --json prints JSON (naming each month); --methodology FILE tries
+    another methodology without storing; --compare A.toml B.toml (with --month or --all)
+    shows each unit's score and rank under both, the change (↑/↓), Spearman's ρ and the
+    mean rank shift per group, without storing. Ranking with a new methodology writes a
+    back-series report (every month under the old and the new one) to reports/methodology/.
     """
     from core.store import NoDatabase
     from index import report_text, run
@@ -50,8 +52,6 @@ def rank_cmd(month_text, all_months, method_path, compare, as_json, draws, seed,
     months = None if all_months else [parse_month(month_text)]
     try:
         if compare:
-            if all_months:
-                raise click.UsageError("--compare needs --month")
             a = run.rank_only(store, months, compare[0], draws, seed)
             b = run.rank_only(store, months, compare[1], draws, seed)
             click.echo(report_text.comparison(a, b, as_json))
@@ -71,6 +71,8 @@ def rank_cmd(month_text, all_months, method_path, compare, as_json, draws, seed,
             click.echo(f"已计算并保存 {len(ranking.months)} 个月（上面是最近一个月）。")
         if not method_path:
             click.echo("结果已保存到数据库。")
+            if ranking.back_series is not None:
+                click.echo(f"考评方法已更换，历史回算对比已写入：{ranking.back_series}")
 
 
 @click.command("adjust")
