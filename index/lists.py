@@ -8,8 +8,9 @@ end. A block is a run of places whose order is within the margin: the lists
 and the headline name its units together (place_first–place_last) and say
 so. The 红榜 is every scored unit whose block reaches the top `red_list`
 places, the 黑榜 every unit whose block reaches the bottom `black_list`
-places; when the two would share a unit, the whole list is within the
-margin and neither is published (list_note says why).
+places (a unit on the 红榜 is never also on the 黑榜); when one tied block
+reaches both, the whole list is within the margin and neither is published
+(list_note says why).
 """
 
 from __future__ import annotations
@@ -57,10 +58,12 @@ def with_lists(ranked: pl.DataFrame, group: Group, robust_share: float) -> pl.Da
     red = scored & (pl.col("_bfirst") <= group.red_list)
     black = pl.col("_blast") > pl.col("_n") - group.black_list
     df = df.with_columns(_red=red, _black=black)
-    clash = (pl.col("_red") & pl.col("_black")).any().over(LIST)
+    # a tied block reaching both the top and the bottom places: the list is within the margin
+    size = pl.len().over(block)
+    clash = (pl.col("_red") & pl.col("_black") & (size > 1)).any().over(LIST)
     return df.with_columns(
         on_red_list=pl.col("_red") & ~clash,
-        on_black_list=pl.col("_black") & ~clash,
+        on_black_list=pl.col("_black") & ~pl.col("_red") & ~clash,
         list_note=pl.when(clash).then(pl.lit(NOTE_ALL_TIED)),
     ).drop(
         "_pos",

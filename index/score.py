@@ -185,9 +185,10 @@ def treat(norm: pl.DataFrame, meth: Methodology) -> pl.DataFrame:
     """
     peers = pl.col("is_submitted") & (pl.col("status") == OK)
     real = pl.col("normalised").filter(peers)
-    worst = real.min().over(LIST).fill_null(0.0)
-    median = real.median().over(LIST)
-    mean = real.mean().over(LIST).fill_null(50.0)
+    by = [*LIST, "indicator_key"]
+    worst = real.min().over(by).fill_null(0.0)
+    median = real.median().over(by)
+    mean = real.mean().over(by).fill_null(50.0)
     status = pl.col("status")
     no_value = pl.lit(0.0) if meth.missing_value == "zero" else mean
     nominal = (

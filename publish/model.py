@@ -54,6 +54,12 @@ class RankRow:
     on_black_list: bool
     is_submitted: bool
     partition_name: str = ""
+    place_first: int = 0  # the places whose order is within the margin (index/lists.py)
+    place_last: int = 0
+
+    @property
+    def is_tied(self) -> bool:
+        return self.place_first != self.place_last
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,16 @@ class RankingTable:
     @property
     def leader(self) -> RankRow | None:
         return self.rows[0] if self.rows else None
+
+    @property
+    def leaders(self) -> tuple[RankRow, ...]:
+        """The scored units sharing first place within the margin (one when it is robust)."""
+        top = self.leader
+        if top is None or top.score is None:
+            return ()
+        return tuple(
+            r for r in self.rows if r.score is not None and r.place_first == top.place_first
+        )
 
     @property
     def biggest_riser(self) -> RankRow | None:
@@ -292,6 +308,8 @@ def _table(frame: pl.DataFrame, group_key: str, label: str) -> RankingTable:
                 r["on_black_list"],
                 r["is_submitted"],
                 r["partition_name"],
+                r["place_first"],
+                r["place_last"],
             )
             for r in rows.iter_rows(named=True)
         ),

@@ -46,7 +46,9 @@ def scores(con, run_id: int) -> pl.DataFrame:
         select s.group_key, s.partition_code, coalesce(p.name, '') as partition_name,
                s.rank, s.change_label, s.rank_change, s.unit_code, s.unit_name, s.score,
                s.base_score, s.adjustment, s.tier, s.on_red_list, s.on_black_list,
-               s.is_submitted, s.units_listed, s.rank_p05, s.rank_p95
+               s.is_submitted, s.units_listed, s.rank_p05, s.rank_p95,
+               coalesce(s.place_first, s.rank) as place_first,
+               coalesce(s.place_last, s.rank) as place_last
         from index_score s
         left join ref_unit_all p on p.code = s.partition_code
         where s.run_id = $run

@@ -30,16 +30,25 @@ def figure_text(f) -> str:
     return f"{theme.count(f.value)}{f.unit}"
 
 
+def leaders_text(table) -> str:
+    """'甲' when its first place is robust, else '甲、乙并列' (the margin is said elsewhere)."""
+    tops = table.leaders
+    if len(tops) == 1:
+        return tops[0].unit_name
+    return f"{'、'.join(r.unit_name for r in tops)}并列"
+
+
 def headline(report) -> str:
-    leaders = [
-        t.leader.unit_name for t in report.rankings if t.leader and t.leader.score is not None
-    ]
+    """Names a list's first alone only when its place is robust; tied leaders together."""
+    tables = [t for t in report.rankings if t.leaders]
     month = f"{report.month.month}月"
-    if not leaders:
+    if not tables:
         return f"{report.county_short}{month}新时代文明实践考评指数发布"
-    return (
-        f"{report.county_short}{month}新时代文明实践考评指数发布：{'、'.join(leaders)}分列各榜首位"
-    )
+    if all(len(t.leaders) == 1 for t in tables):
+        names_ = "、".join(t.leaders[0].unit_name for t in tables)
+        return f"{report.county_short}{month}新时代文明实践考评指数发布：{names_}分列各榜首位"
+    parts = "；".join(f"{t.label}{leaders_text(t)}领先" for t in tables)
+    return f"{report.county_short}{month}新时代文明实践考评指数发布：{parts}"
 
 
 def lead(report) -> str:
@@ -58,10 +67,14 @@ def lead(report) -> str:
     sentence = "，".join(parts) + "。"
     ranks = []
     for t in report.rankings:
-        top = t.leader
-        if top is None or top.score is None:
+        tops = t.leaders
+        if not tops:
             continue
-        ranks.append(f"{t.label}中，{top.unit_name}以{theme.score(top.score)}分位居第一")
+        if len(tops) == 1:
+            ranks.append(f"{t.label}中，{tops[0].unit_name}以{theme.score(tops[0].score)}分位居第一")
+        else:
+            scored = "、".join(f"{r.unit_name}（{theme.score(r.score)}分）" for r in tops)
+            ranks.append(f"{t.label}中，{scored}并列领先，差距在误差范围内")
     if ranks:
         sentence += "；".join(ranks) + "。"
     risers = [(t, t.biggest_riser) for t in report.rankings if t.biggest_riser]

@@ -101,7 +101,12 @@ def test_hand_computed_scores_ranks_and_ties(tmp_path):
     assert s["score"].to_list() == [80.0, 65.0, 65.0, 75.0]
     assert s["rank"].to_list() == [1, 3, 3, 2]
     assert s["tier"].to_list() == ["优秀", "良好", "良好", "良好"]
-    assert s["on_red_list"].to_list() == [True, False, False, False]
+    # A (80.0) stays ahead of D (75.0) in fewer than 75% of the draws: the two first
+    # places are within the margin, so the 红榜 names both
+    a = s.filter(unit_code="A").row(0, named=True)
+    assert a["ahead_share"] < 0.75
+    assert s["place_first"].to_list() == [1, 3, 3, 1] and s["place_last"].to_list() == [2, 3, 3, 2]
+    assert s["on_red_list"].to_list() == [True, False, False, True]
     # B and C tie for the bottom place: both on the 黑榜
     assert s["on_black_list"].to_list() == [False, True, True, False]
 
@@ -136,7 +141,9 @@ def test_unsubmitted_rules(tmp_path):
     assert last.filter(unit_code="B")["rank"].to_list() == [3]
     assert last.filter(unit_code="B")["tier"].to_list() == ["较差"]
     zero = run(methodology(tmp_path, "zero"), rows).sort("rank")
-    assert zero["unit_code"].to_list() == ["B", "A", "C"]  # scored on what it holds
+    # "zero": every indicator of the unit that sent nothing counts 0, whatever the mart holds
+    assert zero["unit_code"].to_list() == ["A", "C", "B"]
+    assert zero.filter(unit_code="B")["score"].to_list() == [0.0]
     excluded = run(methodology(tmp_path, "exclude"), rows)
     assert sorted(excluded["unit_code"]) == ["A", "C"]
 
