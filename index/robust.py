@@ -285,14 +285,17 @@ def correlations(values: pl.DataFrame) -> pl.DataFrame:
     """
     wide = values.pivot(on="indicator_key", index=["unit_code", "month"], values="raw_value")
     keys = [c for c in wide.columns if c not in ("unit_code", "month")]
+    x = wide.select(keys).cast(pl.Float64).to_numpy()
+    present = ~np.isnan(x)
     rows = []
     for i, a in enumerate(keys):
-        for b in keys[i + 1 :]:
-            pair = wide.select(a, b).drop_nulls()
+        for j in range(i + 1, len(keys)):
+            both = present[:, i] & present[:, j]
+            xa, xb = x[both, i], x[both, j]
             r = None
-            if pair.height > 2 and pair[a].std() > 0 and pair[b].std() > 0:
-                r = float(np.corrcoef(pair[a].to_numpy(), pair[b].to_numpy())[0, 1])
-            rows.append({"indicator_a": a, "indicator_b": b, "r": r, "n": pair.height})
+            if xa.size > 2 and xa.std() > 0 and xb.std() > 0:
+                r = float(np.corrcoef(xa, xb)[0, 1])
+            rows.append({"indicator_a": a, "indicator_b": keys[j], "r": r, "n": int(xa.size)})
     frame = pl.DataFrame(
         rows,
         schema={"indicator_a": pl.String, "indicator_b": pl.String, "r": pl.Float64, "n": pl.Int64},

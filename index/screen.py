@@ -13,8 +13,6 @@ so a month's screen never changes when later months arrive.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import polars as pl
 
@@ -113,6 +111,26 @@ def screen(
     )
 
 
+def _quartiles(windows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """First quartile, median, third quartile and count of the non-NaN values of each window.
+
+    Linear interpolation between order statistics (numpy's default); NaN
+    where a window is empty. Sorting once puts the NaNs last, so this is
+    vectorised where np.nanpercentile loops.
+    """
+    ordered = np.sort(windows, axis=-1)
+    count = np.sum(~np.isnan(windows), axis=-1)
+    out = []
+    for q in (0.25, 0.5, 0.75):
+        pos = q * np.maximum(count - 1, 0)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.ceil(pos).astype(np.int64)
+        a = np.take_along_axis(ordered, lo[..., None], axis=-1)[..., 0]
+        b = np.take_along_axis(ordered, hi[..., None], axis=-1)[..., 0]
+        out.append(np.where(count > 0, a + (pos - lo) * (b - a), np.nan))
+    return out[0], out[1], out[2], count
+
+
 def _with_history(v: pl.DataFrame, months_back: int) -> pl.DataFrame:
     """Median, quartiles and count of each unit's own `_x` over the months before each month."""
     months = sorted(v["month"].unique().to_list())
@@ -129,10 +147,7 @@ def _with_history(v: pl.DataFrame, months_back: int) -> pl.DataFrame:
     # pad months_back empty months in front: window t holds months t-months_back .. t-1
     padded = np.concatenate([np.full((keys.height, months_back), np.nan), grid], axis=1)
     windows = np.lib.stride_tricks.sliding_window_view(padded, months_back, axis=1)[:, :-1, :]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-empty windows give NaN
-        q1, med, q3 = np.nanpercentile(windows, [25, 50, 75], axis=2)
-    count = np.sum(~np.isnan(windows), axis=2)
+    q1, med, q3, count = _quartiles(windows)
     rows, cols = wide["_row"].to_numpy(), wide["_pos"].to_numpy()
     wide = wide.with_columns(
         _hmed=pl.Series(med[rows, cols]).fill_nan(None),
