@@ -729,3 +729,114 @@ def test_id_and_phone_numbers_never_reach_the_database_in_clear(tmp_path, store,
         store,
         "select head_name_masked, length(id_number_hash), length(phone_hash) from fct_points_entry",
     ) == [("张*明", 32, 32)]
+
+
+# --- mart_unit_month: households redeeming, standards owed, order outcomes -------------------
+
+INSTITUTE = "620623101"  # 打柴沟镇, the town of STATION and STATION_B
+TEAM = "620623-DW04"
+
+
+def _order(n: int, ordered: str, completed: str, rating, status: str, **over) -> list[object]:
+    row = {
+        "order_id": f"DD20261000{n:02d}",
+        "ordered_at": ordered,
+        "village_code": STATION,
+        "platform": "卫生健康",
+        "request": "义诊",
+        "dispatched_at": ordered,
+        "taker_code": TEAM,
+        "accepted_at": ordered,
+        "completed_at": completed,
+        "rating": rating,
+        "status": status,
+    }
+    row.update(over)
+    return list(row.values())
+
+
+ORDERS = [
+    _order(1, "2026-10-03 09:00", "2026-10-04 09:00", 5, "已评价"),  # satisfied, timely
+    _order(2, "2026-10-03 09:00", "2026-10-06 17:00", "", "已完成"),  # unrated: satisfied; 80 h
+    _order(3, "2026-10-03 09:00", "2026-10-03 19:00", 2, "已评价"),  # 2 stars: not satisfied
+    _order(4, "2026-10-03 09:00", "2026-10-06 09:00", 3, "已评价"),  # exactly 72 h: timely
+    _order(5, "2026-10-03 09:00", "", "", "已接单"),  # not completed
+    _order(6, "2026-10-03 09:00", "2026-10-03 12:00", 5, "已取消"),  # cancelled: not counted
+    _order(7, "2026-10-03 09:00", "2026-10-03 12:00", 1, "已评价", village_code=STATION_B),
+]
+
+
+@pytest.fixture()
+def unit_month_inbox(tmp_path) -> Path:
+    from core.contract import SHEET_BY_KEY
+
+    folder = tmp_path / "in"
+    write_csv(folder / "620623_2026-10_点单记录.csv", [header("orders"), *ORDERS], received=OCT)
+    pts = [header("points"), points_row(1, "H0001"), points_row(2, "H0002"),
+           points_row(3, "H0001", unit=STATION_B)]  # fmt: skip
+    write_csv(folder / f"{STATION}_2026-10_积分台账.csv", pts[:3], received=OCT)
+    write_csv(folder / f"{STATION_B}_2026-10_积分台账.csv", [pts[0], pts[3]], received=OCT)
+    red = [
+        header("redemptions"),
+        redemption_row(1, 4),
+        redemption_row(2, 3),
+        redemption_row(3, 50, "H0002"),
+    ]  # fmt: skip  (H0002's 50 is overdrawn: not counted)
+    write_csv(folder / f"{STATION}_2026-10_兑换台账.csv", red, received=OCT)
+    write_csv(
+        folder / f"{STATION_B}_2026-10_兑换台账.csv",
+        [header("redemptions"), redemption_row(1, 5, unit_code=STATION_B)],
+        received=OCT,
+    )
+    assert [c.key for c in SHEET_BY_KEY["standards"].columns][:2] == ["unit_code", "month"]
+    check = [STATION, "2026-10", *["是"] * 6, "否", "否", "四星"]
+    write_csv(folder / f"{STATION}_2026-10_阵地自查.csv", [header("standards"), check],
+              received=OCT)  # fmt: skip
+    return folder
+
+
+def _unit_month(store, code: str, columns: str) -> tuple:
+    (row,) = query(
+        store,
+        f"select {columns} from mart_unit_month where unit_code = ? and month = '2026-10-01'",
+        [code],
+    )
+    return row
+
+
+def test_unit_month_counts_households_redeeming_standards_owed_and_order_outcomes(
+    unit_month_inbox, store, registry
+):
+    import polars as pl
+
+    report = run(store, unit_month_inbox, registry=registry)
+    assert report.check_failures == []
+    redeeming = "households_redeeming"
+    assert _unit_month(store, STATION, redeeming) == (1,)  # H0002's redemption was overdrawn
+    assert _unit_month(store, STATION_B, redeeming) == (1,)
+    assert _unit_month(store, INSTITUTE, redeeming) == (2,)  # each station's H0001: two households
+    standards = "standards_items_met, standards_items_possible, standards_items_owed"
+    assert _unit_month(store, STATION, standards) == (6, 8, 8)
+    assert _unit_month(store, STATION_B, standards) == (0, 0, 8)  # withheld: 0 of 8
+    town = registry.units.filter(pl.col("parent_code") == INSTITUTE).height + 1  # and itself
+    assert _unit_month(store, INSTITUTE, standards) == (6, 8, 8 * town)
+    # a county team does not owe the self-check (the contract's owed_by)
+    assert _unit_month(store, TEAM, standards) == (0, 0, 0)
+    placed = ("orders_placed, orders_placed_completed, orders_placed_satisfied, "
+              "orders_placed_timely")  # fmt: skip
+    assert _unit_month(store, STATION, placed) == (5, 4, 3, 3)
+    assert _unit_month(store, STATION_B, placed) == (1, 1, 0, 1)
+    assert _unit_month(store, INSTITUTE, placed) == (6, 5, 3, 4)
+    taken = "orders_taken, orders_completed, orders_satisfied, orders_timely"
+    assert _unit_month(store, TEAM, taken) == (6, 5, 3, 4)
+
+
+def test_the_timely_limit_is_the_county_setting(unit_month_inbox, store, registry):
+    import dataclasses
+
+    patient = dataclasses.replace(
+        registry, settings={**registry.settings, "orders": {"timely_hours": 80}}
+    )
+    run(store, unit_month_inbox, registry=patient)
+    assert query(store, "select order_timely_hours from stg_settings") == [(80,)]
+    assert _unit_month(store, STATION, "orders_placed_timely") == (4,)  # the 80-hour one too
