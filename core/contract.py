@@ -349,6 +349,66 @@ SHEETS: tuple[Sheet, ...] = (
 SHEET_BY_KEY: dict[str, Sheet] = {s.key: s for s in SHEETS}
 
 
+@dataclass(frozen=True)
+class RowLimit:
+    """An upper limit on one number of a row beyond which the row is implausible.
+
+    The limit is factor × the row's basis (LIMIT_BASES). A row beyond any limit
+    is quarantined as implausible_value and counts nowhere. reason is what staff
+    read, with {header} (the column's header), {value}, {basis}, {factor} and
+    {limit} (factor × basis) filled in. ingest writes these to ref_row_limit;
+    the models read them from there (int_activity_screen), never a copy.
+    """
+
+    code: str
+    sheet_key: str
+    column_key: str
+    basis: str
+    factor: float
+    label: str  # what the limit is, in Chinese
+    reason: str
+
+
+# What a limit is measured against; int_activity_screen computes each one.
+LIMIT_BASES: dict[str, str] = {
+    # hours with no volunteers recorded count as one person's
+    "volunteers": "本行志愿者人数（未填或为 0 按 1 人计）",
+    # a team's area is its parent unit's (a county team's is the county); no limit when the
+    # registry has no population (or 0) for it
+    "population": "报送单位辖区常住人口（单位名册登记的人口数）",
+}
+
+ROW_LIMITS: tuple[RowLimit, ...] = (
+    RowLimit(
+        "hours_per_volunteer",
+        "activities",
+        "volunteer_hours",
+        "volunteers",
+        12,
+        "每名志愿者每次活动服务时长上限 12 小时",
+        "「{header}」{value} 超过志愿者人数 {basis} × 每人每次上限 {factor} 小时",
+    ),
+    RowLimit(
+        "participants_within_population",
+        "activities",
+        "participants",
+        "population",
+        1,
+        "参与人数不超过该单位辖区常住人口",
+        "「{header}」{value} 超过该单位辖区常住人口 {limit}",
+    ),
+    RowLimit(
+        "volunteers_within_population",
+        "activities",
+        "volunteers",
+        "population",
+        1,
+        "志愿者人数不超过该单位辖区常住人口",
+        "「{header}」{value} 超过该单位辖区常住人口 {limit}",
+    ),
+)
+
+
 def owed_sheets(kind: str) -> tuple[str, ...]:
     """The sheets a unit of this kind owes every month, in contract order."""
     return tuple(s.key for s in SHEETS if kind in s.owed_by)
@@ -357,6 +417,19 @@ def owed_sheets(kind: str) -> tuple[str, ...]:
 def obligations() -> list[tuple[str, str]]:
     """(unit kind, sheet key) for every monthly obligation: the ref_obligation table."""
     return [(kind, s.key) for s in SHEETS for kind in s.owed_by]
+
+
+def row_limits() -> list[tuple[int, str, str, str, str, str, float, str, str]]:
+    """Every row limit with its column's header, in order: the ref_row_limit table.
+
+    (position, code, sheet key, column key, column header, basis, factor, label, reason)
+    """
+    out = []
+    for i, r in enumerate(ROW_LIMITS, start=1):
+        head = SHEET_BY_KEY[r.sheet_key].column(r.column_key).header
+        out.append((i, r.code, r.sheet_key, r.column_key, head, r.basis, float(r.factor),
+                    r.label, r.reason))  # fmt: skip
+    return out
 
 
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")"})

@@ -120,6 +120,13 @@ class Settings:
         default=5.0,
         positive=True,
     )
+    order_timely_hours: int = _setting(
+        "orders",
+        "timely_hours",
+        "an order completed within this many hours of being placed (点单) is timely (及时)",
+        default=72,
+        positive=True,
+    )
 
     def deadline(self, month: date) -> date:
         """The day month's exports are due: deadline_day of the next month."""

@@ -158,8 +158,10 @@ def outcome_table(report: IngestReport) -> pl.DataFrame:
                 "month": o.month or "",
                 "rows_accepted": o.rows_accepted,
                 "rows_quarantined": o.rows_quarantined,
+                "rows_set_aside": sum(o.set_aside_by_reason.values()),
                 "reasons": "，".join(
-                    f"{REASONS.get(k, k)} {n}" for k, n in sorted(o.quarantined_by_reason.items())
+                    f"{REASONS.get(k, k)} {n}"
+                    for k, n in sorted((o.quarantined_by_reason | o.set_aside_by_reason).items())
                 ),
                 "message": o.message,
             }
@@ -167,7 +169,8 @@ def outcome_table(report: IngestReport) -> pl.DataFrame:
         ],
         schema={
             "file": pl.String, "status": pl.String, "unit_code": pl.String, "month": pl.String,
-            "rows_accepted": pl.Int64, "rows_quarantined": pl.Int64, "reasons": pl.String,
+            "rows_accepted": pl.Int64, "rows_quarantined": pl.Int64, "rows_set_aside": pl.Int64,
+            "reasons": pl.String,
             "message": pl.String,
         },
     )  # fmt: skip

@@ -54,6 +54,9 @@ class Outcome:
     rows_accepted: int = 0
     rows_quarantined: int = 0
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    # accepted rows the models set aside afterwards (checks across rows and files:
+    # duplicates, implausible values, overdrawn redemptions), by reason
+    set_aside_by_reason: dict[str, int] = field(default_factory=dict)
     unit_code: str | None = None
     month: str | None = None
 
@@ -78,6 +81,11 @@ class IngestReport:
     @property
     def rows_quarantined(self) -> int:
         return sum(o.rows_quarantined for o in self.outcomes)
+
+    @property
+    def rows_set_aside(self) -> int:
+        """Rows of this ingest's files accepted when read, then set aside by the models."""
+        return sum(sum(o.set_aside_by_reason.values()) for o in self.outcomes)
 
 
 def make_context(reg: Registry) -> Context:
@@ -151,6 +159,7 @@ def ingest(
             reference.write(con, reg)
             rejections, failures = models.build(con, clock)
             clock.lap("checks")
+            _record_set_aside(con, batch_id, outcomes)
             con.execute(
                 "insert into import_batch values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -296,3 +305,21 @@ def _record(spooled: spool.Spooled, part: list[FileJob], by_display: dict[str, O
         o.quarantined_by_reason = spooled.reasons.get(r.file_id, {})
         o.unit_code = r.unit_code
         o.month = f"{r.month:%Y-%m}" if r.month else None
+
+
+def _record_set_aside(con, batch_id: int, outcomes: list[Outcome]) -> None:
+    """Per file of this batch: rows mart_quarantine lists that the reader had accepted."""
+    rows = con.execute(
+        """
+        select q.file_id, q.reason_code, count(*)
+        from mart_quarantine as q
+        inner join source_file as f using (file_id)
+        anti join quarantine as r using (file_id, sheet_name, source_row)
+        where f.batch_id = ?
+        group by all
+        """,
+        [batch_id],
+    ).fetchall()
+    by_file = {o.file_id: o for o in outcomes if o.file_id is not None}
+    for file_id, code, n in rows:
+        by_file[file_id].set_aside_by_reason[code] = n

@@ -5,6 +5,10 @@ Rewritten on every ingest: the registry is project data and may have changed.
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+from functools import cache
+
 import polars as pl
 
 from core import contract, settings
@@ -27,6 +31,42 @@ def obligations_frame() -> pl.DataFrame:
     return pl.DataFrame(
         contract.obligations(), schema={"kind": pl.String, "sheet_key": pl.String}, orient="row"
     )
+
+
+def row_limits_frame() -> pl.DataFrame:
+    """The contract's plausibility limits on row values (core.contract.ROW_LIMITS)."""
+    return pl.DataFrame(
+        contract.row_limits(),
+        schema={
+            "position": pl.Int32,
+            "limit_code": pl.String,
+            "sheet_key": pl.String,
+            "column_key": pl.String,
+            "column_header": pl.String,
+            "basis": pl.String,
+            "factor": pl.Float64,
+            "label": pl.String,
+            "reason_template": pl.String,
+        },
+        orient="row",
+    )
+
+
+@cache
+def text_fold_frame() -> pl.DataFrame:
+    """Every character whose NFKC form differs from it, with that form.
+
+    DuckDB normalises only to NFC; models fold text to NFKC (full-width letters,
+    digits and brackets to ASCII, ① to 1, the ideographic space to a space) by
+    mapping each character through this table, then applying nfc_normalize.
+    """
+    chars = (chr(cp) for cp in range(sys.maxunicode + 1) if not 0xD800 <= cp <= 0xDFFF)
+    pairs = [
+        (ch, unicodedata.normalize("NFKC", ch))
+        for ch in chars
+        if not unicodedata.is_normalized("NFKC", ch)  # surrogates (skipped) are not characters
+    ]
+    return pl.DataFrame(pairs, schema={"source_char": pl.String, "folded": pl.String}, orient="row")
 
 
 def _replace(con, tables: dict[str, pl.DataFrame]) -> None:
@@ -54,6 +94,13 @@ def write(con, reg: Registry) -> None:
 
 
 def write_contract(con) -> None:
-    """The contract's tables. The contract is code, not data: written whenever the models run,
-    so a database built by an earlier version never keeps stale obligations."""
-    _replace(con, {"ref_obligation": obligations_frame()})
+    """The contract's tables and the NFKC fold table. They are code, not data: written whenever
+    the models run, so a database built by an earlier version never keeps stale ones."""
+    _replace(
+        con,
+        {
+            "ref_obligation": obligations_frame(),
+            "ref_row_limit": row_limits_frame(),
+            "ref_text_fold": text_fold_frame(),
+        },
+    )

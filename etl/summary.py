@@ -16,6 +16,11 @@ STATUS = {
 }
 
 
+def labelled(counts: dict[str, int]) -> str:
+    """Counts by reason code as staff read them: 日期无效 2，疑似重复录入 39."""
+    return "，".join(f"{REASONS.get(k, k)} {n:,}" for k, n in sorted(counts.items()))
+
+
 def file_lines(report: IngestReport, verbose: bool) -> list[str]:
     """One line per file that needs attention (all files when verbose)."""
     lines = []
@@ -23,6 +28,7 @@ def file_lines(report: IngestReport, verbose: bool) -> list[str]:
         attention = (
             o.status in ("unreadable", "skipped")
             or o.rows_quarantined
+            or o.set_aside_by_reason
             or (o.status == "loaded" and o.message)
         )
         if not (verbose or attention):
@@ -33,10 +39,11 @@ def file_lines(report: IngestReport, verbose: bool) -> list[str]:
         if o.status == "loaded":
             sheets = "、".join(s.sheet_name for s in o.sheets if s.sheet_key)
             head += f"  [{o.unit_code or '?'} {o.month or '?'}] 接受 {o.rows_accepted} 行"
+            if o.set_aside_by_reason:
+                n = sum(o.set_aside_by_reason.values())
+                head += f"（其中入库检查又隔离 {n} 行：{labelled(o.set_aside_by_reason)}）"
             if o.rows_quarantined:
-                reasons = "，".join(
-                    f"{REASONS.get(k, k)} {n}" for k, n in sorted(o.quarantined_by_reason.items())
-                )
+                reasons = labelled(o.quarantined_by_reason)
                 head += f"，隔离 {o.rows_quarantined} 行（{reasons}）"
             head += f"；工作表：{sheets or '无'}"
         lines.append(head)
@@ -56,10 +63,11 @@ def total_lines(report: IngestReport) -> list[str]:
     reasons: Counter[str] = Counter()
     for o in report.outcomes:
         reasons.update(o.quarantined_by_reason)
-    reasons.update(report.rule_rejections)
+        reasons.update(o.set_aside_by_reason)
     lines = [
         "文件：" + "，".join(f"{STATUS[k]} {n}" for k, n in by_status.items() if k in STATUS),
-        f"行：接受 {report.rows_accepted:,}，读入时隔离 {report.rows_quarantined:,}",
+        f"行：接受 {report.rows_accepted:,}（其中入库检查又隔离 {report.rows_set_aside:,}），"
+        f"读入时隔离 {report.rows_quarantined:,}",
     ]
     if reasons:
         lines.append(

@@ -35,6 +35,8 @@ REASONS: dict[str, str] = {
     "missing_column": "缺少必填列",
     "overdrawn_redemption": "兑换超过积分余额",
     "duplicate_across_files": "与已报送记录重复",
+    "implausible_value": "数值超出合理范围",
+    "suspected_duplicate": "疑似重复录入",
 }
 
 _PROBLEM_KIND = {

@@ -34,11 +34,15 @@ def write_csv(
 
 
 def activity(i: int, unit: str = STATION, **over) -> list[object]:
-    """One activities row in contract column order."""
+    """One activities row in contract column order.
+
+    Rows of different i are different activities: their names differ, so that the
+    near-duplicate rule (int_activity_screen) does not take them for one entered twice.
+    """
     row = {
         "activity_id": f"HD202610-{i:03d}",
         "activity_date": "2026-10-05",
-        "activity_name": "政策宣讲进农家",
+        "activity_name": f"政策宣讲进农家（第{i}场）",
         "unit_code": unit,
         "platform": "理论政策宣讲",
         "brand_project": "",

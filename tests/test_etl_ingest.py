@@ -349,6 +349,253 @@ def test_overdrawn_redemption_is_quarantined_and_does_not_lower_the_balance(
     ) == [(15, 12, 3, 3.0)]
 
 
+# --- rows beyond a plausibility limit (core.contract.ROW_LIMITS) -------------------------------
+
+HOURS = "「志愿服务时长(小时)」"
+COUNTY_TEAM = "620623-DW01"  # its area is the county: 169,717 residents
+TOWN_TEAM = "620623101-DW01"  # its area is its town, 打柴沟镇: 15,717
+VILLAGE_TEAM = "620623101204-DW01"  # its area is 安家河村: 1,386, as the station's
+
+# (unit, row values, (column, reason) when the row is set aside, else None)
+LIMIT_CASES = [
+    (STATION, {"volunteers": 1, "volunteer_hours": 100000},
+     ("volunteer_hours", f"{HOURS}100000 超过志愿者人数 1 × 每人每次上限 12 小时")),
+    (STATION, {"volunteers": "", "volunteer_hours": 12.5},  # no volunteers: one person's hours
+     ("volunteer_hours", f"{HOURS}12.5 超过志愿者人数 1 × 每人每次上限 12 小时")),
+    (STATION, {"volunteers": 0, "volunteer_hours": 13},
+     ("volunteer_hours", f"{HOURS}13 超过志愿者人数 1 × 每人每次上限 12 小时")),
+    (STATION, {"volunteers": "", "volunteer_hours": 12}, None),
+    (STATION, {"volunteers": 5, "volunteer_hours": 60}, None),  # exactly 12 hours each
+    (STATION, {"volunteers": 5, "volunteer_hours": 60.5},
+     ("volunteer_hours", f"{HOURS}60.5 超过志愿者人数 5 × 每人每次上限 12 小时")),
+    (STATION, {"participants": 1387},
+     ("participants", "「参与人数」1387 超过该单位辖区常住人口 1386")),
+    (STATION, {"participants": 1386}, None),
+    (STATION, {"participants": 30, "volunteers": 1387, "volunteer_hours": 100},
+     ("volunteers", "「志愿者人数」1387 超过该单位辖区常住人口 1386")),
+    (COUNTY_TEAM, {"participants": 5000}, None),
+    (COUNTY_TEAM, {"participants": 169718},
+     ("participants", "「参与人数」169718 超过该单位辖区常住人口 169717")),
+    (TOWN_TEAM, {"participants": 15718},
+     ("participants", "「参与人数」15718 超过该单位辖区常住人口 15717")),
+    (VILLAGE_TEAM, {"participants": 1387},
+     ("participants", "「参与人数」1387 超过该单位辖区常住人口 1386")),
+]  # fmt: skip
+
+
+def test_rows_beyond_a_plausibility_limit_are_quarantined_and_count_nowhere(
+    tmp_path, store, registry
+):
+    from core.contract import ROW_LIMITS
+
+    rows = [header("activities")] + [
+        activity(i, unit, **values) for i, (unit, values, _) in enumerate(LIMIT_CASES, start=1)
+    ]
+    path = write_csv(tmp_path / f"{STATION}_安家河村_2026-10_活动台账.csv", rows, received=OCT)
+    report = run(store, path, registry=registry)
+    assert report.check_failures == []
+    expected = [
+        (2 + i, "implausible_value", col, header("activities", [col])[0], reason)
+        for i, (_, _, out) in enumerate(LIMIT_CASES)
+        if out
+        for col, reason in [out]
+    ]
+    got = query(
+        store,
+        "select source_row, reason_code, column_key, column_header, reason "
+        "from mart_quarantine order by 1",
+    )
+    assert got == expected
+    kept = [i for i, (_, _, out) in enumerate(LIMIT_CASES, start=1) if out is None]
+    assert query(store, "select activity_id from fct_activity order by 1") == [
+        (f"HD202610-{i:03d}",) for i in kept
+    ]
+    # every limit the contract declares was applied, from the reference table
+    assert {c for (c,) in query(store, "select limit_code from int_activity_screen")} - {None} == {
+        r.code for r in ROW_LIMITS
+    }
+    assert query(store, "select count(*) from ref_row_limit") == [(len(ROW_LIMITS),)]
+    station_rows = [values for unit, values, out in LIMIT_CASES if out is None and unit == STATION]
+    assert query(
+        store,
+        "select activities, participants from mart_unit_month "
+        "where unit_code = ? and month = date '2026-10-01'",
+        [STATION],
+    ) == [(len(station_rows), sum(v.get("participants", 30) for v in station_rows))]
+    assert query(
+        store, "select sum(activities) from mart_activity_month where unit_code = ?", [STATION]
+    ) == [(len(station_rows),)]
+    # the summary names the reason in Chinese
+    from etl.summary import file_lines, total_lines
+
+    text = "\n".join(file_lines(report, False) + total_lines(report))
+    assert f"数值超出合理范围 {len(expected)}" in text
+    assert "implausible_value" not in text
+
+
+def test_a_row_beyond_several_limits_names_the_first_and_lists_them_all(tmp_path, store, registry):
+    row = activity(1, participants=2000, volunteers=2000, volunteer_hours=100000)
+    run(store, write_csv(tmp_path / "a.csv", [header("activities"), row], received=OCT),
+        registry=registry)  # fmt: skip
+    assert query(store, "select column_key, reason, problems from mart_quarantine") == [
+        (
+            "volunteer_hours",
+            f"{HOURS}100000 超过志愿者人数 2000 × 每人每次上限 12 小时",
+            f"{HOURS}100000 超过志愿者人数 2000 × 每人每次上限 12 小时；"
+            "「参与人数」2000 超过该单位辖区常住人口 1386；"
+            "「志愿者人数」2000 超过该单位辖区常住人口 1386",
+        )
+    ]
+
+
+def test_no_population_limit_where_the_registry_has_no_population(tmp_path, store, registry):
+    import dataclasses
+
+    import polars as pl
+
+    from demo.scale import roll_up
+
+    units = registry.units.with_columns(
+        population=pl.when(pl.col("code") == STATION_B).then(0).otherwise("population")
+    )
+    unknown = dataclasses.replace(registry, units=roll_up(units))
+    rows = [header("activities"), activity(1, STATION_B, participants=5000)]
+    run(store, write_csv(tmp_path / "a.csv", rows, received=OCT), registry=unknown)
+    assert query(store, "select count(*) from mart_quarantine") == [(0,)]
+    assert query(store, "select participants from fct_activity") == [(5000,)]
+
+
+# --- near-duplicate rows: the same activity entered again under another 活动编号 ---------------
+
+
+def test_forty_copies_under_new_ids_count_as_one_activity(tmp_path, store, registry):
+    rows = [header("activities")] + [
+        activity(i, activity_name="政策宣讲进农家") for i in range(1, 41)
+    ]
+    name = f"{STATION}_安家河村_2026-10_活动台账.csv"
+    report = run(store, write_csv(tmp_path / name, rows, received=OCT), registry=registry)
+    assert report.check_failures == []
+    assert query(
+        store,
+        "select activities, participants, volunteer_hours from mart_unit_month "
+        "where unit_code = ? and month = date '2026-10-01'",
+        [STATION],
+    ) == [(1, 30, 10.0)]
+    assert query(store, "select activity_id, source_row from fct_activity") == [("HD202610-001", 2)]
+    assert query(store, "select sum(activities) from mart_activity_month") == [(1,)]
+    got = query(
+        store,
+        "select reason_code, column_header, reason, count(*), min(source_row), max(source_row) "
+        "from mart_quarantine group by all",
+    )
+    assert got == [
+        (
+            "suspected_duplicate",
+            "活动名称",
+            f"与「{name}」第 2 行的日期、活动名称、人数和时长相同，疑似重复录入，只计一次",
+            39,
+            3,
+            41,
+        )
+    ]
+    from etl.summary import total_lines
+
+    assert "疑似重复录入 39" in "\n".join(total_lines(report))
+
+
+BASE = {"activity_name": "政策宣讲进农家（第２期）", "participants": 30}
+
+# (first row, second row, whether the second counts as a repeat of the first)
+NEAR_CASES = [
+    ({}, {"activity_name": "政策宣讲进农家(第2期)"}, True),  # full-width brackets and digit
+    ({"activity_name": "ＡＢＣ　读书会"}, {"activity_name": "abc读书会"}, True),  # letters, space
+    ({"activity_name": "春节送福·写春联！"}, {"activity_name": " 春节送福、写春联 "}, True),
+    ({"activity_name": "①号宣讲"}, {"activity_name": "1号宣讲"}, True),  # NFKC, not only width
+    ({}, {"volunteers": 5, "volunteer_hours": 10}, True),  # the same numbers written again
+    ({"volunteers": ""}, {"volunteers": 0}, True),  # a blank count is 0
+    ({}, {"activity_date": "2026-10-06"}, False),
+    ({}, {"activity_name": "政策宣讲进农家（第3期）"}, False),
+    ({}, {"participants": 31}, False),
+    ({}, {"volunteers": 6}, False),
+    ({}, {"volunteer_hours": 10.5}, False),
+    ({}, {"unit": STATION_B}, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("first", "second", "repeat"), NEAR_CASES)
+def test_near_duplicates_compare_normalised_names_and_exact_numbers(
+    tmp_path, store, registry, first, second, repeat
+):
+    a, b = {**BASE, **first}, {**BASE, **first, **second}
+    rows = [header("activities"), activity(1, a.pop("unit", STATION), **a),
+            activity(2, b.pop("unit", STATION), **b)]  # fmt: skip
+    run(store, write_csv(tmp_path / "a.csv", rows, received=OCT), registry=registry)
+    counted = query(store, "select activity_id from fct_activity order by 1")
+    assert counted == ([("HD202610-001",)] if repeat else [("HD202610-001",), ("HD202610-002",)])
+    assert query(store, "select source_row, reason_code from mart_quarantine") == (
+        [(3, "suspected_duplicate")] if repeat else []
+    )
+
+
+def test_the_first_received_keeps_a_repeated_row_across_files(tmp_path, store, registry):
+    """Ordered like stg_row_key: received time, then file, then row; not by file name."""
+    later = write_csv(
+        tmp_path / "in" / f"{STATION}_2026-10_活动台账_a.csv",
+        [header("activities"), activity(7, activity_name="义诊进村"), activity(8)],
+        received=datetime(2026, 11, 4, 9, 0),
+    )
+    earlier = write_csv(
+        tmp_path / "in" / f"{STATION}_2026-09_活动台账_b.csv",
+        [header("activities"), activity(1, activity_date="2026-10-05", activity_name="义诊进村")],
+        received=datetime(2026, 11, 2, 9, 0),
+    )
+    run(store, tmp_path / "in", registry=registry)
+    assert query(store, "select activity_id from fct_activity order by 1") == [
+        ("HD202610-001",),
+        ("HD202610-008",),
+    ]
+    assert query(store, "select file_name, source_row, reason from mart_quarantine") == [
+        (
+            later.name,
+            2,
+            f"与「{earlier.name}」第 2 行的日期、活动名称、人数和时长相同，疑似重复录入，只计一次",
+        )
+    ]
+
+
+def test_a_corrected_file_is_not_a_repeat_of_the_file_it_replaces(tmp_path, store, registry):
+    original = write_csv(
+        tmp_path / "a" / f"{STATION}_2026-10_活动台账.csv",
+        [header("activities"), activity(1), activity(2)],
+        received=datetime(2026, 11, 3, 9, 0),
+    )
+    corrected = write_csv(
+        tmp_path / "b" / f"{STATION}_2026-10_活动台账（更正）.csv",
+        [header("activities"), activity(11, activity_name=activity(1)[2]), activity(2)],
+        received=datetime(2026, 11, 9, 9, 0),
+    )
+    run(store, original, corrected, registry=registry)
+    assert query(store, "select count(*) from fct_activity") == [(2,)]
+    assert query(store, "select count(*) from mart_quarantine") == [(0,)]
+
+
+def test_every_reason_code_has_a_chinese_label():
+    """Staff read reasons through etl.validate.REASONS; a code without one would show bare."""
+    import re
+
+    from etl.models import MODELS_DIR
+    from etl.validate import REASONS
+
+    sql = " ".join(p.read_text(encoding="utf-8") for p in MODELS_DIR.rglob("*.sql"))
+    codes = set(re.findall(r"'([a-z_]+)' as reason_code", sql))
+    for listed in re.findall(r"accepted: reason_code in \(([^)]*)\)", sql):
+        codes |= set(re.findall(r"'([a-z_]+)'", listed))
+    assert {"duplicate_across_files", "overdrawn_redemption", "implausible_value",
+            "suspected_duplicate"} <= codes  # fmt: skip
+    assert codes <= set(REASONS)
+    assert all(REASONS[c] and not re.search("[a-z]", REASONS[c]) for c in REASONS)
+
+
 # --- idempotency, resubmission, duplicates across files --------------------------------------
 
 
@@ -482,3 +729,114 @@ def test_id_and_phone_numbers_never_reach_the_database_in_clear(tmp_path, store,
         store,
         "select head_name_masked, length(id_number_hash), length(phone_hash) from fct_points_entry",
     ) == [("张*明", 32, 32)]
+
+
+# --- mart_unit_month: households redeeming, standards owed, order outcomes -------------------
+
+INSTITUTE = "620623101"  # 打柴沟镇, the town of STATION and STATION_B
+TEAM = "620623-DW04"
+
+
+def _order(n: int, ordered: str, completed: str, rating, status: str, **over) -> list[object]:
+    row = {
+        "order_id": f"DD20261000{n:02d}",
+        "ordered_at": ordered,
+        "village_code": STATION,
+        "platform": "卫生健康",
+        "request": "义诊",
+        "dispatched_at": ordered,
+        "taker_code": TEAM,
+        "accepted_at": ordered,
+        "completed_at": completed,
+        "rating": rating,
+        "status": status,
+    }
+    row.update(over)
+    return list(row.values())
+
+
+ORDERS = [
+    _order(1, "2026-10-03 09:00", "2026-10-04 09:00", 5, "已评价"),  # satisfied, timely
+    _order(2, "2026-10-03 09:00", "2026-10-06 17:00", "", "已完成"),  # unrated: satisfied; 80 h
+    _order(3, "2026-10-03 09:00", "2026-10-03 19:00", 2, "已评价"),  # 2 stars: not satisfied
+    _order(4, "2026-10-03 09:00", "2026-10-06 09:00", 3, "已评价"),  # exactly 72 h: timely
+    _order(5, "2026-10-03 09:00", "", "", "已接单"),  # not completed
+    _order(6, "2026-10-03 09:00", "2026-10-03 12:00", 5, "已取消"),  # cancelled: not counted
+    _order(7, "2026-10-03 09:00", "2026-10-03 12:00", 1, "已评价", village_code=STATION_B),
+]
+
+
+@pytest.fixture()
+def unit_month_inbox(tmp_path) -> Path:
+    from core.contract import SHEET_BY_KEY
+
+    folder = tmp_path / "in"
+    write_csv(folder / "620623_2026-10_点单记录.csv", [header("orders"), *ORDERS], received=OCT)
+    pts = [header("points"), points_row(1, "H0001"), points_row(2, "H0002"),
+           points_row(3, "H0001", unit=STATION_B)]  # fmt: skip
+    write_csv(folder / f"{STATION}_2026-10_积分台账.csv", pts[:3], received=OCT)
+    write_csv(folder / f"{STATION_B}_2026-10_积分台账.csv", [pts[0], pts[3]], received=OCT)
+    red = [
+        header("redemptions"),
+        redemption_row(1, 4),
+        redemption_row(2, 3),
+        redemption_row(3, 50, "H0002"),
+    ]  # fmt: skip  (H0002's 50 is overdrawn: not counted)
+    write_csv(folder / f"{STATION}_2026-10_兑换台账.csv", red, received=OCT)
+    write_csv(
+        folder / f"{STATION_B}_2026-10_兑换台账.csv",
+        [header("redemptions"), redemption_row(1, 5, unit_code=STATION_B)],
+        received=OCT,
+    )
+    assert [c.key for c in SHEET_BY_KEY["standards"].columns][:2] == ["unit_code", "month"]
+    check = [STATION, "2026-10", *["是"] * 6, "否", "否", "四星"]
+    write_csv(folder / f"{STATION}_2026-10_阵地自查.csv", [header("standards"), check],
+              received=OCT)  # fmt: skip
+    return folder
+
+
+def _unit_month(store, code: str, columns: str) -> tuple:
+    (row,) = query(
+        store,
+        f"select {columns} from mart_unit_month where unit_code = ? and month = '2026-10-01'",
+        [code],
+    )
+    return row
+
+
+def test_unit_month_counts_households_redeeming_standards_owed_and_order_outcomes(
+    unit_month_inbox, store, registry
+):
+    import polars as pl
+
+    report = run(store, unit_month_inbox, registry=registry)
+    assert report.check_failures == []
+    redeeming = "households_redeeming"
+    assert _unit_month(store, STATION, redeeming) == (1,)  # H0002's redemption was overdrawn
+    assert _unit_month(store, STATION_B, redeeming) == (1,)
+    assert _unit_month(store, INSTITUTE, redeeming) == (2,)  # each station's H0001: two households
+    standards = "standards_items_met, standards_items_possible, standards_items_owed"
+    assert _unit_month(store, STATION, standards) == (6, 8, 8)
+    assert _unit_month(store, STATION_B, standards) == (0, 0, 8)  # withheld: 0 of 8
+    town = registry.units.filter(pl.col("parent_code") == INSTITUTE).height + 1  # and itself
+    assert _unit_month(store, INSTITUTE, standards) == (6, 8, 8 * town)
+    # a county team does not owe the self-check (the contract's owed_by)
+    assert _unit_month(store, TEAM, standards) == (0, 0, 0)
+    placed = ("orders_placed, orders_placed_completed, orders_placed_satisfied, "
+              "orders_placed_timely")  # fmt: skip
+    assert _unit_month(store, STATION, placed) == (5, 4, 3, 3)
+    assert _unit_month(store, STATION_B, placed) == (1, 1, 0, 1)
+    assert _unit_month(store, INSTITUTE, placed) == (6, 5, 3, 4)
+    taken = "orders_taken, orders_completed, orders_satisfied, orders_timely"
+    assert _unit_month(store, TEAM, taken) == (6, 5, 3, 4)
+
+
+def test_the_timely_limit_is_the_county_setting(unit_month_inbox, store, registry):
+    import dataclasses
+
+    patient = dataclasses.replace(
+        registry, settings={**registry.settings, "orders": {"timely_hours": 80}}
+    )
+    run(store, unit_month_inbox, registry=patient)
+    assert query(store, "select order_timely_hours from stg_settings") == [(80,)]
+    assert _unit_month(store, STATION, "orders_placed_timely") == (4,)  # the 80-hour one too

@@ -256,3 +256,64 @@ def test_a_failing_check_keeps_the_version_readers_have(small_store, tmp_path, m
         _clear(con)
     assert db_store.current_path(store) == before
     assert _balance(store) == [(42, False)]
+
+
+# --- int_activity_screen and the contract's row limits ---------------------------------------
+
+SCREEN = {
+    "file_id": 1,
+    "sheet_name": "活动台账",
+    "source_row": 3,
+    "unit_code": STATION,
+    "activity_id": "HD202610-002",
+    "activity_date": date(2026, 10, 5),
+    "name_key": "政策宣讲进农家",
+    "reason_code": "suspected_duplicate",
+    "column_key": "activity_name",
+    "column_header": "活动名称",
+    "reason": "与「a.csv」第 2 行的日期、活动名称、人数和时长相同，疑似重复录入，只计一次",
+    "problems": None,
+    "limit_code": None,
+    "twin_file_id": 1,
+    "twin_source_row": 2,
+    "is_counted": False,
+}
+COUNTED = {"reason_code": None, "column_key": None, "column_header": None, "reason": None,
+           "twin_file_id": None, "twin_source_row": None, "is_counted": True}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "broken"),
+    [
+        ({}, []),
+        (COUNTED, []),
+        ({"reason_code": "implausible_value", "limit_code": "hours_per_volunteer",
+          "twin_file_id": None, "twin_source_row": None}, []),
+        ({**COUNTED, "is_counted": False}, ["is_counted = (reason_code is null)"]),
+        ({"is_counted": True}, ["is_counted = (reason_code is null)"]),
+        ({"reason_code": "too_many", "reason": None, "twin_file_id": None}, ["accepted"]),
+        ({"reason": None}, ["= (reason is not null)"]),
+        ({"twin_file_id": None}, ["= (twin_file_id is not null)"]),
+        ({"reason_code": "implausible_value", "twin_file_id": None},
+         ["= (limit_code is not null)"]),
+        ({"name_key": None}, ["not_null"]),
+    ],
+)  # fmt: skip
+def test_activity_screen_checks(change, broken):
+    found = failing("int_activity_screen", [{**SCREEN, **change}], SCREEN)
+    assert len(found) == len(broken), found
+    for label, expected in zip(found, broken, strict=True):
+        assert expected in label
+
+
+def test_every_row_limit_names_a_number_column_a_known_basis_and_a_complete_reason():
+    from core.contract import LIMIT_BASES, ROW_LIMITS, SHEET_BY_KEY
+
+    assert len({r.code for r in ROW_LIMITS}) == len(ROW_LIMITS)
+    for r in ROW_LIMITS:
+        column = SHEET_BY_KEY[r.sheet_key].column(r.column_key)
+        assert column.kind in ("int", "number"), r.code
+        assert r.basis in LIMIT_BASES and r.factor > 0 and r.label, r.code
+        # the model fills exactly these placeholders
+        text = r.reason.format(header="H", value=1, basis=2, factor=3, limit=6)
+        assert "{" not in text and "「H」1" in text, r.code

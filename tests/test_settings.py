@@ -150,7 +150,8 @@ def sparse_store(tmp_path_factory, registry):
     """A tiny ingest under a county.toml that leaves out every optional setting."""
     root = tmp_path_factory.mktemp("settings")
     raw = (registry.folder / "county.toml").read_text(encoding="utf-8")
-    text = re.sub(r"\n\[village\].*", "\n", raw, flags=re.DOTALL)  # [village], [audit] are last
+    # [village], [audit], [orders] are last
+    text = re.sub(r"\n\[village\].*", "\n", raw, flags=re.DOTALL)
     text = _drop_line("budget_yuan_per_household_year")(text)
     folder = root / "reg"
     shutil.copytree(registry.folder, folder)

@@ -57,8 +57,8 @@ if st.button("导入", type="primary", disabled=not files, key="upload-run"):
         user.username,
         "upload",
         ", ".join(stored.values()),
-        f"批次 {report.batch_id}；接受 {report.rows_accepted} 行，"
-        f"隔离 {report.rows_quarantined} 行",
+        f"批次 {report.batch_id}；接受 {report.rows_accepted} 行（其中入库检查隔离 "
+        f"{report.rows_set_aside} 行），隔离 {report.rows_quarantined} 行",
     )
     st.session_state["last_ingest"] = {
         "outcomes": uploads.outcome_table(report),
@@ -72,18 +72,22 @@ last = st.session_state.get("last_ingest")
 if last:
     outcomes = last["outcomes"]
     accepted, set_aside = outcomes["rows_accepted"].sum(), outcomes["rows_quarantined"].sum()
+    # rows accepted when read, then set aside by the checks across rows and files
+    checked_out = outcomes["rows_set_aside"].sum() if "rows_set_aside" in outcomes.columns else 0
     if last["batch_id"] is None:
         st.info("没有新文件：上传的文件都已导入过（或无法读取，见下表）。")
     else:
         st.success(
-            f"已导入：接受 {accepted:,} 行，隔离 {set_aside:,} 行（批次 {last['batch_id']}）。"
+            f"已导入：接受 {accepted:,} 行（其中入库检查隔离 {checked_out:,} 行），"
+            f"隔离 {set_aside:,} 行（批次 {last['batch_id']}）。"
         )
     for failure in last["failures"]:
         st.error(f"数据检查未通过：{failure}")
     ui.table(
         outcomes,
         {"file": "文件", "status": "结果", "unit_code": "单位", "month": "月份",
-         "rows_accepted": "接受行数", "rows_quarantined": "隔离行数", "reasons": "隔离原因",
+         "rows_accepted": "接受行数", "rows_set_aside": "其中入库检查隔离",
+         "rows_quarantined": "隔离行数", "reasons": "隔离原因",
          "message": "说明"},
         key="upload-outcomes",
     )  # fmt: skip

@@ -1,11 +1,15 @@
--- Activities as counted: accepted, current, not sent twice.
+-- Activities as counted: accepted, current, and neither sent twice (by 活动编号 or as
+-- a suspected duplicate) nor beyond a plausibility limit: int_activity_screen decides.
 -- grain: one row per activity (unit_code, activity_id)
 -- unique: unit_code, activity_id
 -- not_null: unit_code, activity_id, activity_date, month, platform, participants
 -- check: participants >= 0 and coalesce(volunteers, 0) >= 0 and coalesce(volunteer_hours, 0) >= 0
 -- relationship: unit_code -> ref_unit_all.code
 with activities as (
-    select * from stg_activities where not is_duplicate
+    select a.*
+    from stg_activities as a
+    inner join int_activity_screen as s using (file_id, sheet_name, source_row)
+    where s.is_counted
 ),
 
 brands as (

@@ -1,7 +1,9 @@
 -- Every rejected row staff should see, with where it is and why: rows the
--- reader rejected, rows sent twice across submissions, and redemptions the
--- household's balance did not cover. is_current is false once a corrected
--- file has replaced the one the row came from.
+-- reader rejected, rows sent twice across submissions, activity rows beyond a
+-- plausibility limit or repeating an earlier row under another 活动编号
+-- (int_activity_screen), and redemptions the household's balance did not
+-- cover. is_current is false once a corrected file has replaced the one the
+-- row came from.
 -- grain: one row per rejected source row
 -- unique: file_id, sheet_name, source_row
 -- not_null: file_id, file_name, sheet_key, sheet_name, source_row, reason_code, reason
@@ -39,6 +41,16 @@ cross_file as (
     where k.is_duplicate
 ),
 
+screened as (
+    -- implausible values and suspected duplicates; int_activity_screen words the reason
+    select
+        s.file_id, 'activities' as sheet_key, s.sheet_name, s.source_row, s.column_key,
+        s.column_header, s.reason_code, s.reason, s.problems, to_json(a) as row_values
+    from int_activity_screen as s
+    inner join stg_activities as a using (file_id, sheet_name, source_row)
+    where s.reason_code in ('implausible_value', 'suspected_duplicate')
+),
+
 overdrawn as (
     select
         l.file_id,
@@ -61,6 +73,8 @@ rejected as (
     select * from read_rejections
     union all
     select * from cross_file
+    union all
+    select * from screened
     union all
     select * from overdrawn
 ),

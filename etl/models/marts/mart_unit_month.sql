@@ -8,6 +8,10 @@
 -- check: stations_meeting_minimum <= stations_active and stations_active <= stations
 -- check: orders_completed <= orders_taken and sheets_on_time + sheets_late <= sheets_owed
 -- check: own_sheets_missing <= own_sheets_owed
+-- check: orders_satisfied <= orders_completed and orders_timely <= orders_completed
+-- check: orders_placed_satisfied <= orders_placed_completed
+-- check: orders_placed_timely <= orders_placed_completed
+-- check: standards_items_owed % 8 = 0 and households_redeeming >= 0
 -- relationship: unit_code -> ref_unit_all.code
 with units as (
     select u.code as unit_code, u.name, u.kind, u.parent_code,
@@ -57,6 +61,8 @@ orders_taken as (
         month,
         count(*) as orders_taken,
         count(*) filter (where is_completed) as orders_completed,
+        count(*) filter (where is_satisfied) as orders_satisfied,
+        count(*) filter (where is_timely) as orders_timely,
         count(*) filter (where is_rated) as orders_rated,
         sum(rating) as rating_sum,
         sum(hours_to_complete) filter (where is_completed) as hours_to_complete_sum
@@ -70,7 +76,9 @@ orders_placed as (
         village_code as member_code,
         month,
         count(*) as orders_placed,
-        count(*) filter (where is_completed) as orders_placed_completed
+        count(*) filter (where is_completed) as orders_placed_completed,
+        count(*) filter (where is_satisfied) as orders_placed_satisfied,
+        count(*) filter (where is_timely) as orders_placed_timely
     from fct_order
     where not is_cancelled
     group by all
@@ -83,6 +91,7 @@ points as (
         points_issued,
         points_redeemed,
         households_earning,
+        households_redeeming,
         balance_points
     from mart_points_month
 ),
@@ -102,7 +111,9 @@ submissions as (
         count(*) as sheets_owed,
         count(*) filter (where status = 'on_time') as sheets_on_time,
         count(*) filter (where status = 'late') as sheets_late,
-        count(*) filter (where status = 'missing') as sheets_missing
+        count(*) filter (where status = 'missing') as sheets_missing,
+        -- owed per the contract (ref_obligation): stations and institutes owe 阵地自查
+        count(*) filter (where sheet_key = 'standards') as standards_owed
     from mart_submission
     where is_expected
     group by all
@@ -127,17 +138,25 @@ rolled as (
             as stations_meeting_minimum,
         coalesce(sum(ot.orders_taken), 0) as orders_taken,
         coalesce(sum(ot.orders_completed), 0) as orders_completed,
+        coalesce(sum(ot.orders_satisfied), 0) as orders_satisfied,
+        coalesce(sum(ot.orders_timely), 0) as orders_timely,
         coalesce(sum(ot.orders_rated), 0) as orders_rated,
         sum(ot.rating_sum) as rating_sum,
         sum(ot.hours_to_complete_sum) as hours_to_complete_sum,
         coalesce(sum(op.orders_placed), 0) as orders_placed,
         coalesce(sum(op.orders_placed_completed), 0) as orders_placed_completed,
+        coalesce(sum(op.orders_placed_satisfied), 0) as orders_placed_satisfied,
+        coalesce(sum(op.orders_placed_timely), 0) as orders_placed_timely,
         coalesce(sum(p.points_issued), 0) as points_issued,
         coalesce(sum(p.points_redeemed), 0) as points_redeemed,
         coalesce(sum(p.households_earning), 0) as households_earning,
+        -- a household belongs to one station: the stations' counts add up to distinct households
+        coalesce(sum(p.households_redeeming), 0) as households_redeeming,
         coalesce(sum(p.balance_points), 0) as balance_points,
         count(st.items_met) as standards_reported,
         8 * count(st.items_met) as standards_items_possible,
+        -- a unit that owed the self-check and withheld it has met 0 of its 8 items
+        8 * coalesce(sum(sb.standards_owed), 0) as standards_items_owed,
         count(*) filter (where st.is_compliant) as standards_compliant,
         coalesce(sum(st.items_met), 0) as standards_items_met,
         coalesce(sum(v.volunteers_active), 0) as volunteers_active,

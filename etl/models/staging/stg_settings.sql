@@ -4,7 +4,7 @@
 -- grain: one row
 -- not_null: county_code, county_name, county_short_name, centre_name, datum, deadline_day
 -- not_null: yuan_per_point, budget_yuan_per_household_year, matter_open_limit_days
--- not_null: notable_min_participants, same_day_max_entries, peer_ratio
+-- not_null: notable_min_participants, same_day_max_entries, peer_ratio, order_timely_hours
 with setting as (
     select section || '.' || key as name, value from ref_setting
 ),
@@ -28,7 +28,9 @@ final as (
             as notable_min_participants,
         cast(max(value) filter (where name = 'audit.same_day_max_entries') as integer)
             as same_day_max_entries,
-        cast(max(value) filter (where name = 'audit.peer_ratio') as double) as peer_ratio
+        cast(max(value) filter (where name = 'audit.peer_ratio') as double) as peer_ratio,
+        cast(max(value) filter (where name = 'orders.timely_hours') as integer)
+            as order_timely_hours
     from setting
 )
 
