@@ -4,9 +4,11 @@ Two kinds of flag hold a month back:
 - outlier: a value the screen capped (index_flag, in the month's current run).
   The office accepts it (the value as sent is used, with a reason) or
   confirms the cap;
-- points: a points-integrity flag (mart_points_flag). The office accepts it
-  (checked and found in order) or penalises it with a methodology item
-  (an adjustment, e.g. 报送数据弄虚作假).
+- points: a points-integrity flag (mart_points_flag) on points the ledger
+  counted. The office accepts it (checked and found in order) or penalises
+  it with a methodology item (an adjustment, e.g. 报送数据弄虚作假).
+  Overdrawn redemptions are not among them: the ledger rejected those rows,
+  so nothing suspect is counted, and they are listed with the quarantine.
 Every decision has a reason and an author, is written to the audit log and is
 never deleted: a later decision on the same flag supersedes it (the earlier
 one is voided, and stays on record). A month with open flags cannot be
@@ -28,6 +30,8 @@ DECISIONS = {
     "points": {"accept": "核实无误", "penalise": "扣分处理"},
 }
 KIND_LABELS = {"outlier": "数据存疑", "points": "积分疑点"}
+# the mart_points_flag rule on rows the ledger rejected (nothing suspect is counted)
+REJECTED_RULE = "overdrawn"
 
 
 class ReviewError(ValueError):
@@ -67,19 +71,24 @@ def _number(x: float | None) -> str:
 
 
 def flags(con, month: date) -> list[Flag]:
-    """Every flag of the month, open ones first, with the decision in force."""
-    create_tables(con)
-    decided = {
-        (k, ref, unit): (d, reason, author)
-        for k, ref, unit, d, reason, author in con.sql(
-            """
+    """Every flag of the month, open ones first, with the decision in force (reads only)."""
+    decided = (
+        {}
+        if not _has(con, "index_flag_review")
+        else {
+            (k, ref, unit): (d, reason, author)
+            for k, ref, unit, d, reason, author in con.sql(
+                """
             select flag_kind, flag_ref, unit_code, decision, reason, author
             from index_flag_review where month = $m and voided_at is null
             """,
-            params={"m": month},
-        ).fetchall()
-    }
+                params={"m": month},
+            ).fetchall()
+        }
+    )
     out: list[Flag] = []
+    if not _has(con, "index_flag"):
+        return out
     for unit, name, key, ind_name, unit_label, raw, cap, peer, hist in con.sql(
         """
         select f.unit_code, s.unit_name, f.indicator_key, f.indicator_name, f.unit,
@@ -105,10 +114,10 @@ def flags(con, month: date) -> list[Flag]:
                    f.evidence_rows, f.points, f.detail
             from mart_points_flag f
             left join ref_unit_all u on u.code = f.unit_code
-            where f.month = $m
+            where f.month = $m and f.rule <> $rejected
             order by f.unit_code, f.flag_id
             """,
-            params={"m": month},
+            params={"m": month, "rejected": REJECTED_RULE},
         ).fetchall():
             d = decided.get(("points", flag_id, unit), (None, None, None))
             text = f"{detail}（依据台账 {rows} 行，合计 {_number(pts)} 分）"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -82,34 +83,30 @@ def void_adjustment(store: Path | None, adjustment_id: int, reason: str, author:
     return ranking
 
 
-def decide_flag(
-    store: Path | None,
-    month: date,
-    kind: str,
-    ref: str,
-    unit_code: str,
-    decision: str,
-    reason: str,
-    author: str,
-    penalty_item: str = "",
-    penalty_points: float = 0.0,
+@dataclass(frozen=True)
+class Decision:
+    """The office's decision on one flag (see index.review.decide)."""
+
+    kind: str
+    ref: str
+    unit_code: str
+    decision: str
+    reason: str
+    penalty_item: str = ""
+    penalty_points: float = 0.0
+
+
+def decide_flags(
+    store: Path | None, month: date, decisions: list[Decision], author: str
 ) -> Ranking:
-    """Record the office's decision on a flag and rank its month again, in one new version."""
+    """Record decisions on a month's flags and rank the month again, in one new version."""
     with db_store.new_version(store) as con:
         meth = load_methodology(con, None)
-        review.decide(
-            con,
-            meth,
-            month,
-            kind,
-            ref,
-            unit_code,
-            decision,
-            reason,
-            author,
-            penalty_item,
-            penalty_points,
-        )
+        for d in decisions:
+            review.decide(
+                con, meth, month, d.kind, d.ref, d.unit_code, d.decision, d.reason, author,
+                d.penalty_item, d.penalty_points,
+            )  # fmt: skip
         ranking = compute(con, meth, [month])
         results.store(con, ranking, author)
     return ranking

@@ -177,6 +177,30 @@ def _demo_accounts() -> list[tuple[str, str, str, str | None, str]]:
     return made
 
 
+def _review_flags(store, month: date, inbox) -> None:
+    """Play the office: decide every flag of the month before it is published."""
+    import json
+
+    from core.store import reading
+    from demo import office
+    from index import review, run
+
+    with reading(store) as con:
+        flags = review.open_flags(con, month)
+    planted = json.loads((inbox / "_generation.json").read_text(encoding="utf-8"))["integrity"]
+    month_planted = [p for p in planted if str(p["month"])[:7] == f"{month:%Y-%m}"]
+    made = office.decisions(flags, month_planted)
+    if made:
+        run.decide_flags(store, month, made, author="示例审核人")
+        counts = {}
+        for d in made:
+            counts[review.DECISIONS[d.kind][d.decision]] = (
+                counts.get(review.DECISIONS[d.kind][d.decision], 0) + 1
+            )
+        done = "、".join(f"{k}{n}条" for k, n in counts.items())
+        click.echo(f"{month:%Y-%m} 疑点核查：{len(made)}条（{done}）")
+
+
 @click.command("demo")
 @click.option(
     "--serve/--no-serve", default=True, show_default=True, help="Serve the dashboard at the end."
@@ -213,6 +237,7 @@ def demo_cmd(serve: bool, seed: int, months: str) -> None:
     if latest is None:
         click.echo("没有已过报送截止日的月份，本次不发布。")
     else:
+        _review_flags(store, latest, out)
         done = publish_month(store, latest, approver="示例签发人", reviewer="示例审核人")
         n = len(done.files)
         click.echo(f"已发布 {latest:%Y-%m} 第{done.number}版：{done.folder}（{n} 个文件）")
