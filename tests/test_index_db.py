@@ -13,7 +13,8 @@ from civic.cli import main
 from core import config
 from core import store as db_store
 
-METHOD = config.methodology_dir() / "tianzhu-2026.1.toml"
+METHOD = config.methodology_dir() / "tianzhu-2026.2.toml"  # the newest: the default
+OLD_METHOD = config.methodology_dir() / "tianzhu-2026.1.toml"
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def q(store, sql, params=None):
 def test_rank_month_json_and_stored_run(store):
     r = cli("rank", "--month", "2026-10", "--json", "--draws", "200", "--db", store)
     doc = json.loads(r.output)
-    assert doc["month"] == "2026-10" and doc["methodology"] == "tianzhu-2026.1"
+    assert doc["month"] == "2026-10" and doc["methodology"] == "tianzhu-2026.2"
     sizes = {k: len(v) for k, v in doc["groups"].items()}
     assert sizes == {"subcentre": 5, "team": 9, "institute": 20}
     for units in doc["groups"].values():
@@ -54,7 +55,7 @@ def test_rank_month_json_and_stored_run(store):
             assert lo <= hi
             assert u["change"][0] in "↑↓—新"
     runs = q(store, "select run_id, methodology_id, data_snapshot, is_current from index_run")
-    assert len(runs) == 1 and runs[0][1] == "tianzhu-2026.1" and runs[0][3]
+    assert len(runs) == 1 and runs[0][1] == "tianzhu-2026.2" and runs[0][3]
     assert runs[0][2].startswith("batch 1 · ")
     n = q(store, "select group_key, count(*) from index_score group by all order by 1")
     assert dict(n) == {"institute": 20, "station": 198, "subcentre": 5, "team": 9}
@@ -134,7 +135,7 @@ def test_ranking_again_keeps_history_and_one_current_run(store):
 
 def test_another_methodology_is_tried_without_storing(store, tmp_path):
     other = tmp_path / "try.toml"
-    text = METHOD.read_text(encoding="utf-8").replace('id = "tianzhu-2026.1"', 'id = "try-1"')
+    text = METHOD.read_text(encoding="utf-8").replace('id = "tianzhu-2026.2"', 'id = "try-1"')
     other.write_text(text.replace("weight = 0.15", "weight = 0.45"), encoding="utf-8")
     before = db_store.current_path(store)
     r = cli("rank", "--month", "2026-10", "--methodology", other, "--draws", "20", "--db", store)
@@ -145,9 +146,47 @@ def test_another_methodology_is_tried_without_storing(store, tmp_path):
         "--db", store,
     )  # fmt: skip
     doc = json.loads(cmp.output)
-    assert doc["methodology_a"] == "tianzhu-2026.1" and doc["methodology_b"] == "try-1"
-    assert len(doc["units"]) == 34
-    assert any(u["rank_difference"] != 0 for u in doc["units"])
+    assert doc["methodology_a"] == "tianzhu-2026.2" and doc["methodology_b"] == "try-1"
+    (month,) = doc["months"]
+    assert month["month"] == "2026-10" and len(month["units"]) == 34
+    assert any(u["change"] != "—" for u in month["units"])
+    for u in month["units"]:
+        moved = u["rank_a"] - u["rank_b"]
+        assert u["change"] == ("—" if moved == 0 else f"↑{moved}" if moved > 0 else f"↓{-moved}")
+    for g in month["groups"].values():
+        assert -1 <= g["spearman"] <= 1 and g["mean_abs_rank_shift"] >= 0
+
+
+def test_compare_over_every_month_and_the_back_series_of_a_new_methodology(
+    store, tmp_path, monkeypatch
+):
+    cmp = cli(
+        "rank", "--compare", OLD_METHOD, METHOD, "--all", "--json", "--draws", "10", "--db", store
+    )  # fmt: skip
+    doc = json.loads(cmp.output)
+    assert [m["month"] for m in doc["months"]][:2] == ["2025-01", "2025-02"]
+    assert len(doc["months"]) == 22
+    assert all(
+        set(m["groups"]) == {"subcentre", "team", "institute", "station"} for m in doc["months"]
+    )
+    text = cli("rank", "--compare", OLD_METHOD, METHOD, "--month", "2026-10", "--db", store).output
+    assert "斯皮尔曼 ρ" in text and "平均名次变动" in text
+    # the county ranks with 2026.1, then a newer file arrives: a back-series report is written
+    old_only = tmp_path / "methods-old"
+    old_only.mkdir()
+    shutil.copy(OLD_METHOD, old_only)
+    reports = tmp_path / "reports"
+    monkeypatch.setenv("CIVIC_REPORTS_DIR", str(reports))
+    monkeypatch.setenv("CIVIC_METHODOLOGY_DIR", str(old_only))
+    cli("rank", "--month", "2026-10", "--draws", "10", "--db", store)
+    assert not (reports / "methodology").exists()
+    shutil.copy(METHOD, old_only)
+    r = cli("rank", "--month", "2026-10", "--draws", "10", "--db", store)
+    assert "历史回算对比已写入" in r.output
+    folder = reports / "methodology" / "tianzhu-2026.2"
+    back = json.loads((folder / "back-series-tianzhu-2026.1-to-tianzhu-2026.2.json").read_text())
+    assert back["methodology_a"] == "tianzhu-2026.1" and len(back["months"]) == 22
+    assert "斯皮尔曼" in (folder / "back-series-tianzhu-2026.1-to-tianzhu-2026.2.txt").read_text()
 
 
 def test_adjustment_is_stored_audited_and_counted(store):
