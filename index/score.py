@@ -39,7 +39,8 @@ def round_half(x: pl.Expr, rounding: str, decimals: int = 1) -> pl.Expr:
     if rounding == "half_even":
         return x.round(decimals)
     scale = 10**decimals
-    return ((x * scale).round(9) + 0.5).floor() / scale
+    # the last round gives the nearest float to the tenth (polars may divide by multiplying)
+    return (((x * scale).round(9) + 0.5).floor() / scale).round(decimals)
 
 
 def indicator_values(

@@ -67,6 +67,21 @@ def _current_scores(store: Path, group: str) -> list[tuple]:
     )
 
 
+def _leaders(store: Path, group: str) -> list[tuple[str, float]]:
+    """The scored units whose place is tied with first place within the margin."""
+    return _db(
+        store,
+        """
+        select s.unit_name, s.score
+        from index_score s join index_run r using (run_id)
+        where r.is_current and r.month = $m and s.group_key = $g and s.score is not null
+          and s.place_first = 1
+        order by s.rank, s.unit_code
+        """,
+        {"m": MONTH, "g": group},
+    )
+
+
 def _stem(edition_dir: Path) -> str:
     return edition_dir / "2026-10"
 
@@ -218,11 +233,23 @@ def test_article_figures_and_lead_equal_the_database(edition, article):
     assert theme.change_words(facts["activities"], prev["activities"], "比上月") in lead
     assert f"参与群众{_fmt('participants', facts['participants'])}" in lead
     assert f"志愿服务时长{_fmt('volunteer_hours', facts['volunteer_hours'])}" in lead
-    for group in GROUPS:
-        _, _, name, score, _ = _current_scores(store, group)[0]
-        assert f"{name}以{score:.1f}分位居第一" in lead
     headline = tree.xpath("//h1")[0].text_content()
     assert "10月新时代文明实践考评指数发布" in headline
+    tied_somewhere = False
+    for group in GROUPS:
+        leaders = _leaders(store, group)
+        if len(leaders) == 1:
+            name, score = leaders[0]
+            assert f"{name}以{score:.1f}分位居第一" in lead
+        else:
+            # first place within the margin: the leaders are named together, never one alone
+            tied_somewhere = True
+            together = "、".join(f"{n}（{s:.1f}分）" for n, s in leaders)
+            assert f"{together}并列领先，差距在误差范围内" in lead
+            assert f"{leaders[0][0]}以" not in lead
+            assert "、".join(n for n, _ in leaders) + "并列领先" in headline
+    if not tied_somewhere:
+        assert "分列各榜首位" in headline
 
 
 def test_article_names_every_unit_that_did_not_submit(edition, article):
@@ -426,8 +453,12 @@ def test_pdfs_carry_the_same_figures_and_the_briefing_fits_two_pages(edition):
     assert "领导简报" in _pdf_text(briefing).replace(" ", "")
     article = _pdf_text(folder / "2026-10_article.pdf").replace(" ", "").replace("\n", "")
     assert f"共开展活动{_fmt('activities', now['activities'])}" in article
-    _, _, name, score, _ = _current_scores(store, "subcentre")[0]
-    assert f"{name}以{score:.1f}分位居第一" in article
+    leaders = _leaders(store, "subcentre")
+    name, score = leaders[0]
+    if len(leaders) == 1:
+        assert f"{name}以{score:.1f}分位居第一" in article
+    else:
+        assert f"{name}（{score:.1f}分）" in article and "并列领先" in article
 
 
 # ---------------------------------------------------------------- the workflow
