@@ -32,7 +32,7 @@ from index.explain import GAP_POINTS
 from index.methodology import load
 from publish import model, workflow
 from tests import county as c
-from tests.exports import write_csv
+from tests.exports import header, write_csv
 
 METHOD = config.methodology_dir() / "tianzhu-2026.2.toml"
 SEP, OCT = c.SEP, c.OCT
@@ -129,6 +129,7 @@ def rank_again(store: Path, months=(OCT,)) -> None:
 
 
 def test_the_county_is_ranked_with_the_real_2026_2_file(county):
+    """The fixture: `civic rank` stored both months under tianzhu-2026.2, every group listed."""
     runs = q(county.store, "select month, methodology_id, methodology_sha256 from index_run")
     meth = load(METHOD)
     assert sorted(runs) == [(SEP, meth.id, meth.sha256), (OCT, meth.id, meth.sha256)]
@@ -219,7 +220,7 @@ def test_a_withheld_self_check_scores_zero_and_below_sending_it(county, store, t
     # now the station sends the self-check it withheld, showing 2 of 8 items met, on time
     sent = write_csv(
         tmp_path / "in" / f"{c.WITHHOLDS}_2026-10_阵地自查.csv",
-        [c.header("standards"), c.standards(c.WITHHOLDS, OCT, 2)],
+        [header("standards"), c.standards(c.WITHHOLDS, OCT, 2)],
         received=c.RECEIVED[OCT],
     )
     cli("ingest", sent, "--db", store, "--registry", county.registry_dir, "--workers", 1)
@@ -307,7 +308,7 @@ def test_no_orders_is_not_applicable_and_its_weight_goes_to_the_others(county):
 
 
 def test_a_unit_unsubmitted_last_month_is_new_not_the_biggest_riser(county):
-    """2026.1's lead named a unit 未报送 the month before "上升8位，进步最大"."""
+    """2026.1's lead named a unit that was 未报送 the month before "上升N位，进步最大"."""
     new = scores(county.store)[c.NEW]
     assert scores(county.store, SEP)[c.NEW]["change_label"] == "未报送"
     assert (new["prev_rank"], new["rank_change"], new["change_label"]) == (None, None, "新")
@@ -460,7 +461,7 @@ def test_a_month_with_open_flags_cannot_be_reviewed_or_published(county, store, 
     # a flag that appears after the review holds publishing back too
     late = write_csv(
         tmp_path / "in" / f"{c.S2}_2026-10_积分台账（更正）.csv",
-        [c.header("points")] + [c.points(c.S2, OCT, h, publicised=h > 1) for h in range(1, 21)],
+        [header("points")] + [c.points(c.S2, OCT, h, publicised=h > 1) for h in range(1, 21)],
         received=datetime(2026, 11, 4, 9, 0),
     )
     cli("ingest", late, "--db", store, "--registry", county.registry_dir, "--workers", 1)
