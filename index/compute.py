@@ -346,10 +346,16 @@ def _robustness(
                 group_key=pl.lit(group.key), month=pl.lit(month)
             )
         )
+    # no scored unit in any month asked for (every unit 未报送): the columns, no rows
     empty = pl.DataFrame(
         schema={
             **{k: pl.String for k in ("group_key", "partition_code", "unit_code")},
             "month": pl.Date,
+            "rank_median": pl.Float64,
+            "rank_p05": pl.Int32,
+            "rank_p95": pl.Int32,
+            "ahead_share": pl.Float64,
+            "is_order_robust": pl.Boolean,
         }
     )
     return (

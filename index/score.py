@@ -34,7 +34,9 @@ def round_half(x: pl.Expr, rounding: str, decimals: int = 1) -> pl.Expr:
     """Round to `decimals` places: "half_up" (81.25 → 81.3) or "half_even" (→ 81.2).
 
     Half up is decided on the value rounded to nine places first, so 81.15
-    (stored as 81.1499999…) rounds up as written.
+    (stored as 81.1499999…) rounds up as written. The result is the double
+    nearest the decimal (81.3, not 81.30000000000001): polars divides by
+    multiplying with the reciprocal, so the quotient is rounded once more.
     """
     if rounding == "half_even":
         return x.round(decimals)
