@@ -71,7 +71,9 @@ def lead(report) -> str:
         if not tops:
             continue
         if len(tops) == 1:
-            ranks.append(f"{t.label}中，{tops[0].unit_name}以{theme.score(tops[0].score)}分位居第一")
+            ranks.append(
+                f"{t.label}中，{tops[0].unit_name}以{theme.score(tops[0].score)}分位居第一"
+            )
         else:
             scored = "、".join(f"{r.unit_name}（{theme.score(r.score)}分）" for r in tops)
             ranks.append(f"{t.label}中，{scored}并列领先，差距在误差范围内")
