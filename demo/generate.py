@@ -3,7 +3,9 @@
 `generate()` writes, for each month, every unit's files into OUT/<YYYY-MM>/
 (some towns send one zip of all their stations), stamps each file with the
 time the office received it, and writes OUT/_generation.json: every file,
-its clean row counts, and where each planted dirty row is. Work is split by
+its clean row counts, where each planted dirty row is, and the faked points
+(integrity) and padded activity reports (outliers) planted for the audit and
+the index's screen; the last month always has one of each. Work is split by
 town over processes; each unit draws from its own seeded generator, so the
 bytes do not depend on the split.
 """
@@ -23,13 +25,14 @@ import numpy as np
 from core.contract import SHEET_BY_KEY, owed_sheets
 from core.months import label, shift
 from core.registry import Registry, load_registry, short_name
-from demo import ledgers
+from demo import ledgers, outliers
 from demo.dirt import plant
 from demo.files import Style, render, write_file, zip_files
 from demo.world import Unit, build_households, build_units, code_seed
 
 MANIFEST = "_generation.json"
 ZIP_TOWNS = 4  # towns that send their stations' files as one zip
+LAST_MONTH_FAKED = "out_of_range"  # the faked-points kind a station plants in the last month
 RESUBMIT_RATE = 0.015
 STATION_VOLUNTEERS = 45
 TOWN_TEAM_VOLUNTEERS = 75
@@ -53,6 +56,7 @@ class Result:
     files: list[dict] = field(default_factory=list)
     dirt: list[dict] = field(default_factory=list)
     integrity: list[dict] = field(default_factory=list)  # faked points planted for the audit
+    outliers: list[dict] = field(default_factory=list)  # padded activity months for the screen
     totals: dict = field(default_factory=dict)
 
     def add(self, key: str, value: float) -> None:
@@ -97,18 +101,21 @@ def generate(
     files = [f for r in results for f in r.files]
     dirt = [d for r in results for d in r.dirt]
     integrity = [p for r in results for p in r.integrity]
+    padded = [p for r in results for p in r.outliers]
     files += _plant_file_faults(out, months, seed)
     totals: dict[str, float] = {}
     for r in results:
         for k, v in r.totals.items():
             totals[k] = totals.get(k, 0) + v
     summary = _summary(reg, months, seed, scale, files, dirt, totals, time.perf_counter() - started)
+    summary["planted"] = {"faked_points": len(integrity), "padded_activities": len(padded)}
     # The manifest leaves out the timing so that the same seed writes the same bytes.
     manifest = {
         "summary": {k: v for k, v in summary.items() if k != "seconds"},
         "files": sorted(files, key=lambda f: f["path"]),
         "dirt": sorted(dirt, key=lambda d: (d["path"], d["sheet_name"], d["row"])),
         "integrity": sorted(integrity, key=lambda p: (p["unit_code"], str(p["month"]), p["kind"])),
+        "outliers": sorted(padded, key=lambda p: (p["unit_code"], str(p["month"]))),
     }
     (out / MANIFEST).write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
@@ -135,6 +142,19 @@ def plan_jobs(reg: Registry, seed: int) -> list[Job]:
     return [Job("county", county_level)] + jobs
 
 
+def last_month_plants(reg: Registry, seed: int, last: date) -> tuple[str, str]:
+    """The stations that pad their activities and fake points in the last month generated.
+
+    The month the demo publishes then always shows both kinds of flag. The
+    county's own generator draws them, so every job draws the same two, and
+    neither station's month goes missing.
+    """
+    stations = sorted(reg.of_kind("station")["code"].to_list())
+    rng = code_seed(seed, reg.county_code, f"last-month-plants{last:%Y%m}")
+    padded, faked = rng.choice(stations, size=2, replace=False)
+    return str(padded), str(faked)
+
+
 def _run_job_args(a) -> Result:
     folder, scale, seed, months, job, out = a
     reg = load_registry(folder) if folder else None
@@ -151,6 +171,11 @@ def run_job(
     """Simulate and write every month of the job's units."""
     orders_by_month, by_taker = ledgers.orders(reg, months, seed, scale)
     ctx = ledgers.Context.build(reg, months, by_taker, seed)
+    padded_last, faked_last = last_month_plants(reg, seed, months[-1])
+    ctx.forced[(faked_last, months[-1])] = LAST_MONTH_FAKED
+    forced = {(padded_last, months[-1]), (faked_last, months[-1])}
+    population = dict(zip(reg.units["code"], reg.units["population"], strict=True))
+    activity_counts: dict[str, dict[int, int]] = {}  # station -> month index -> rows sent
     codes = reg.all_codes()
     units = {u.code: u for u in build_units(reg, seed)}
     res = Result()
@@ -168,7 +193,8 @@ def run_job(
             sheets = _month_sheets(u, month, i, ctx, orders_by_month, rosters, seed, scale, res)
             if not sheets:
                 continue
-            if u.kind != "county" and u.rng.random() < u.missing:
+            # drawn first either way, so a forced plant changes no other draw
+            if u.kind != "county" and u.rng.random() < u.missing and (u.code, month) not in forced:
                 # 未报送: nothing reaches the office, and the month's points never happened.
                 for h, (b, e, y) in zip(u.people, snapshot, strict=True):
                     h.balance, h.earned_year, h.barred_year = b, e, y
@@ -176,7 +202,20 @@ def run_job(
                 res.add("missing_submissions", 1)
                 continue
             balances = {h.household_id: h.balance for h in u.people}
+            clean_activities = sheets.get("activities", [])
             sheets = {k: plant(k, rows, u.rng, codes, balances) for k, rows in sheets.items()}
+            padding = None
+            if u.kind == "station":
+                counts = activity_counts.setdefault(u.code, {})
+                before = [counts.get(j) for j in range(i - outliers.HISTORY_MONTHS, i)]
+                padding = outliers.pad(
+                    u, month, clean_activities, before, population[u.code], ctx,
+                    force=(u.code, month) == (padded_last, months[-1]),
+                )  # fmt: skip
+                counts[i] = len(clean_activities) + (len(padding.rows) if padding else 0)
+            if padding:
+                res.outliers.append(padding.record)
+                res.add("rows_activities", len(padding.rows))
             received = _received(u, month, reg)
             style = _month_style(u)
             if job.file_format:
@@ -184,14 +223,16 @@ def run_job(
                 style = replace(style, fmt=job.file_format, encoding=utf8)
             base = _file_base(u, month)
             title_of = lambda k, u=u, month=month: _title(reg, u, month, k)  # noqa: E731
-            rendered = render(base, sheets, style, title_of, salt=i)
+            rendered = render(base, outliers.add(sheets, padding), style, title_of, salt=i)
             in_zip = job.zipped and u.kind in ("station", "institute")
             resubmit = (
                 u.kind in ("station", "institute") and u.rng.random() < RESUBMIT_RATE and not in_zip
             )
             first = None
             if resubmit:
-                first = render(base, _erroneous(sheets, u.rng), style, title_of, salt=i)
+                # the padding is drawn apart, so the station's own generator draws as before
+                first_sheets = outliers.add(_erroneous(sheets, u.rng), padding)
+                first = render(base, first_sheets, style, title_of, salt=i)
             for r in rendered:
                 if in_zip:
                     zipped.append((r.name, r.data, u))

@@ -29,10 +29,15 @@ INFLATED_DAY = 9  # the day an inflated station credits everyone
 class Planter:
     """The kinds one station-month draws, applied to its households' rows in turn."""
 
-    def __init__(self, code: str, month: date, seed: int, catalogue: list[dict]) -> None:
+    def __init__(
+        self, code: str, month: date, seed: int, catalogue: list[dict], force: str | None = None
+    ) -> None:
+        """force: a kind planted whatever the draws say (the demo's last month shows one)."""
         rng = code_seed(seed, code, f"integrity{month:%Y%m}")
         self.month = month
         self.pending = {kind for kind, rate in RATES.items() if rng.random() < rate}
+        if force:
+            self.pending.add(force)
         self.planted: list[dict] = []
         self._by_item = {c["item"]: c for c in catalogue}
         self._seasonal = [c for c in catalogue if c["season_months"]]

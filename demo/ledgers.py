@@ -94,6 +94,8 @@ class Context:
     orders_by_taker: dict[tuple[str, date], list[dict]]
     seed: int = 7
     planted: list[dict] = field(default_factory=list)  # integrity problems planted (demo audit)
+    # (station, month) -> a faked-points kind planted there whatever the draws say
+    forced: dict[tuple[str, date], str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, reg: Registry, months: list[date], orders_by_taker, seed: int = 7) -> Context:
@@ -232,7 +234,7 @@ def points_and_redemptions(
     spend_draw = rng.random(len(people))
     points: list[dict] = []
     redemptions: list[dict] = []
-    planter = Planter(unit.code, month, ctx.seed, items)
+    planter = Planter(unit.code, month, ctx.seed, items, ctx.forced.get((unit.code, month)))
     seq = rseq = 0
     for h, n, cleared, u in zip(people, counts, clear, spend_draw, strict=True):
         if h.barred_year == month.year:

@@ -1,11 +1,13 @@
 """What the demo county's office decides on a month's flags before publishing it.
 
 The office reviews every flag (publishing is refused while one is open). The
-demo knows what it planted, so it decides as an office that checked the
-evidence would: faked points it planted are penalised with the methodology's
-item for falsified data; other points flags are found in order; values the
-screen capped (数据存疑) keep their cap, since no evidence was offered. The
-decisions are ordinary ones, recorded and audited like any other.
+demo knows what it planted (the generation manifest's `integrity` and
+`outliers`), so it decides as an office that checked the evidence would:
+faked points it planted are penalised with the methodology's item for
+falsified data; other points flags are found in order; values the screen
+capped (数据存疑) keep their cap: a padded activity report because the office
+found it padded, any other because no evidence was offered. The decisions
+are ordinary ones, recorded and audited like any other.
 """
 
 from __future__ import annotations
@@ -17,17 +19,26 @@ PENALTY_ITEM = "报送数据弄虚作假"
 PENALTY_POINTS = 2.0
 
 
-def decisions(flags: list[Flag], planted: list[dict]) -> list[Decision]:
-    """One decision per open flag; planted: the generation manifest's integrity list."""
-    faked = {(p["unit_code"], str(p["month"])[:7]) for p in planted}
+def decisions(flags: list[Flag], faked: list[dict], padded: list[dict] = ()) -> list[Decision]:
+    """One decision per open flag of a month.
+
+    faked, padded: the month's entries of the generation manifest's
+    `integrity` and `outliers` lists.
+    """
+    faked_units = {p["unit_code"] for p in faked}
+    padded_units = {p["unit_code"] for p in padded}
     out = []
     for f in flags:
         if not f.is_open:
             continue
         if f.kind == "outlier":
-            why = "示例审核：未提供活动佐证材料，维持封顶"
+            why = (
+                "示例审核：核实为虚报活动台账，维持封顶"
+                if f.unit_code in padded_units
+                else "示例审核：未提供活动佐证材料，维持封顶"
+            )
             out.append(Decision(f.kind, f.ref, f.unit_code, "cap", why))
-        elif any(unit == f.unit_code for unit, _ in faked):
+        elif f.unit_code in faked_units:
             out.append(
                 Decision(
                     f.kind,
@@ -42,3 +53,17 @@ def decisions(flags: list[Flag], planted: list[dict]) -> list[Decision]:
         else:
             out.append(Decision(f.kind, f.ref, f.unit_code, "accept", "示例审核：经核实台账属实"))
     return out
+
+
+def planted_found(flags: list[Flag], faked: list[dict], padded: list[dict]) -> list[str]:
+    """One line per planted unit of the month: the flags it raised, or that it raised none."""
+    lines = []
+    for what, kind, planted in (("虚报活动", "outlier", padded), ("虚报积分", "points", faked)):
+        for unit in sorted({p["unit_code"] for p in planted}):
+            mine = [f for f in flags if f.kind == kind and f.unit_code == unit]
+            if not mine:
+                lines.append(f"预置{what} {unit}：未被识别")
+                continue
+            named = "、".join(dict.fromkeys(f.label for f in mine))
+            lines.append(f"预置{what} {unit} {mine[0].unit_name}：{len(mine)}条（{named}）")
+    return lines

@@ -148,6 +148,11 @@ def _print_summary(s: dict, out: Path) -> None:
         f"redemption ratio {s['redemption_ratio']:.1%}"
     )
     click.echo(f"Registered volunteers at the end: {s['volunteers_registered']:,}")
+    p = s["planted"]
+    click.echo(
+        f"Planted for the audit and the index's screen: {p['faked_points']} faked points, "
+        f"{p['padded_activities']} padded activity reports"
+    )
     if "registry" in s:
         click.echo(f"Scaled registry written to {s['registry']} (use --registry with it)")
     click.echo(f"Done in {s['seconds']} s; manifest {out / '_generation.json'}")
@@ -187,9 +192,12 @@ def _review_flags(store, month: date, inbox) -> None:
 
     with reading(store) as con:
         flags = review.open_flags(con, month)
-    planted = json.loads((inbox / "_generation.json").read_text(encoding="utf-8"))["integrity"]
-    month_planted = [p for p in planted if str(p["month"])[:7] == f"{month:%Y-%m}"]
-    made = office.decisions(flags, month_planted)
+    manifest = json.loads((inbox / "_generation.json").read_text(encoding="utf-8"))
+    faked, padded = (
+        [p for p in manifest.get(key, []) if str(p["month"])[:7] == f"{month:%Y-%m}"]
+        for key in ("integrity", "outliers")
+    )
+    made = office.decisions(flags, faked, padded)
     if made:
         run.decide_flags(store, month, made, author="示例审核人")
         counts = {}
@@ -199,6 +207,8 @@ def _review_flags(store, month: date, inbox) -> None:
             )
         done = "、".join(f"{k}{n}条" for k, n in counts.items())
         click.echo(f"{month:%Y-%m} 疑点核查：{len(made)}条（{done}）")
+    for line in office.planted_found(flags, faked, padded):
+        click.echo(f"  {line}")
 
 
 @click.command("demo")
