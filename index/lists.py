@@ -4,13 +4,18 @@ In each list (group, partition, month), units in published order are cut
 into blocks: a unit and the next one are in the same block unless the first
 is strictly ahead in score and stays strictly ahead in at least
 `robust_share` of the robustness draws. Units that did not submit tie at the
-end. A block is a run of places whose order is within the margin: the lists
-and the headline name its units together (place_first–place_last) and say
-so. The 红榜 is every scored unit whose block reaches the top `red_list`
-places, the 黑榜 every unit whose block reaches the bottom `black_list`
-places (a unit on the 红榜 is never also on the 黑榜); when one tied block
-reaches both, the whole list is within the margin and neither is published
-(list_note says why).
+end. A block is a run of places whose order is within the margin
+(place_first–place_last), and the lists and the headline name its units
+together:
+- the 红榜 (an honour) is every scored unit whose block reaches the top
+  `red_list` places: units tied at its edge share it;
+- the 黑榜 (a reproach) is every unit whose whole block lies within the
+  bottom `black_list` places: a unit is only named when it is surely there
+  (units with exactly the same score are one place and named together).
+  When a block straddles the edge, list_note names its places ("第14–18名
+  差距在误差范围内，未列入黑榜");
+- when the top block reaches the bottom places, the whole list is within the
+  margin and neither list is published (list_note says so).
 """
 
 from __future__ import annotations
@@ -55,25 +60,32 @@ def with_lists(ranked: pl.DataFrame, group: Group, robust_share: float) -> pl.Da
         _bfirst=pl.col("_pos").min().over(block),
         _blast=pl.col("_pos").max().over(block),
     )
+    edge = pl.col("_n") - group.black_list  # the last place above the 黑榜's places
+    has_black = pl.lit(group.black_list > 0)
     red = scored & (pl.col("_bfirst") <= group.red_list)
-    black = pl.col("_blast") > pl.col("_n") - group.black_list
-    df = df.with_columns(_red=red, _black=black)
-    # a tied block reaching both the top and the bottom places: the list is within the margin
+    straddles = (pl.col("_bfirst") <= edge) & (pl.col("_blast") > edge) & has_black
+    # an exact tie (one score) is one place: named together, whatever the margin
+    exact = pl.col("score").n_unique().over(block) == 1
+    black = ((pl.col("_bfirst") > edge) | (straddles & exact)) & has_black
+    straddles = straddles & ~exact
     size = pl.len().over(block)
-    clash = (pl.col("_red") & pl.col("_black") & (size > 1)).any().over(LIST)
+    df = df.with_columns(_red=red, _black=black, _straddles=straddles)
+    # the top block reaching the bottom places: the whole list is within the margin
+    clash = (pl.col("_red") & (pl.col("_blast") > edge) & (size > 1)).any().over(LIST)
+    straddle_note = pl.format(
+        "第{}–{}名差距在误差范围内，未列入黑榜",
+        pl.col("place_first").filter(pl.col("_straddles")).first().over(LIST),
+        pl.col("place_last").filter(pl.col("_straddles")).first().over(LIST),
+    )
+    any_straddle = pl.col("_straddles").any().over(LIST)
     return df.with_columns(
         on_red_list=pl.col("_red") & ~clash,
         on_black_list=pl.col("_black") & ~pl.col("_red") & ~clash,
-        list_note=pl.when(clash).then(pl.lit(NOTE_ALL_TIED)),
+        list_note=pl.when(clash)
+        .then(pl.lit(NOTE_ALL_TIED))
+        .when(any_straddle)
+        .then(straddle_note),
     ).drop(
-        "_pos",
-        "_n",
-        "_next_score",
-        "_next_scored",
-        "_link",
-        "_block",
-        "_bfirst",
-        "_blast",
-        "_red",
-        "_black",
-    )
+        "_pos", "_n", "_next_score", "_next_scored", "_link", "_block", "_bfirst", "_blast",
+        "_red", "_black", "_straddles",
+    )  # fmt: skip

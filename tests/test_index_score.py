@@ -286,3 +286,21 @@ def test_weights_are_honoured(tmp_path_factory, units, wa):
         nh = 100 - min(h / o, 100)
         expected = wa / 10 * na + (10 - wa) / 10 * nh
         assert s.filter(unit_code=f"U{i}")["base_score"][0] == pytest.approx(expected, abs=0.006)
+
+
+def test_black_list_names_a_unit_only_when_it_is_surely_in_the_bottom_places(tmp_path):
+    # D (57.8) and C (57.5) swap places in many draws: neither is surely last, so the
+    # 黑榜 (one place) names nobody and says why; the 红榜 is unaffected
+    rows = [
+        ("A", OCT, 9, 10, 1, True),  # 67.5 + 22.5 = 90.0
+        ("B", OCT, 8, 30, 1, True),  # 60 + 17.5 = 77.5
+        ("C", OCT, 5, 20, 1, True),  # 37.5 + 20 = 57.5
+        ("D", OCT, 6, 49, 1, True),  # 45 + 12.75 = 57.75 -> 57.8
+    ]
+    s = run(methodology(tmp_path), rows, draws=400).sort("rank")
+    assert s["unit_code"].to_list() == ["A", "B", "D", "C"]
+    assert s["score"].to_list() == [90.0, 77.5, 57.8, 57.5]
+    assert s.filter(unit_code="D")["ahead_share"].item() < 0.75
+    assert s["on_black_list"].to_list() == [False, False, False, False]
+    assert s["on_red_list"].to_list() == [True, False, False, False]
+    assert set(s["list_note"].to_list()) == {"第3–4名差距在误差范围内，未列入黑榜"}
