@@ -67,6 +67,19 @@ class RankingTable:
     group_key: str
     label: str
     rows: tuple[RankRow, ...]
+    list_note: str = ""  # why the 黑榜 (or both lists) leaves places out (index/lists.py)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the lists say about the margin: tied places named together, places left out."""
+        out = []
+        tied = sorted(
+            {(r.place_first, r.place_last) for r in self.rows if r.on_red_list and r.is_tied}
+        )
+        out += [f"第{a}–{b}名差距在误差范围内，同列红榜" for a, b in tied]
+        if self.list_note:
+            out.append(self.list_note)
+        return tuple(out)
 
     @property
     def leader(self) -> RankRow | None:
@@ -292,6 +305,7 @@ def _method_note(run: dict) -> MethodNote:
 
 def _table(frame: pl.DataFrame, group_key: str, label: str) -> RankingTable:
     rows = frame.filter(pl.col("group_key") == group_key)
+    notes = rows["list_note"].drop_nulls().unique(maintain_order=True).to_list()
     return RankingTable(
         group_key,
         label,
@@ -313,6 +327,7 @@ def _table(frame: pl.DataFrame, group_key: str, label: str) -> RankingTable:
             )
             for r in rows.iter_rows(named=True)
         ),
+        "；".join(notes) if group_key != "station" else "",
     )
 
 
@@ -500,4 +515,5 @@ def _table_dict(t: RankingTable) -> dict:
         "group_key": t.group_key,
         "label": t.label,
         "rows": [r.__dict__ for r in t.rows],
+        "notes": list(t.notes),
     }

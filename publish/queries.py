@@ -48,7 +48,7 @@ def scores(con, run_id: int) -> pl.DataFrame:
                s.base_score, s.adjustment, s.tier, s.on_red_list, s.on_black_list,
                s.is_submitted, s.units_listed, s.rank_p05, s.rank_p95,
                coalesce(s.place_first, s.rank) as place_first,
-               coalesce(s.place_last, s.rank) as place_last
+               coalesce(s.place_last, s.rank) as place_last, s.list_note
         from index_score s
         left join ref_unit_all p on p.code = s.partition_code
         where s.run_id = $run

@@ -7,6 +7,7 @@ so the article, the briefing and the PDF say the same thing in the same way.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from presentation import theme
 
@@ -30,25 +31,40 @@ def figure_text(f) -> str:
     return f"{theme.count(f.value)}{f.unit}"
 
 
-def leaders_text(table) -> str:
-    """'甲' when its first place is robust, else '甲、乙并列' (the margin is said elsewhere)."""
-    tops = table.leaders
-    if len(tops) == 1:
-        return tops[0].unit_name
-    return f"{'、'.join(r.unit_name for r in tops)}并列"
+# the lists as a headline calls them, and the part of a unit's name a headline drops
+HEADLINE_LABELS = {"subcentre": "片区", "team": "县级队伍", "institute": "实践所"}
+_NAME_SUFFIX = re.compile(r"(新时代文明实践(所|站|中心)|分中心)$")
+
+
+def short_unit(name: str, county_short: str = "") -> str:
+    """天堂片区分中心 → 天堂片区, 毛藏乡新时代文明实践所 → 毛藏乡, 天祝县X队 → X队."""
+    short = _NAME_SUFFIX.sub("", name) or name
+    if county_short and short.startswith(county_short) and len(short) > len(county_short):
+        short = short[len(county_short) :]
+    return short
 
 
 def headline(report) -> str:
-    """Names a list's first alone only when its place is robust; tied leaders together."""
+    """Names a list's first alone only when its place is robust; tied leaders together.
+
+    With every first place robust: the three leaders in full. With a tie, one
+    short clause per list ("天堂片区、打柴沟片区并列片区首位"), so that the
+    headline stays readable; the lead gives the full names and scores.
+    """
     tables = [t for t in report.rankings if t.leaders]
     month = f"{report.month.month}月"
+    head = f"{report.county_short}{month}新时代文明实践考评指数发布"
     if not tables:
-        return f"{report.county_short}{month}新时代文明实践考评指数发布"
+        return head
     if all(len(t.leaders) == 1 for t in tables):
         names_ = "、".join(t.leaders[0].unit_name for t in tables)
-        return f"{report.county_short}{month}新时代文明实践考评指数发布：{names_}分列各榜首位"
-    parts = "；".join(f"{t.label}{leaders_text(t)}领先" for t in tables)
-    return f"{report.county_short}{month}新时代文明实践考评指数发布：{parts}"
+        return f"{head}：{names_}分列各榜首位"
+    parts = []
+    for t in tables:
+        shorts = "、".join(short_unit(r.unit_name, report.county_short) for r in t.leaders)
+        label = HEADLINE_LABELS.get(t.group_key, t.label)
+        parts.append(f"{shorts}{'并列' if len(t.leaders) > 1 else '居'}{label}首位")
+    return f"{head}：{'，'.join(parts)}"
 
 
 def lead(report) -> str:

@@ -31,6 +31,7 @@ from index.compute import compute
 from index.explain import GAP_POINTS
 from index.methodology import load
 from publish import model, workflow
+from publish.text import short_unit
 from tests import county as c
 from tests.exports import header, write_csv
 
@@ -572,7 +573,9 @@ def test_places_within_the_margin_are_named_together(county):
     assert pq["ahead_share"] >= 0.8 and (pq["place_first"], pq["place_last"]) == (1, 1)
     names = c.registry().names()
     r = report(county.store)
-    assert f"县级志愿服务队{names[c.CLOSE]}、{names[c.NEW]}并列领先" in r.headline
+    close, new = (short_unit(names[k], r.county_short) for k in (c.CLOSE, c.NEW))
+    assert f"{close}、{new}并列县级队伍首位" in r.headline
+    assert names[c.CLOSE] not in r.headline.replace(f"{close}、{new}", "")
     assert (
         f"县级志愿服务队中，{names[c.CLOSE]}（{top['score']:.1f}分）、{names[c.NEW]}"
         f"（{second['score']:.1f}分）并列领先，差距在误差范围内"
