@@ -51,7 +51,7 @@ def _table_changes(label: str, before: list[dict], after: list[dict]) -> list[st
         parts = []
         if was["rank"] != r["rank"]:
             parts.append(f"第{was['rank']}名→第{r['rank']}名")
-        if was["score"] != r["score"]:
+        if theme.score(was["score"]) != theme.score(r["score"]):  # as printed
             parts.append(f"{theme.score(was['score'])}分→{theme.score(r['score'])}分")
         if was["tier"] != r["tier"]:
             parts.append(f"{was['tier']}→{r['tier']}")
