@@ -278,12 +278,16 @@ def month_flags(con, month: date) -> pl.DataFrame:
 # what one activity row adds to an indicator's numerator (a mart_unit_month column), and
 # how that reads
 _ACTIVITY_MEASURES = {
-    "activities": (pl.lit(1.0), "计入场次"),
-    "theme_activities": (pl.col("is_month_theme").cast(pl.Float64), "计入主题活动场次"),
-    "brand_activities": (pl.col("is_registered_brand").cast(pl.Float64), "计入品牌活动场次"),
-    "participants": (pl.col("participants").cast(pl.Float64), "计入参与人次"),
-    "volunteer_hours": (pl.col("volunteer_hours").cast(pl.Float64), "计入志愿服务时长（小时）"),
-    "stations_meeting_minimum": (pl.lit(1.0), "计入场次"),
+    "activities": (pl.lit(1.0), "计入场次", ""),
+    "theme_activities": (pl.col("is_month_theme").cast(pl.Float64), "计入主题活动场次", ""),
+    "brand_activities": (pl.col("is_registered_brand").cast(pl.Float64), "计入品牌活动场次", ""),
+    "participants": (pl.col("participants").cast(pl.Float64), "计入参与人次", "participants"),
+    "volunteer_hours": (
+        pl.col("volunteer_hours").cast(pl.Float64),
+        "计入志愿服务时长（小时）",
+        "volunteer_hours",
+    ),
+    "stations_meeting_minimum": (pl.lit(1.0), "计入场次", ""),
 }
 
 
@@ -293,7 +297,8 @@ def outlier_evidence(con, month: date, unit_code: str, indicator_key: str) -> pl
     (int_unit_scope), each with its file and row, the largest contributors first.
 
     `counted` is what the row adds to the indicator's numerator (1 an activity, or its
-    participants or hours; `counted_label` says which); rows adding nothing are left out.
+    participants or hours; `counted_label` says which, `counted_from` names the column it
+    is, '' for a count); rows adding nothing are left out.
     Empty when the numerator does not come from the activity ledger.
     """
     meth = _run_methodology(con, month)
@@ -325,13 +330,21 @@ def outlier_evidence(con, month: date, unit_code: str, indicator_key: str) -> pl
         m=month,
         u=unit_code,
     )
-    measure, label = _ACTIVITY_MEASURES.get(indicator.numerator if indicator else "", (None, ""))
+    measure, label, column = _ACTIVITY_MEASURES.get(
+        indicator.numerator if indicator else "", (None, "", "")
+    )
     if measure is None:
         return rows.clear().with_columns(
-            counted=pl.lit(None, pl.Float64), counted_label=pl.lit(None, pl.String)
+            counted=pl.lit(None, pl.Float64),
+            counted_label=pl.lit(None, pl.String),
+            counted_from=pl.lit(None, pl.String),
         )
     return (
-        rows.with_columns(counted=measure.fill_null(0.0), counted_label=pl.lit(label))
+        rows.with_columns(
+            counted=measure.fill_null(0.0),
+            counted_label=pl.lit(label),
+            counted_from=pl.lit(column),
+        )
         .filter(pl.col("counted") > 0)
         .with_columns(_member_total=pl.col("counted").sum().over("member_code"))
         .sort(

@@ -70,15 +70,14 @@ if rows is not None:
     )  # fmt: skip
     for note in rows["list_note"].drop_nulls().unique(maintain_order=True):
         st.info(note, icon=":material/info:")
-    ui.table(
-        shown,
-        {"rank": "名次", "place": "名次（含误差范围）", "change_label": "变化",
-         "unit_name": "单位", "score": "得分", "tier": "档次", "list_mark": "红黑榜",
-         "adjustment": "加扣分", "interval": "排名区间(5%–95%)", "ahead": "领先下一名",
-         "submitted": "报送"},
-        {"score": "bar", "adjustment": "%+.1f"},
-        key=f"rank-table-{group}",
-    )  # fmt: skip
+    columns = {
+        "place": "名次", "change_label": "变化", "unit_name": "单位", "score": "得分",
+        "tier": "档次", "list_mark": "红黑榜", "adjustment": "加扣分",
+        "interval": "排名区间(5%–95%)", "ahead": "领先下一名", "submitted": "报送",
+    }  # fmt: skip
+    if rows["is_submitted"].all():  # nobody to mark 未报送: room for the rest
+        columns.pop("submitted")
+    ui.table(shown, columns, {"score": "bar", "adjustment": "%+.1f"}, key=f"rank-table-{group}")
     st.caption(words.uncertainty_caption(data.get(metrics.uncertainty, sel.month)))
 
     with st.expander("敏感性分析"):
@@ -216,15 +215,22 @@ else:
     f1.metric("疑点", f"{flags.height}条")
     f2.metric("待核查", f"{open_flags.height}条")
     f3.metric("已核查", f"{flags.height - open_flags.height}条")
-    ui.table(
+    # a static table: the words wrap, every figure stays readable
+    st.table(
         flags.with_columns(
-            state=pl.when("is_open").then(pl.lit("待核查")).otherwise(pl.lit("已核查")),
-            decided=pl.col("decided_at").dt.strftime("%Y-%m-%d %H:%M"),
-        ).with_columns(pl.col("decision_label", "author", "reason", "decided").fill_null("")),
-        {"state": "状态", "kind_label": "类别", "unit_name": "单位", "label": "疑点",
-         "detail": "情况", "decision_label": "核查结论", "author": "经办人", "reason": "理由",
-         "decided": "核查时间"},
-        key="rank-flags",
+            verdict=pl.when("is_open")
+            .then(pl.lit("待核查"))
+            .otherwise(
+                pl.format(
+                    "{}（{}，{}）：{}", "decision_label", "author",
+                    pl.col("decided_at").dt.strftime("%Y-%m-%d %H:%M"), "reason",
+                )
+            )
+        )
+        .select("kind_label", "unit_name", "label", "detail", "verdict")
+        .rename({"kind_label": "类别", "unit_name": "单位", "label": "疑点", "detail": "情况",
+                 "verdict": "核查结论"}),
+        hide_index=True,
     )  # fmt: skip
     keys = [f"{r['kind']}|{r['unit_code']}|{r['ref']}" for r in flags.iter_rows(named=True)]
     by_key = dict(zip(keys, flags.iter_rows(named=True), strict=True))
@@ -256,33 +262,40 @@ else:
         else:
             measure = evidence["counted_label"][0]
             total = evidence["counted"].sum()
-            top = (
+            said = (
+                f"依据：本单位当月活动台账 {evidence.height} 行，"
+                f"{measure.removeprefix('计入')}合计 {words.number(total, 1)}"
+            )
+            by_member = (
                 evidence.group_by("member_name")
                 .agg(pl.col("counted").sum())
                 .sort("counted", "member_name", descending=[True, False])
-                .head(3)
             )
-            leaders = "、".join(
-                f"{r['member_name']} {words.number(r['counted'], 1)}（{r['counted'] / total:.0%}）"
-                for r in top.iter_rows(named=True)
-            )
-            st.markdown(
-                f"依据：本单位（含所辖单位）当月活动台账 {evidence.height} 行，"
-                f"{measure.removeprefix('计入')}合计 {words.number(total, 1)}；"
-                f"贡献最多的：{leaders}。下表按计入多少排列，附来源文件和行号。"
-            )
+            if by_member.height > 1:  # a district or a town: which of its units sent most
+                said += "（含所辖单位）；贡献最多的：" + "、".join(
+                    f"{r['member_name']} {words.number(r['counted'], 1)}"
+                    f"（{r['counted'] / total:.0%}）"
+                    for r in by_member.head(3).iter_rows(named=True)
+                )
+            st.markdown(said + "。下表按计入多少排列，附来源文件和行号。")
+            columns = {
+                "member_name": "单位", "activity_id": "活动编号", "activity_date": "日期",
+                "activity_name": "活动名称", "platform": "服务平台", "counted": measure,
+                "participants": "参与人次", "volunteers": "志愿者",
+                "volunteer_hours": "志愿时长", "file_name": "来源文件", "source_row": "行号",
+            }  # fmt: skip
+            columns.pop(evidence["counted_from"][0], None)  # the counted column is that one
+            if by_member.height == 1:
+                columns.pop("member_name")
             ui.table(
                 evidence.with_columns(
                     pl.col("counted", "volunteer_hours", "volunteers").map_elements(
                         words.number, return_dtype=pl.String, skip_nulls=False
                     )
                 ),
-                {"member_name": "单位", "activity_id": "活动编号", "activity_date": "日期",
-                 "activity_name": "活动名称", "platform": "服务平台", "counted": measure,
-                 "participants": "参与人次", "volunteers": "志愿者", "volunteer_hours": "志愿时长",
-                 "file_name": "来源文件", "source_row": "行号"},
-                height=280, key="rank-flag-evidence",
-            )  # fmt: skip
+                columns,
+                key="rank-flag-evidence",
+            )
     elif access.can(user, "audit_points"):
         evidence = data.get(village.flag_evidence, flag["ref"], None)
         st.markdown(f"依据：积分台账 {evidence.height} 行，附来源文件和行号。")
