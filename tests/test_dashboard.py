@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import accounts
 from core import store as db_store
+from index import run as index_run
 from presentation import theme
 from publish import workflow
 
@@ -395,9 +396,15 @@ def _open_warning(at: AppTest) -> str:
     return next((w.value for w in at.warning if w.value.startswith("本月还有")), "")
 
 
-def _decide(at: AppTest, flag, decision: str, reason: str) -> AppTest:
+def _pick(at: AppTest, flag) -> str:
+    """Choose a flag in the page's list (逐条查看); its key, as the page's widgets use it."""
     key = f"{flag.kind}|{flag.unit_code}|{flag.ref}"
-    at.selectbox(key="flag-pick-2026-09").set_value(key).run()
+    next(s for s in at.selectbox if s.label == "逐条查看").set_value(key).run()
+    return key
+
+
+def _decide(at: AppTest, flag, decision: str, reason: str) -> AppTest:
+    key = _pick(at, flag)
     fk = f"{key}-2026-09"
     at.radio(key=f"flag-decision-{fk}").set_value(decision).run()
     at.text_area(key=f"flag-reason-{fk}").input(reason)
@@ -417,9 +424,7 @@ def test_a_reviewer_decides_an_outlier_and_a_points_flag(ranked_store, tmp_path)
         assert f"本月还有 {n} 条疑点未核查" in _open_warning(at)
         assert "不能审核，也不能发布" in _open_warning(at)
         # the evidence behind the outlier: the unit's activity rows, with file and row
-        at.selectbox(key="flag-pick-2026-09").set_value(
-            f"outlier|{outlier.unit_code}|{outlier.ref}"
-        ).run()
+        _pick(at, outlier)
         evidence = table(at, "活动编号")
         counted = _db(
             store,
@@ -434,8 +439,7 @@ def test_a_reviewer_decides_an_outlier_and_a_points_flag(ranked_store, tmp_path)
         assert any("维持封顶" in s.value for s in at.success)
         assert f"本月还有 {n - 1} 条疑点未核查" in _open_warning(at)
         # a points flag: penalised with the methodology's item for falsified data
-        key = f"points|{points.unit_code}|{points.ref}"
-        at.selectbox(key="flag-pick-2026-09").set_value(key).run()
+        key = _pick(at, points)
         at.radio(key=f"flag-decision-{key}-2026-09").set_value("penalise").run()
         items = at.selectbox(key=f"flag-item-{key}-2026-09").options
         penalties = [a for a in _methodology().adjustment_items if a.kind == "penalty"]
@@ -490,7 +494,7 @@ def test_a_leader_sees_the_flags_but_cannot_decide(site, monkeypatch):
     assert shown["单位"].tolist() == [f.unit_name for f in flags]
     assert not at.radio and not any(b.label.startswith("提交核查结论") for b in at.button)
     points = next(f for f in flags if f.kind == "points")
-    at.selectbox(key="flag-pick-2026-09").set_value(f"points|{points.unit_code}|{points.ref}").run()
+    _pick(at, points)
     assert not at.exception
     assert any("仅县中心核查人员可见" in c.value for c in at.caption)
     assert "需由县中心审核人员" in _open_warning(run_page("publishing", month="2026-09",
@@ -764,7 +768,19 @@ def test_draft_review_and_publish_through_the_page(ranked_store, tmp_path):
     with environment(**{"CIVIC_DB_DIR": str(store), "CIVIC_REPORTS_DIR": str(reports)}):
         at = run_page("publishing", month="2026-09", who="reviewer")
         next(b for b in at.button if b.label.startswith("生成草稿")).click().run()
+        # open flags hold the month back: no review until the office has decided them
+        assert "不能审核，也不能发布" in _open_warning(at)
+        assert not any(b.label.startswith("审核通过") for b in at.button)
+        decisions = [
+            index_run.Decision(f.kind, f.ref, f.unit_code, "cap" if f.kind == "outlier"
+                               else "accept", "经核实")
+            for f in _flags(store, FLAG_MONTH)
+        ]  # fmt: skip
+        index_run.decide_flags(store, FLAG_MONTH, decisions, "审核员乙")  # ranked again
+        at = run_page("publishing", month="2026-09", who="reviewer")
+        assert not _open_warning(at)
         next(b for b in at.button if b.label.startswith("审核通过")).click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
         # the reviewer may not also approve
         assert not any(b.label.startswith("签发发布") for b in at.button)
         assert any("不同的人" in w.value for w in at.warning)

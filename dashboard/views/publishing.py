@@ -84,6 +84,12 @@ elif open_editions:
             if st.form_submit_button(f"审核通过（审核人：{user.display_name}）", type="primary"):
                 try:
                     access.require(user, "review")
+                    # the draft follows the month's current ranking (deciding a flag or an
+                    # adjustment ranks it again): what is reviewed is what the page showed
+                    workflow.draft(
+                        store, sel.month, user.display_name, e["is_revision"], e["reason"] or "",
+                        reports,
+                    )  # fmt: skip
                     workflow.review(store, sel.month, user.display_name, note)
                     st.rerun()
                 except workflow.PublishError as err:

@@ -241,7 +241,8 @@ else:
             f"{'【待核查】' if by_key[k]['is_open'] else '【已核查】'}{by_key[k]['kind_label']}"
             f" · {by_key[k]['unit_name']} · {by_key[k]['label']}"
         ),
-        key=f"flag-pick-{sel.month:%Y-%m}",
+        # a new key whenever a flag is decided: the list moves on to the next open flag
+        key=f"flag-pick-{sel.month:%Y-%m}-{open_flags.height}",
     )
     flag = by_key[pick]
     st.markdown(f"**{flag['unit_name']} · {flag['label']}**　{flag['detail']}")
@@ -280,7 +281,7 @@ else:
             st.markdown(said + "。下表按计入多少排列，附来源文件和行号。")
             columns = {
                 "member_name": "单位", "activity_id": "活动编号", "activity_date": "日期",
-                "activity_name": "活动名称", "platform": "服务平台", "counted": measure,
+                "activity_name": "活动名称", "counted": measure,
                 "participants": "参与人次", "volunteers": "志愿者",
                 "volunteer_hours": "志愿时长", "file_name": "来源文件", "source_row": "行号",
             }  # fmt: skip
@@ -302,7 +303,6 @@ else:
         ui.table(
             village.evidence_shown(evidence),
             village.EVIDENCE_COLUMNS,
-            height=240,
             key="rank-flag-points-evidence",
         )
     else:
@@ -461,10 +461,12 @@ elif rows is not None and can_review:
         if st.form_submit_button(f"审核通过（审核人：{user.display_name}）", type="primary"):
             try:
                 access.require(user, "review")
-                if not open_editions:
-                    workflow.draft(
-                        data.store(), sel.month, user.display_name, reports=data.reports()
-                    )
+                # a new draft, or the open one brought up to the month's current ranking
+                e = open_editions[-1] if open_editions else {"is_revision": False, "reason": ""}
+                workflow.draft(
+                    data.store(), sel.month, user.display_name, e["is_revision"],
+                    e["reason"] or "", data.reports(),
+                )  # fmt: skip
                 workflow.review(data.store(), sel.month, user.display_name, note)
                 st.success("已审核。另一位有签发权限的同事可在「发布」页签发发布。")
                 st.rerun()
