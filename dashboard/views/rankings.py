@@ -118,6 +118,9 @@ if rows is not None:
             matrix.pivot("indicator_name", index="unit_code", values="cell")
             .join(rows.select("unit_code", "unit_name", "rank", "score"), on="unit_code")
             .sort("rank")
+            .with_columns(  # 未报送 has no score: — rather than an empty number
+                pl.col("score").map_elements(theme.score, return_dtype=pl.String, skip_nulls=False)
+            )
         )
         indicator_cols = [
             c for c in wide.columns if c not in ("unit_code", "unit_name", "rank", "score")
@@ -130,7 +133,6 @@ if rows is not None:
                 "score": "得分",
                 **{c: c for c in indicator_cols},
             },
-            {"score": "%.1f"},
             key=f"rank-matrix-{group}",
         )
 
