@@ -252,7 +252,7 @@ def test_rankings_show_tied_places_intervals_and_the_methodologys_uncertainty(si
         f"第{first}–{last}名（差距在误差范围内）" if first != last else f"第{rank}名"
         for _, rank, first, last, _, _ in expected
     ]
-    assert shown["排名区间(5%–95%)"].tolist() == [f"{e[4]}–{e[5]}" for e in expected]
+    assert shown["排名区间"].tolist() == [f"{e[4]}–{e[5]}" for e in expected]
     u = _methodology().uncertainty
     caption = next(c.value for c in at.caption if c.value.startswith("排名区间"))
     for figure in (f"{u.weight_spread:.0%}", f"±{u.goalpost_spread:.0%}",

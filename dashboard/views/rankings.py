@@ -66,17 +66,15 @@ if rows is not None:
                                                  skip_nulls=False),
         list_mark=pl.when("on_red_list").then(pl.lit("红榜"))
         .when("on_black_list").then(pl.lit("黑榜")).otherwise(pl.lit("")),
-        submitted=pl.when("is_submitted").then(pl.lit("")).otherwise(pl.lit("未报送")),
     )  # fmt: skip
     for note in rows["list_note"].drop_nulls().unique(maintain_order=True):
         st.info(note, icon=":material/info:")
+    # (a unit that sent nothing reads 未报送 under 变化; the caption explains the interval)
     columns = {
         "place": "名次", "change_label": "变化", "unit_name": "单位", "score": "得分",
-        "tier": "档次", "list_mark": "红黑榜", "adjustment": "加扣分",
-        "interval": "排名区间(5%–95%)", "ahead": "领先下一名", "submitted": "报送",
+        "tier": "档次", "list_mark": "红黑榜", "adjustment": "加扣分", "interval": "排名区间",
+        "ahead": "领先下一名",
     }  # fmt: skip
-    if rows["is_submitted"].all():  # nobody to mark 未报送: room for the rest
-        columns.pop("submitted")
     ui.table(shown, columns, {"score": "bar", "adjustment": "%+.1f"}, key=f"rank-table-{group}")
     st.caption(words.uncertainty_caption(data.get(metrics.uncertainty, sel.month)))
 
