@@ -175,6 +175,8 @@ def test_every_page_in_a_browser_and_an_upload(server, demo_inbox, tmp_path):
         lines = text.splitlines()
         extra = next(row for line in lines[1:] if _clean(row := line.split(","), source.name))
         extra[0] = "HD-BROWSER-1"
+        # a new activity, not a copy under a new number (the screen counts the first only)
+        extra[2] = "浏览器上传测试活动"
         export = tmp_path / source.name
         export.write_text("\n".join([*lines, ",".join(extra)]) + "\n", encoding="utf-8")
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
