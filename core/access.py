@@ -42,6 +42,7 @@ ACTIONS: dict[str, set[str]] = {
     "rank": {ADMIN, REVIEWER},
     "adjust": {ADMIN, REVIEWER},
     "review": {ADMIN, REVIEWER},
+    "review_flags": {ADMIN, REVIEWER},  # decide 数据存疑 and 积分疑点 (the month is ranked again)
     "publish": {ADMIN, REVIEWER},
     "download_edition": {ADMIN, REVIEWER, LEADER},
     "view_households": {ADMIN, REVIEWER, TOWN},  # boards with (masked) household names

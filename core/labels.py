@@ -27,6 +27,21 @@ RANK_GROUPS: dict[str, str] = {
 # A breakdown by town or by village, as the pages offer it.
 BREAKDOWN: dict[str, str] = {"institute": "乡镇（实践所）", "station": UNIT_KINDS["station"]}
 
+# index_indicator.imputation: how a value the unit could not be scored on counted
+# (methodology 2026.2; "ok" needs no words)
+IMPUTATION: dict[str, str] = {
+    "missing_owed": "缺报（按0分计）",
+    "no_demand": "不适用（权重分给其他指标）",
+    "no_value": "无法计算（缺少分母数据）",
+}
+
+# index_flag.review: the office's decision on a value the screen capped (None: not yet)
+OUTLIER_REVIEW: dict[str | None, str] = {
+    None: "数据存疑，已封顶（待核查）",
+    "cap": "数据存疑，已封顶",
+    "accept": "数据存疑，已接受原值",
+}
+
 # mart_submission.status
 SUBMISSION_STATUS: dict[str, str] = {"on_time": "按时", "late": "逾期", "missing": "未报送"}
 

@@ -11,12 +11,15 @@ the whole county. Each query declares its scope and the action it needs
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import polars.selectors as cs
 
 from core.access import AREA, COUNTY, FREE, query
 from core.months import shift
+from index import methodology, review
+from index.methodology import Methodology
 
 ALL = None  # members for the whole county
 
@@ -94,7 +97,8 @@ def ranking(con, month: date, group: str) -> pl.DataFrame:
                s.unit_code, s.unit_name, s.score, s.base_score, s.adjustment, s.tier,
                s.on_red_list, s.on_black_list, s.red_streak, s.black_streak, s.is_submitted,
                s.rank_median, s.rank_p05, s.rank_p95, s.ahead_share, s.is_order_robust,
-               s.strengths, s.weaknesses, s.run_id
+               s.strengths, s.weaknesses, s.place_first, s.place_last, s.list_note,
+               s.adjustment_change_shown, s.run_id
         from index_score s
         join index_run r using (run_id)
         left join ref_unit_all p on p.code = s.partition_code
@@ -108,12 +112,19 @@ def ranking(con, month: date, group: str) -> pl.DataFrame:
 
 @query(scope=COUNTY, action="view_county_lists")
 def indicator_matrix(con, month: date, group: str) -> pl.DataFrame:
-    """Each unit's contribution per indicator (long form: unit, indicator, contribution)."""
+    """Each unit's contribution per indicator (long form), with how its value was treated.
+
+    imputation: ok | missing_owed (缺报) | no_demand (不适用) | no_value; flag_review: the
+    office's decision on a value the screen capped (null while open, accept, cap).
+    """
     return _frame(
         con,
         """
-        select i.unit_code, i.indicator_name, i.contribution, i.raw_value, i.unit
+        select i.unit_code, i.indicator_name, i.contribution, i.raw_value, i.unit,
+               i.imputation, coalesce(i.is_outlier, false) as is_outlier,
+               f.review as flag_review
         from index_indicator i join index_run r using (run_id)
+        left join index_flag f using (run_id, group_key, unit_code, indicator_key)
         where r.is_current and r.month = $m and i.group_key = $g
         order by i.unit_code, i.indicator_key
         """,
@@ -141,20 +152,206 @@ def unit_history(con, unit_code: str, month: date, n: int = 12) -> pl.DataFrame:
 
 @query(scope=COUNTY, action="view_county_lists")
 def unit_indicators(con, unit_code: str, month: date) -> pl.DataFrame:
-    """A unit's indicators this month: raw value, normalised, weight, contribution, change."""
+    """A unit's indicators this month: raw value, value used, normalised, weight, contribution,
+    the published change (change_shown: one decimal, adding up exactly), how the value was
+    treated (imputation, is_outlier and the office's decision flag_review)."""
     return _frame(
         con,
         """
         select i.indicator_key, i.indicator_name, i.dimension, i.raw_value, i.unit, i.numerator,
                i.denominator,
                i.normalised, i.weight, i.contribution, i.prev_contribution,
-               i.contribution_change, i.is_capped, i.is_imputed
+               i.contribution_change, i.is_capped, i.is_imputed, i.imputation, i.value_used,
+               coalesce(i.is_outlier, false) as is_outlier, i.change_shown,
+               f.review as flag_review
         from index_indicator i join index_run r using (run_id)
+        left join index_flag f using (run_id, group_key, unit_code, indicator_key)
         where r.is_current and r.month = $m and i.unit_code = $u
         order by i.weight desc, i.indicator_key
         """,
         u=unit_code,
         m=month,
+    )
+
+
+def _run_methodology(con, month: date) -> Methodology | None:
+    """The methodology the month's current run used, as stored with it (not today's file)."""
+    rows = con.sql(
+        """
+        select m.content, m.file_name from index_run r
+        join index_methodology m
+          on m.methodology_id = r.methodology_id and m.sha256 = r.methodology_sha256
+        where r.is_current and r.month = $m
+        """,
+        params={"m": month},
+    ).fetchall()
+    if not rows:
+        return None
+    content, file_name = rows[0]
+    return methodology.parse(content.encode("utf-8"), Path(file_name or "methodology.toml"))
+
+
+@query(scope=COUNTY, action="view_county_lists")
+def uncertainty(con, month: date) -> dict | None:
+    """What the month's robustness draws varied and the share that makes a place robust."""
+    meth = _run_methodology(con, month)
+    if meth is None:
+        return None
+    draws = con.sql(
+        "select draws from index_run where is_current and month = $m", params={"m": month}
+    ).fetchall()[0][0]
+    u = meth.uncertainty
+    return {
+        "methodology_id": meth.id,
+        "draws": draws,
+        "weight_spread": u.weight_spread,
+        "goalpost_spread": u.goalpost_spread,
+        "robust_share": u.robust_share,
+        "vary_imputation": u.vary_imputation,
+        "vary_aggregation": u.vary_aggregation,
+    }
+
+
+@query(scope=COUNTY, action="view_county_lists")
+def sensitivity(con, month: date, group: str) -> pl.DataFrame:
+    """Which assumption moves the group's ranks most, one row per changed assumption."""
+    return _frame(
+        con,
+        """
+        select s.assumption, s.variant, s.label, s.mean_abs_shift, s.max_shift, s.units_moved,
+               s.units, s.spearman
+        from index_sensitivity s join index_run r using (run_id)
+        where r.is_current and r.month = $m and s.group_key = $g
+        order by s.mean_abs_shift desc, s.max_shift desc, s.label
+        """,
+        m=month,
+        g=group,
+    ).with_columns(pl.col("spearman").fill_nan(None))
+
+
+FLAG_SCHEMA = {
+    "kind": pl.String, "kind_label": pl.String, "ref": pl.String, "unit_code": pl.String,
+    "unit_name": pl.String, "label": pl.String, "detail": pl.String, "is_open": pl.Boolean,
+    "decision": pl.String, "decision_label": pl.String, "reason": pl.String,
+    "author": pl.String, "decided_at": pl.Datetime("us"),
+}  # fmt: skip
+
+
+@query(scope=COUNTY, action="view_county_lists")
+def month_flags(con, month: date) -> pl.DataFrame:
+    """Every flag of the month (index.review: 数据存疑 and 积分疑点), open ones first, with the
+    decision in force, its author, reason and time."""
+    found = review.flags(con, month)
+    when: dict[tuple[str, str, str], object] = {}
+    if found and any(not f.is_open for f in found):
+        when = {
+            (k, ref, unit): at
+            for k, ref, unit, at in con.sql(
+                """
+                select flag_kind, flag_ref, unit_code, created_at from index_flag_review
+                where month = $m and voided_at is null
+                """,
+                params={"m": month},
+            ).fetchall()
+        }
+    rows = [
+        {
+            "kind": f.kind,
+            "kind_label": review.KIND_LABELS[f.kind],
+            "ref": f.ref,
+            "unit_code": f.unit_code,
+            "unit_name": f.unit_name,
+            "label": f.label,
+            "detail": f.detail,
+            "is_open": f.is_open,
+            "decision": f.decision,
+            "decision_label": review.DECISIONS[f.kind].get(f.decision) if f.decision else None,
+            "reason": f.reason,
+            "author": f.author,
+            "decided_at": when.get((f.kind, f.ref, f.unit_code)),
+        }
+        for f in found
+    ]
+    return pl.DataFrame(rows, schema=FLAG_SCHEMA)
+
+
+# what one activity row adds to an indicator's numerator (a mart_unit_month column), and
+# how that reads
+_ACTIVITY_MEASURES = {
+    "activities": (pl.lit(1.0), "计入场次", ""),
+    "theme_activities": (pl.col("is_month_theme").cast(pl.Float64), "计入主题活动场次", ""),
+    "brand_activities": (pl.col("is_registered_brand").cast(pl.Float64), "计入品牌活动场次", ""),
+    "participants": (pl.col("participants").cast(pl.Float64), "计入参与人次", "participants"),
+    "volunteer_hours": (
+        pl.col("volunteer_hours").cast(pl.Float64),
+        "计入志愿服务时长（小时）",
+        "volunteer_hours",
+    ),
+    "stations_meeting_minimum": (pl.lit(1.0), "计入场次", ""),
+}
+
+
+@query(scope=COUNTY, action="view_county_lists")
+def outlier_evidence(con, month: date, unit_code: str, indicator_key: str) -> pl.DataFrame:
+    """The activity rows behind a 数据存疑 value: the unit's month over its scope
+    (int_unit_scope), each with its file and row, the largest contributors first.
+
+    `counted` is what the row adds to the indicator's numerator (1 an activity, or its
+    participants or hours; `counted_label` says which, `counted_from` names the column it
+    is, '' for a count); rows adding nothing are left out.
+    Empty when the numerator does not come from the activity ledger.
+    """
+    meth = _run_methodology(con, month)
+    group = con.sql(
+        """
+        select f.group_key from index_flag f join index_run r using (run_id)
+        where r.is_current and r.month = $m and f.unit_code = $u and f.indicator_key = $k
+        """,
+        params={"m": month, "u": unit_code, "k": indicator_key},
+    ).fetchall()
+    indicator = (
+        next((i for i in meth.groups[group[0][0]].indicators if i.key == indicator_key), None)
+        if meth is not None and group and group[0][0] in meth.groups
+        else None
+    )
+    rows = _frame(
+        con,
+        """
+        select a.unit_code as member_code, coalesce(u.name, a.unit_code) as member_name,
+               a.activity_id, a.activity_date, a.activity_name, a.platform, a.participants,
+               a.volunteers, a.volunteer_hours, a.is_month_theme, a.is_registered_brand,
+               f.file_name, a.source_row
+        from fct_activity a
+        join int_unit_scope s on s.member_code = a.unit_code and s.unit_code = $u
+        left join ref_unit_all u on u.code = a.unit_code
+        left join source_file f using (file_id)
+        where a.month = $m
+        """,
+        m=month,
+        u=unit_code,
+    )
+    measure, label, column = _ACTIVITY_MEASURES.get(
+        indicator.numerator if indicator else "", (None, "", "")
+    )
+    if measure is None:
+        return rows.clear().with_columns(
+            counted=pl.lit(None, pl.Float64),
+            counted_label=pl.lit(None, pl.String),
+            counted_from=pl.lit(None, pl.String),
+        )
+    return (
+        rows.with_columns(
+            counted=measure.fill_null(0.0),
+            counted_label=pl.lit(label),
+            counted_from=pl.lit(column),
+        )
+        .filter(pl.col("counted") > 0)
+        .with_columns(_member_total=pl.col("counted").sum().over("member_code"))
+        .sort(
+            ["counted", "_member_total", "member_code", "activity_date", "activity_id"],
+            descending=[True, True, False, False, False],
+        )
+        .drop("_member_total")
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import polars as pl
+import polars.selectors as cs
 
 from core.access import AREA, query
 from core.months import shift
@@ -515,6 +516,24 @@ def flag_evidence(con, flag_id: str, members: list[str] | None) -> pl.DataFrame:
         flag=flag_id,
         members=members,
     )
+
+
+# flag_evidence's columns as the pages show them (积分 and 月度排名 read the same rows)
+EVIDENCE_COLUMNS = {
+    "kind": "台账", "entry_id": "流水号", "entry_date": "日期", "household_id": "户编号",
+    "category": "类别", "item": "项目", "points": "积分", "status": "状态",
+    "publicized_date": "公示日期", "balance_before": "当时余额", "file_name": "来源文件",
+    "source_row": "行号",
+}  # fmt: skip
+
+
+def evidence_shown(frame: pl.DataFrame) -> pl.DataFrame:
+    """flag_evidence rows with their empty cells as — (a redemption has no 公示日期, an entry
+    no balance before it), so that no None reaches the page."""
+    return frame.with_columns(
+        pl.col("publicized_date").dt.strftime("%Y-%m-%d"),
+        pl.col("balance_before").round(0).cast(pl.Int64).cast(pl.String),
+    ).with_columns(cs.string().fill_null("—"))
 
 
 # ------------------------------------------------------------------ 公示 and credit export

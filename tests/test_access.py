@@ -692,6 +692,7 @@ WRITES = {
     "uploads.save": {"upload"}, "ingest": {"upload"},
     "index_run.rank_and_store": {"rank"},
     "index_run.adjust": {"adjust"}, "index_run.void_adjustment": {"adjust"},
+    "index_run.decide_flags": {"review_flags"},
     "workflow.review": {"review"}, "workflow.draft": {"publish", "review"},
     "workflow.publish": {"publish"},
     "clearing_rules.add": {"clear_points"}, "clearing_rules.void": {"clear_points"},

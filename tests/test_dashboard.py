@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import copy_store, environment
+from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
 from streamlit.testing.v1 import AppTest
 
 from core import accounts
 from core import store as db_store
+from index import run as index_run
 from presentation import theme
 from publish import workflow
 
@@ -208,6 +211,354 @@ def test_an_adjustment_entered_on_the_page_is_stored_and_ranked(ranked_store, tm
         assert now[last_code][2] == pytest.approx(min(100.0, last_score + 2.0))
         log = _db(store, "select actor, action from audit_log where action = 'adjust'")
         assert log == [("管理员甲", "adjust")]
+
+
+FLAG_MONTH = date(2026, 9, 1)  # the demo office decided only the month it published: open flags
+RAW = re.compile(r"\b(None|nan|NaN|True|False|null)\b|missing_owed|no_demand|no_value|\d\.\d{4,}")
+
+
+def _raw_cells(at: AppTest) -> list[str]:
+    """Text a page shows in its tables that is a raw value: None, nan, a code, a long float."""
+    frames = [d.value for d in at.dataframe] + [t.value for t in at.table]
+    return [
+        str(v)
+        for f in frames
+        for col in f.columns
+        if not (is_numeric_dtype(f[col]) or is_datetime64_any_dtype(f[col]))  # formatted there
+        for v in f[col].tolist()
+        if v is not None and RAW.search(str(v))
+    ] + [str(c) for f in frames for c in f.columns if RAW.search(str(c))]
+
+
+def _methodology():
+    from index import methodology
+
+    return methodology.load()
+
+
+def test_rankings_show_tied_places_intervals_and_the_methodologys_uncertainty(site):
+    store, _ = site
+    at = run_page("rankings")
+    shown = table(at, "名次")
+    expected = _db(
+        store,
+        "select s.unit_name, s.rank, s.place_first, s.place_last, s.rank_p05, s.rank_p95 "
+        "from index_score s join index_run r using (run_id) where r.is_current and r.month = $m "
+        "and s.group_key = 'subcentre' order by s.rank, s.unit_code",
+        m=MONTH,
+    )
+    assert any(e[2] != e[3] for e in expected), "the demo's subcentre list has a tied block"
+    assert shown["名次"].tolist() == [
+        f"第{first}–{last}名（差距在误差范围内）" if first != last else f"第{rank}名"
+        for _, rank, first, last, _, _ in expected
+    ]
+    assert shown["排名区间"].tolist() == [f"{e[4]}–{e[5]}" for e in expected]
+    u = _methodology().uncertainty
+    caption = next(c.value for c in at.caption if c.value.startswith("排名区间"))
+    for figure in (f"{u.weight_spread:.0%}", f"±{u.goalpost_spread:.0%}",
+                   f"至少 {u.robust_share:.0%}", "几何平均", "缺报", "三种标准化方法"):  # fmt: skip
+        assert figure in caption, figure
+    draws = _db(store, "select draws from index_run where is_current and month = $m", m=MONTH)
+    assert f"{draws[0][0]:,} 次" in caption
+    assert _raw_cells(at) == []
+
+
+def test_a_list_note_is_shown_when_no_red_or_black_list_is_published(site):
+    store, _ = site
+    noted = _db(
+        store,
+        "select s.month, s.group_key, any_value(s.list_note) from index_score s "
+        "join index_run r using (run_id) where r.is_current and s.list_note is not null "
+        "and s.group_key <> 'station' group by all order by 1 desc limit 1",
+    )
+    if not noted:
+        pytest.skip("no list of the demo is entirely within the margin")
+    month, group, note = noted[0]
+    at = run_page("rankings", month=f"{month:%Y-%m}")
+    at.segmented_control(key="rank-group").set_value(group).run()
+    assert note in [i.value for i in at.info]
+
+
+def test_sensitivity_lists_each_assumption_by_mean_rank_shift(site):
+    store, _ = site
+    at = run_page("rankings")
+    sens = table(at, "假设")
+    expected = _db(
+        store,
+        "select s.label, s.mean_abs_shift, s.max_shift, s.units_moved, s.spearman "
+        "from index_sensitivity s join index_run r using (run_id) where r.is_current "
+        "and r.month = $m and s.group_key = 'subcentre' "
+        "order by s.mean_abs_shift desc, s.max_shift desc, s.label",
+        m=MONTH,
+    )
+    assert sens["假设"].tolist() == [e[0] for e in expected]
+    assert sens["平均名次变动"].tolist() == pytest.approx([e[1] for e in expected])
+    assert sens["最大变动"].tolist() == [e[2] for e in expected]
+    assert sens["名次变化的单位数"].tolist() == [e[3] for e in expected]
+    assert all(len(r.split(".")[-1]) <= 3 for r in sens["斯皮尔曼相关"])
+    assert {"改用几何平均", "改用面板极差标准化"} <= set(sens["假设"])
+
+
+def _profile(at: AppTest, store: Path, month: date, unit: str) -> AppTest:
+    """Open `unit`'s profile on the rankings page (its list, institute and unit chosen)."""
+    group, partition = _db(
+        store,
+        "select s.group_key, s.partition_code from index_score s join index_run r "
+        "using (run_id) where r.is_current and s.month = $m and s.unit_code = $u",
+        m=month,
+        u=unit,
+    )[0]
+    at.segmented_control(key="rank-group").set_value(group).run()
+    if partition:
+        at.selectbox(key="rank-institute").set_value(partition).run()
+    at.selectbox(key=f"rank-unit-{group}").set_value(unit).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize(
+    "imputation, words",
+    [("no_demand", "不适用（权重分给其他指标）"), ("missing_owed", "缺报（按0分计）")],
+)
+def test_imputed_values_read_in_words_in_the_profile_and_the_matrix(site, imputation, words):
+    store, _ = site
+    unit, indicator = _db(
+        store,
+        "select i.unit_code, i.indicator_name from index_indicator i join index_run r "
+        "using (run_id) join index_score s using (run_id, group_key, unit_code) "
+        "where r.is_current and i.month = $m and i.imputation = $imp "
+        "order by s.is_submitted desc, i.group_key, i.unit_code limit 1",
+        m=FLAG_MONTH,
+        imp=imputation,
+    )[0]
+    at = _profile(run_page("rankings", month="2026-09"), store, FLAG_MONTH, unit)
+    profile = table(at, "指标")
+    assert dict(zip(profile["指标"], profile["说明"], strict=True))[indicator] == words
+    matrix = next(d.value for d in at.dataframe if indicator in d.value.columns and "名次" in
+                  d.value.columns)  # fmt: skip
+    name = _db(store, "select name from ref_unit_all where code = $u", u=unit)[0][0]
+    cell = matrix.loc[matrix["单位"] == name, indicator].item()
+    assert cell == ("不适用" if imputation == "no_demand" else "0.0（缺报）")
+    assert _raw_cells(at) == []
+
+
+def test_a_capped_value_reads_as_such_and_the_change_adds_up(site):
+    store, _ = site
+    unit, indicator, raw, used = _db(
+        store,
+        "select f.unit_code, f.indicator_name, f.raw_value, f.value_used from index_flag f "
+        "join index_run r using (run_id) where r.is_current and f.month = $m "
+        "order by f.unit_code, f.indicator_key limit 1",
+        m=FLAG_MONTH,
+    )[0]
+    at = _profile(run_page("rankings", month="2026-09"), store, FLAG_MONTH, unit)
+    row = table(at, "指标").set_index("指标").loc[indicator]
+    assert row["说明"] == "数据存疑，已封顶（待核查）"
+    assert row["报送值"] == words_number(raw) and row["计分值"] == words_number(used)
+    # the waterfall: last month's score, the published changes, this month's score
+    figure = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]
+    (score, prev), shown = (
+        _db(
+            store,
+            "select s.score, p.score from index_score s join index_run r using (run_id) "
+            "join index_score p on p.unit_code = s.unit_code and p.month = $prev "
+            "join index_run pr on pr.run_id = p.run_id and pr.is_current "
+            "where r.is_current and s.month = $m and s.unit_code = $u",
+            m=FLAG_MONTH, prev=date(2026, 8, 1), u=unit,
+        )[0],
+        _db(
+            store,
+            "select i.change_shown from index_indicator i join index_run r using (run_id) "
+            "where r.is_current and i.month = $m and i.unit_code = $u and i.change_shown <> 0",
+            m=FLAG_MONTH, u=unit,
+        ),
+    )  # fmt: skip
+    steps = figure["y"][1:-1]
+    assert figure["y"][0] == pytest.approx(prev)
+    assert sorted(steps) == pytest.approx(sorted(c[0] for c in shown))
+    assert round(prev + sum(steps), 1) == pytest.approx(score)
+
+
+def words_number(x: float) -> str:
+    from dashboard import words
+
+    return words.number(x)
+
+
+def _flags(store: Path, month: date):
+    from index import review
+
+    with db_store.reading(store) as con:
+        return review.flags(con, month)
+
+
+def _open_warning(at: AppTest) -> str:
+    return next((w.value for w in at.warning if w.value.startswith("本月还有")), "")
+
+
+def _pick(at: AppTest, flag) -> str:
+    """Choose a flag in the page's list (逐条查看); its key, as the page's widgets use it."""
+    key = f"{flag.kind}|{flag.unit_code}|{flag.ref}"
+    next(s for s in at.selectbox if s.label == "逐条查看").set_value(key).run()
+    return key
+
+
+def _decide(at: AppTest, flag, decision: str, reason: str) -> AppTest:
+    key = _pick(at, flag)
+    fk = f"{key}-2026-09"
+    at.radio(key=f"flag-decision-{fk}").set_value(decision).run()
+    at.text_area(key=f"flag-reason-{fk}").input(reason)
+    next(b for b in at.button if b.label.startswith("提交核查结论")).click().run()
+    assert not at.exception and not at.error, [e.value for e in at.exception + at.error]
+    return at
+
+
+def test_a_reviewer_decides_an_outlier_and_a_points_flag(ranked_store, tmp_path):
+    store = copy_store(ranked_store, tmp_path / "db")
+    flags = _flags(store, FLAG_MONTH)
+    outlier = next(f for f in flags if f.kind == "outlier")
+    points = next(f for f in flags if f.kind == "points")
+    n = len(flags)
+    with environment(CIVIC_DB_DIR=str(store), CIVIC_REPORTS_DIR=str(tmp_path / "reports")):
+        at = run_page("rankings", month="2026-09", who="reviewer")
+        assert f"本月还有 {n} 条疑点未核查" in _open_warning(at)
+        assert "不能审核，也不能发布" in _open_warning(at)
+        # the evidence behind the outlier: the unit's activity rows, with file and row
+        _pick(at, outlier)
+        evidence = table(at, "活动编号")
+        counted = _db(
+            store,
+            "select count(*), max(f.file_name) from fct_activity a join source_file f "
+            "using (file_id) join int_unit_scope s on s.member_code = a.unit_code "
+            "where s.unit_code = $u and a.month = $m",
+            u=outlier.unit_code, m=FLAG_MONTH,
+        )[0]  # fmt: skip
+        assert len(evidence) <= counted[0] and len(evidence) > 0
+        assert set(evidence["来源文件"]) and evidence["行号"].min() >= 1
+        at = _decide(at, outlier, "cap", "无佐证材料，维持封顶")
+        assert any("维持封顶" in s.value for s in at.success)
+        assert f"本月还有 {n - 1} 条疑点未核查" in _open_warning(at)
+        # a points flag: penalised with the methodology's item for falsified data
+        key = _pick(at, points)
+        at.radio(key=f"flag-decision-{key}-2026-09").set_value("penalise").run()
+        items = at.selectbox(key=f"flag-item-{key}-2026-09").options
+        penalties = [a for a in _methodology().adjustment_items if a.kind == "penalty"]
+        assert items == [f"{a.item}（上限{a.max:g}分）" for a in penalties]
+        at.number_input(key=f"flag-points-{key}-2026-09").set_value(3.0)
+        at = _decide(at, points, "penalise", "核实为虚报积分")
+        assert f"本月还有 {n - 2} 条疑点未核查" in _open_warning(at) or n == 2
+        verdicts = next(t.value for t in at.table if "核查结论" in t.value.columns)
+        decided = verdicts[verdicts["核查结论"] != "待核查"]
+        assert len(decided) == 2
+        assert all("审核员乙" in v for v in decided["核查结论"])
+        assert any(v.startswith("维持封顶") and "无佐证材料" in v for v in decided["核查结论"])
+        assert any(v.startswith("扣分处理") and "核实为虚报积分" in v for v in decided["核查结论"])
+        assert _raw_cells(at) == []
+    stored = _db(
+        store,
+        "select flag_kind, flag_ref, decision, reason, author from index_flag_review "
+        "where month = $m and voided_at is null order by review_id",
+        m=FLAG_MONTH,
+    )
+    assert stored == [
+        ("outlier", outlier.ref, "cap", "无佐证材料，维持封顶", "审核员乙"),
+        ("points", points.ref, "penalise", "核实为虚报积分", "审核员乙"),
+    ]
+    assert _db(
+        store,
+        "select unit_code, item, points from index_adjustment where month = $m",
+        m=FLAG_MONTH,
+    ) == [(points.unit_code, penalties[0].item, -3.0)]
+    assert len([f for f in _flags(store, FLAG_MONTH) if f.is_open]) == n - 2
+    # ranked again: the penalty is in the month's current scores
+    assert _db(
+        store,
+        "select s.adjustment from index_score s join index_run r using (run_id) "
+        "where r.is_current and s.month = $m and s.unit_code = $u",
+        m=FLAG_MONTH, u=points.unit_code,
+    ) == [(-3.0,)]  # fmt: skip
+    with environment(CIVIC_DB_DIR=str(store), CIVIC_REPORTS_DIR=str(tmp_path / "reports")):
+        at = run_page("publishing", month="2026-09", who="reviewer")
+        remaining = n - 2
+        warning = _open_warning(at)
+        assert (f"本月还有 {remaining} 条疑点未核查" in warning) if remaining else not warning
+
+
+def test_a_leader_sees_the_flags_but_cannot_decide(site, monkeypatch):
+    store, _ = site
+    flags = _flags(store, FLAG_MONTH)
+    at = run_page("rankings", month="2026-09", who="leader")
+    assert f"本月还有 {len(flags)} 条疑点未核查" in _open_warning(at)
+    assert "需由县中心审核人员" in _open_warning(at)
+    shown = next(t.value for t in at.table if "核查结论" in t.value.columns)
+    assert shown["单位"].tolist() == [f.unit_name for f in flags]
+    assert not at.radio and not any(b.label.startswith("提交核查结论") for b in at.button)
+    points = next(f for f in flags if f.kind == "points")
+    _pick(at, points)
+    assert not at.exception
+    assert any("仅县中心核查人员可见" in c.value for c in at.caption)
+    assert "需由县中心审核人员" in _open_warning(run_page("publishing", month="2026-09",
+                                                          who="leader"))  # fmt: skip
+    # shown the form by mistake, the decision is still refused where it is taken
+    from core import access
+
+    real = access.can
+    monkeypatch.setattr(access, "can", lambda u, a: a == "review_flags" or real(u, a))
+    at = run_page("rankings", month="2026-09", who="leader")
+    key = f"{flags[0].kind}|{flags[0].unit_code}|{flags[0].ref}-2026-09"
+    at.text_area(key=f"flag-reason-{key}").input("试图越权")
+    before = db_store.current_path(store).name
+    next(b for b in at.button if b.label.startswith("提交核查结论")).click().run()
+    assert any("没有此项操作的权限" in e.value for e in at.error)
+    assert db_store.current_path(store).name == before
+
+
+@pytest.mark.parametrize(
+    "fn, args, expected",
+    [
+        ("place", (3, 3, 4), "第3–4名（差距在误差范围内）"),
+        ("place", (2, 2, 2), "第2名"),
+        ("place", (8, 8, 9, False), "第8名"),  # 未报送 tie by rule, not by margin
+        ("interval", (2, 4), "2–4"),
+        ("interval", (None, None), "—"),
+        ("share", (0.8123,), "81%"),
+        ("share", (None,), "—"),
+        ("share", (float("nan"),), "—"),
+        ("number", (58.456,), "58.46"),
+        ("number", (1234.0,), "1,234"),
+        ("number", (None,), "—"),
+        ("signed", (1.25,), "+1.2"),
+        ("signed", (-0.3,), "−0.3"),
+        ("signed", (-0.04,), "0.0"),
+        ("signed", (None,), "—"),
+        ("treatment", ("missing_owed", False, None), "缺报（按0分计）"),
+        ("treatment", ("no_demand", False, None), "不适用（权重分给其他指标）"),
+        ("treatment", ("ok", True, None), "数据存疑，已封顶（待核查）"),
+        ("treatment", ("ok", True, "cap"), "数据存疑，已封顶"),
+        ("treatment", ("ok", True, "accept"), "数据存疑，已接受原值"),
+        ("treatment", ("ok", False, None), ""),
+        ("matrix_cell", (0.0, "missing_owed", False, None), "0.0（缺报）"),
+        ("matrix_cell", (0.0, "no_demand", False, None), "不适用"),
+        ("matrix_cell", (4.567, "ok", True, None), "4.6（封顶）"),
+        ("matrix_cell", (4.567, "ok", True, "accept"), "4.6（接受原值）"),
+        ("matrix_cell", (4.567, "ok", False, None), "4.6"),
+    ],
+)
+def test_words_for_the_index(fn, args, expected):
+    from dashboard import words
+
+    assert getattr(words, fn)(*args) == expected
+
+
+def test_the_caption_names_only_what_a_methodology_varies():
+    from dashboard import words
+
+    old = {"methodology_id": "tianzhu-2026.1", "draws": 1000, "weight_spread": 0.25,
+           "goalpost_spread": 0.0, "robust_share": 0.75, "vary_imputation": False,
+           "vary_aggregation": False}  # fmt: skip
+    caption = words.uncertainty_caption(old)
+    assert "25%" in caption and "至少 75%" in caption
+    assert "目标值区间" not in caption and "几何平均" not in caption and "缺报" not in caption
 
 
 # ---------------------------------------------------------------- 地图
@@ -417,7 +768,19 @@ def test_draft_review_and_publish_through_the_page(ranked_store, tmp_path):
     with environment(**{"CIVIC_DB_DIR": str(store), "CIVIC_REPORTS_DIR": str(reports)}):
         at = run_page("publishing", month="2026-09", who="reviewer")
         next(b for b in at.button if b.label.startswith("生成草稿")).click().run()
+        # open flags hold the month back: no review until the office has decided them
+        assert "不能审核，也不能发布" in _open_warning(at)
+        assert not any(b.label.startswith("审核通过") for b in at.button)
+        decisions = [
+            index_run.Decision(f.kind, f.ref, f.unit_code, "cap" if f.kind == "outlier"
+                               else "accept", "经核实")
+            for f in _flags(store, FLAG_MONTH)
+        ]  # fmt: skip
+        index_run.decide_flags(store, FLAG_MONTH, decisions, "审核员乙")  # ranked again
+        at = run_page("publishing", month="2026-09", who="reviewer")
+        assert not _open_warning(at)
         next(b for b in at.button if b.label.startswith("审核通过")).click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
         # the reviewer may not also approve
         assert not any(b.label.startswith("签发发布") for b in at.button)
         assert any("不同的人" in w.value for w in at.warning)

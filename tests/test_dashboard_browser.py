@@ -8,11 +8,13 @@ outside this machine. Screenshots go to tests/out/screenshots/.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -51,6 +53,8 @@ def server(ranked_store, tmp_path_factory):
     env_accounts = {"CIVIC_ACCOUNTS_DB": str(base / "accounts.sqlite")}
     with environment(**env_accounts):
         accounts.add_user("admin", "管理员甲", "admin", "browser-pass-1")
+        accounts.add_user("reviewer", "审核员乙", "reviewer", "browser-pass-2")
+        accounts.add_user("leader", "领导戊", "leader", "browser-pass-3")
     port = _free_port()
     env = {
         **env_accounts,
@@ -171,6 +175,8 @@ def test_every_page_in_a_browser_and_an_upload(server, demo_inbox, tmp_path):
         lines = text.splitlines()
         extra = next(row for line in lines[1:] if _clean(row := line.split(","), source.name))
         extra[0] = "HD-BROWSER-1"
+        # a new activity, not a copy under a new number (the screen counts the first only)
+        extra[2] = "浏览器上传测试活动"
         export = tmp_path / source.name
         export.write_text("\n".join([*lines, ",".join(extra)]) + "\n", encoding="utf-8")
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
@@ -187,3 +193,110 @@ def test_every_page_in_a_browser_and_an_upload(server, demo_inbox, tmp_path):
     added = _rows(store, "select count(*) from fct_activity where activity_id = 'HD-BROWSER-1'")
     assert added == [(1,)]
     assert outside == [], f"requests left this machine: {outside[:5]}"
+
+
+FLAG_MONTH = "2026年9月"  # the demo office decided only the month it published: open flags here
+
+
+def _login(page, url: str, username: str, password: str) -> None:
+    page.goto(url)
+    _settle(page)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector('[data-testid="stSidebarNavLink"]', timeout=60_000)
+    _settle(page)
+
+
+def _rankings_of(page, month_label: str) -> None:
+    """Open 月度排名 and choose the month in the sidebar."""
+    page.locator('[data-testid="stSidebarNavLink"]', has_text="月度排名").click()
+    _settle(page)
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name=month_label).click()
+    _settle(page)
+    page.get_by_text("疑点核查", exact=True).wait_for(timeout=60_000)
+    _settle(page)
+
+
+def _warning(page) -> str:
+    box = page.locator('[data-testid="stAlertContentWarning"]', has_text="本月还有")
+    return box.first.inner_text() if box.count() else ""
+
+
+def _submit_decision(page, decision: str, reason: str) -> None:
+    page.locator('[data-testid="stRadio"]').get_by_text(decision, exact=True).click()
+    _settle(page)
+    box = page.locator('[data-testid="stTextArea"] textarea')
+    box.fill(reason)
+    box.press("Control+Enter")  # commit the text before the click
+    _settle(page)
+    page.get_by_role("button", name=re.compile("^提交核查结论")).click()
+    page.locator('[data-testid="stAlertContentSuccess"]', has_text="已记录").wait_for(
+        timeout=120_000
+    )
+    _settle(page)
+
+
+def _open_flags(store: Path) -> list:
+    from core import store as db_store
+    from index import review
+
+    with db_store.reading(store) as con:
+        return review.open_flags(con, date(2026, 9, 1))
+
+
+def test_a_reviewer_decides_flags_and_a_leader_only_reads_them(server):
+    from playwright.sync_api import sync_playwright
+
+    url, store = server
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    waiting = _open_flags(store)
+    assert {f.kind for f in waiting} == {"outlier", "points"}
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=browser.executable(), args=browser.ARGS)
+        # tall enough for the whole page: the app scrolls inside its own container
+        page = b.new_page(viewport={"width": 1400, "height": 6000}, locale="zh-CN")
+        _login(page, url, "reviewer", "browser-pass-2")
+        _rankings_of(page, FLAG_MONTH)
+        assert f"本月还有 {len(waiting)} 条疑点未核查" in _warning(page)
+        flags_table = page.locator('[data-testid="stTable"]', has_text="核查结论")
+        for f in waiting:  # every flag, in words, with its unit
+            assert flags_table.get_by_text(f.detail, exact=True).count() == 1, f.detail
+            assert flags_table.get_by_text(f.unit_name, exact=True).count() >= 1
+        page.screenshot(path=str(SHOTS / "月度排名-疑点核查-审核前.png"), full_page=True)
+        # the first open flag is a 数据存疑 value (open flags list outliers first)
+        assert waiting[0].kind == "outlier"
+        _submit_decision(page, "维持封顶", "无佐证材料，维持封顶")
+        assert f"本月还有 {len(waiting) - 1} 条疑点未核查" in _warning(page)
+        # a 积分疑点: penalised with the methodology's item (its default) and points
+        points = next(f for f in waiting if f.kind == "points")
+        page.locator('[data-testid="stSelectbox"]', has_text="逐条查看").click()
+        page.get_by_role("option", name=re.compile(f"积分疑点 · {points.unit_name}")).first.click()
+        _settle(page)
+        _submit_decision(page, "扣分处理", "核实为虚报积分")
+        left = len(waiting) - 2
+        assert (f"本月还有 {left} 条疑点未核查" in _warning(page)) if left else not _warning(page)
+        assert flags_table.get_by_text(re.compile("^维持封顶（审核员乙，")).count() == 1
+        assert (
+            flags_table.get_by_text(re.compile("^扣分处理（审核员乙，.*核实为虚报积分")).count()
+            == 1
+        )
+        page.screenshot(path=str(SHOTS / "月度排名-疑点核查.png"), full_page=True)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+        text = page.locator('[data-testid="stMain"]').inner_text()
+        assert not re.search(r"\b(None|nan|True|False)\b|missing_owed|no_demand", text)
+
+        leader = b.new_page(viewport={"width": 1400, "height": 6000}, locale="zh-CN")
+        _login(leader, url, "leader", "browser-pass-3")
+        _rankings_of(leader, FLAG_MONTH)
+        assert leader.locator('[data-testid="stTable"]', has_text="核查结论").count() == 1
+        assert leader.get_by_role("button", name=re.compile("^提交核查结论")).count() == 0
+        assert leader.locator('[data-testid="stRadio"]').count() == 0
+        if left:
+            assert "需由县中心审核人员" in _warning(leader)
+        leader.screenshot(path=str(SHOTS / "月度排名-疑点核查-领导.png"), full_page=True)
+        assert leader.locator('[data-testid="stException"]').count() == 0
+        b.close()
+    assert len(_open_flags(store)) == len(waiting) - 2

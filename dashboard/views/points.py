@@ -176,14 +176,11 @@ if access.can(user, "audit_points"):
             evidence = data.get(village.flag_evidence, flag["flag_id"], sel.members)
             st.markdown(f"**{flag['station']} · {flag['rule_label']}**：{flag['detail']}")
             ui.table(
-                evidence,
-                {"kind": "台账", "entry_id": "流水号", "entry_date": "日期",
-                 "household_id": "户编号", "category": "类别", "item": "项目", "points": "积分",
-                 "status": "状态",
-                 "publicized_date": "公示日期", "balance_before": "当时余额",
-                 "file_name": "来源文件", "source_row": "行号"},
-                height=280, key="pts-audit-evidence",
-            )  # fmt: skip
+                village.evidence_shown(evidence),
+                village.EVIDENCE_COLUMNS,
+                height=280,
+                key="pts-audit-evidence",
+            )
         else:
             st.caption("点选一条疑点，查看它所依据的台账原始行。")
         ui.download_xlsx(

@@ -7,7 +7,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from core import access, labels, months
-from dashboard import data, metrics, ui
+from dashboard import data, metrics, ui, words
 from dashboard.state import current
 from publish import manifest, workflow
 from publish.browser import BrowserMissing
@@ -35,6 +35,16 @@ editions = data.get(workflow.editions, sel.month)
 published = [e for e in editions if e["status"] == "published"]
 open_editions = [e for e in editions if e["status"] != "published"]
 ranked = not data.get(metrics.ranking, sel.month, "subcentre").is_empty()
+open_flags = data.get(metrics.month_flags, sel.month).filter("is_open")
+if not open_flags.is_empty():
+    st.warning(
+        words.open_flags_warning(
+            dict(open_flags.group_by("kind_label", maintain_order=True).len().iter_rows()),
+            access.can(user, "review_flags"),
+            "「月度排名」页的「疑点核查」中",
+        ),
+        icon=":material/report:",
+    )
 
 steps = ["草稿", "已审核", "已发布"]
 state = open_editions[-1]["status"] if open_editions else ("published" if published else None)
@@ -66,12 +76,20 @@ elif open_editions:
         )
         components.html(preview, height=900, scrolling=True)
     may_publish = access.can(user, "publish")
-    if may_publish and e["status"] == "draft":
+    if may_publish and not open_flags.is_empty():
+        st.caption("疑点核查完毕后，才能在此审核、签发。")
+    elif may_publish and e["status"] == "draft":
         with st.form("pub-review"):
             note = st.text_input("审核意见（可选）")
             if st.form_submit_button(f"审核通过（审核人：{user.display_name}）", type="primary"):
                 try:
                     access.require(user, "review")
+                    # the draft follows the month's current ranking (deciding a flag or an
+                    # adjustment ranks it again): what is reviewed is what the page showed
+                    workflow.draft(
+                        store, sel.month, user.display_name, e["is_revision"], e["reason"] or "",
+                        reports,
+                    )  # fmt: skip
                     workflow.review(store, sel.month, user.display_name, note)
                     st.rerun()
                 except workflow.PublishError as err:

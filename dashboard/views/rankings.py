@@ -1,21 +1,36 @@
-"""月度排名: the lists, each unit's profile, bonuses and penalties, and the review."""
+"""月度排名: the lists, each unit's profile, the flags to decide, bonuses and penalties, and
+the review."""
 
 import polars as pl
 import streamlit as st
 
 from core import access, labels
-from dashboard import data, metrics, ui
+from dashboard import data, metrics, ui, village, words
 from dashboard.state import current
 from index import methodology
 from index import run as index_run
 from index.adjustments import AdjustmentError
 from index.compute import NotReady
+from index.review import DECISIONS, ReviewError
 from presentation import charts, theme
 from publish import workflow
 
 sel = current()
 user = ui.me()
 st.title(f"{sel.month_label}考评指数排名")
+
+flags = data.get(metrics.month_flags, sel.month)
+open_flags = flags.filter("is_open")
+may_decide = access.can(user, "review_flags")
+if not open_flags.is_empty():
+    st.warning(
+        words.open_flags_warning(
+            dict(open_flags.group_by("kind_label", maintain_order=True).len().iter_rows()),
+            may_decide,
+            "本页下方「疑点核查」中",
+        ),
+        icon=":material/report:",
+    )
 
 GROUPS = {**labels.RANK_GROUPS, "station": f"{labels.UNIT_KINDS['station']}（所内）"}
 group = (
@@ -39,33 +54,71 @@ if rows is not None and group == "station":
 
 if rows is not None:
     shown = rows.with_columns(
-        interval=pl.format("{}–{}", "rank_p05", "rank_p95"),
+        place=pl.struct("rank", "place_first", "place_last", "score").map_elements(
+            lambda r: words.place(r["rank"], r["place_first"], r["place_last"],
+                                  r["score"] is not None),
+            return_dtype=pl.String,
+        ),
+        interval=pl.struct("rank_p05", "rank_p95").map_elements(
+            lambda r: words.interval(r["rank_p05"], r["rank_p95"]), return_dtype=pl.String
+        ),
+        ahead=pl.col("ahead_share").map_elements(words.share, return_dtype=pl.String,
+                                                 skip_nulls=False),
         list_mark=pl.when("on_red_list").then(pl.lit("红榜"))
         .when("on_black_list").then(pl.lit("黑榜")).otherwise(pl.lit("")),
-        robust=pl.when(pl.col("is_order_robust").not_()).then(pl.lit("与下一名差距不稳"))
-        .otherwise(pl.lit("")),
-        submitted=pl.when("is_submitted").then(pl.lit("")).otherwise(pl.lit("未报送")),
     )  # fmt: skip
-    ui.table(
-        shown,
-        {"rank": "名次", "change_label": "变化", "unit_name": "单位", "score": "得分",
-         "tier": "档次", "list_mark": "红黑榜", "adjustment": "加扣分",
-         "interval": "排名区间(5%–95%)", "robust": "稳健性", "submitted": "报送"},
-        {"score": "bar", "adjustment": "%+.1f"},
-        key=f"rank-table-{group}",
-    )  # fmt: skip
-    st.caption(
-        "排名区间：权重上下浮动 25%、换用不同标准化方法重算 1,000 次后，该单位名次的 5%–95% 范围；"
-        "「差距不稳」表示与下一名的先后在不少于 25% 的重算中会颠倒。"
-    )
+    for note in rows["list_note"].drop_nulls().unique(maintain_order=True):
+        st.info(note, icon=":material/info:")
+    # (a unit that sent nothing reads 未报送 under 变化; the caption explains the interval)
+    columns = {
+        "place": "名次", "change_label": "变化", "unit_name": "单位", "score": "得分",
+        "tier": "档次", "list_mark": "红黑榜", "adjustment": "加扣分", "interval": "排名区间",
+        "ahead": "领先下一名",
+    }  # fmt: skip
+    ui.table(shown, columns, {"score": "bar", "adjustment": "%+.1f"}, key=f"rank-table-{group}")
+    st.caption(words.uncertainty_caption(data.get(metrics.uncertainty, sel.month)))
+
+    with st.expander("敏感性分析"):
+        sens = data.get(metrics.sensitivity, sel.month, group)
+        if sens.is_empty():
+            st.caption("本月没有敏感性分析结果。")
+        else:
+            st.caption(
+                f"每次只改变一项假设、其余照旧，重新排名后与公布的名次比较（{GROUPS[group]}，"
+                f"共 {sens['units'][0]} 个单位）。平均名次变动越大，排名越依赖这项假设；"
+                "斯皮尔曼相关越接近 1，名次顺序越接近公布的排名。"
+            )
+            ui.table(
+                sens.with_columns(
+                    rho=pl.col("spearman").map_elements(
+                        lambda x: words.number(x, 3), return_dtype=pl.String, skip_nulls=False
+                    )
+                ),
+                {"label": "假设", "mean_abs_shift": "平均名次变动", "max_shift": "最大变动",
+                 "units_moved": "名次变化的单位数", "rho": "斯皮尔曼相关"},
+                {"mean_abs_shift": "%.2f", "max_shift": "%d", "units_moved": "%d"},
+                key=f"rank-sensitivity-{group}",
+            )  # fmt: skip
 
     with st.expander("各单位指标得分（贡献分）"):
         matrix = data.get(metrics.indicator_matrix, sel.month, group)
         matrix = matrix.filter(pl.col("unit_code").is_in(rows["unit_code"].implode()))
+        matrix = matrix.with_columns(
+            cell=pl.struct("contribution", "imputation", "is_outlier", "flag_review").map_elements(
+                lambda r: words.matrix_cell(
+                    r["contribution"], r["imputation"], r["is_outlier"], r["flag_review"]
+                ),
+                return_dtype=pl.String,
+            )
+        )
+        st.caption(words.MATRIX_LEGEND)
         wide = (
-            matrix.pivot("indicator_name", index="unit_code", values="contribution")
+            matrix.pivot("indicator_name", index="unit_code", values="cell")
             .join(rows.select("unit_code", "unit_name", "rank", "score"), on="unit_code")
             .sort("rank")
+            .with_columns(  # 未报送 has no score: — rather than an empty number
+                pl.col("score").map_elements(theme.score, return_dtype=pl.String, skip_nulls=False)
+            )
         )
         indicator_cols = [
             c for c in wide.columns if c not in ("unit_code", "unit_name", "rank", "score")
@@ -78,7 +131,6 @@ if rows is not None:
                 "score": "得分",
                 **{c: c for c in indicator_cols},
             },
-            {"score": "%.1f", **{c: "%.1f" for c in indicator_cols}},
             key=f"rank-matrix-{group}",
         )
 
@@ -104,35 +156,212 @@ if rows is not None:
         )
         st.plotly_chart(fig, key=f"rank-trend-{unit}", config={"displaylogo": False})
     with right:
+        # the published change per indicator (one decimal, adding up exactly to the change)
         steps = [
-            (r["indicator_name"], r["contribution_change"])
+            (r["indicator_name"], r["change_shown"])
             for r in inds.iter_rows(named=True)
-            if r["contribution_change"] is not None and abs(r["contribution_change"]) >= 0.05
+            if r["change_shown"]
         ]
+        if me["adjustment_change_shown"]:
+            steps.append(("加扣分", me["adjustment_change_shown"]))
         prev_score = history.filter(pl.col("month") < sel.month)["score"].tail(1).to_list()
-        if prev_score and prev_score[0] is not None:
+        if prev_score and prev_score[0] is not None and me["score"] is not None:
             fig = charts.waterfall(steps, prev_score[0], "得分变化分解（较上月）")
             st.plotly_chart(fig, key=f"rank-waterfall-{unit}", config={"displaylogo": False})
         else:
-            st.info("上月没有得分，无法分解变化。")
+            st.info("上月或本月没有得分，无法分解变化。")
     s_col, w_col = st.columns(2)
     names = dict(inds.select("indicator_key", "indicator_name").iter_rows())
     for col, label, keys in ((s_col, "优势", me["strengths"]), (w_col, "短板", me["weaknesses"])):
         listed = "、".join(names.get(k, k) for k in keys or []) or "无"
         col.markdown(f"**相对同类的{label}**：{listed}")
     ui.table(
-        inds,
-        {"indicator_name": "指标", "dimension": "维度", "raw_value": "原始值", "unit": "计量单位",
-         "normalised": "标准化得分", "weight": "权重", "contribution": "贡献分",
-         "contribution_change": "较上月"},
-        {"raw_value": "%.2f", "normalised": "%.1f", "weight": "pct", "contribution": "%.2f",
-         "contribution_change": "%+.2f"},
+        inds.with_columns(
+            raw=pl.col("raw_value").map_elements(words.number, return_dtype=pl.String,
+                                                 skip_nulls=False),
+            used=pl.col("value_used").map_elements(words.number, return_dtype=pl.String,
+                                                   skip_nulls=False),
+            norm=pl.col("normalised").map_elements(theme.score, return_dtype=pl.String,
+                                                   skip_nulls=False),
+            change=pl.col("change_shown").map_elements(words.signed, return_dtype=pl.String,
+                                                       skip_nulls=False),
+            note=pl.struct("imputation", "is_outlier", "flag_review").map_elements(
+                lambda r: words.treatment(r["imputation"], r["is_outlier"], r["flag_review"]),
+                return_dtype=pl.String,
+            ),
+        ),
+        {"indicator_name": "指标", "dimension": "维度", "raw": "报送值", "used": "计分值",
+         "unit": "计量单位", "norm": "标准化得分", "weight": "权重", "contribution": "贡献分",
+         "change": "较上月", "note": "说明"},
+        {"weight": "pct", "contribution": "%.1f"},
         key=f"rank-inds-{unit}",
     )  # fmt: skip
 
 st.divider()
-st.subheader("加分与扣分")
+st.subheader("疑点核查", anchor="flags")
+st.caption(
+    "「数据存疑」：远高于同类单位和本单位以往水平的数值，计分时暂按封顶值计，请核对活动台账后"
+    "决定接受原值或维持封顶。「积分疑点」：积分台账中不合规则的记录，请核实无误或按考评办法扣分。"
+    "每条结论须写明理由，记入审计日志；提交后本月排名自动重新计算。"
+)
 meth = methodology.load()
+done = st.session_state.pop("_flag_done", None)
+if done:
+    st.success(done, icon=":material/check_circle:")
+if flags.is_empty():
+    st.success("本月没有需要核查的疑点。")
+else:
+    f1, f2, f3 = st.columns(3)
+    f1.metric("疑点", f"{flags.height}条")
+    f2.metric("待核查", f"{open_flags.height}条")
+    f3.metric("已核查", f"{flags.height - open_flags.height}条")
+    # a static table: the words wrap, every figure stays readable
+    st.table(
+        flags.with_columns(
+            verdict=pl.when("is_open")
+            .then(pl.lit("待核查"))
+            .otherwise(
+                pl.format(
+                    "{}（{}，{}）：{}", "decision_label", "author",
+                    pl.col("decided_at").dt.strftime("%Y-%m-%d %H:%M"), "reason",
+                )
+            )
+        )
+        .select("kind_label", "unit_name", "label", "detail", "verdict")
+        .rename({"kind_label": "类别", "unit_name": "单位", "label": "疑点", "detail": "情况",
+                 "verdict": "核查结论"}),
+        hide_index=True,
+    )  # fmt: skip
+    keys = [f"{r['kind']}|{r['unit_code']}|{r['ref']}" for r in flags.iter_rows(named=True)]
+    by_key = dict(zip(keys, flags.iter_rows(named=True), strict=True))
+    pick = st.selectbox(
+        "逐条查看",
+        keys,
+        format_func=lambda k: (
+            f"{'【待核查】' if by_key[k]['is_open'] else '【已核查】'}{by_key[k]['kind_label']}"
+            f" · {by_key[k]['unit_name']} · {by_key[k]['label']}"
+        ),
+        # a new key whenever a flag is decided: the list moves on to the next open flag
+        key=f"flag-pick-{sel.month:%Y-%m}-{open_flags.height}",
+    )
+    flag = by_key[pick]
+    st.markdown(f"**{flag['unit_name']} · {flag['label']}**　{flag['detail']}")
+    if flag["is_open"]:
+        st.caption("尚未核查。")
+    else:
+        st.markdown(
+            f"核查结论：**{flag['decision_label']}**　经办人：{flag['author']}"
+            f"（{flag['decided_at']:%Y-%m-%d %H:%M}）　理由：{flag['reason']}"
+            if flag["decided_at"] is not None
+            else f"核查结论：**{flag['decision_label']}**　经办人：{flag['author']}"
+            f"　理由：{flag['reason']}"
+        )
+    if flag["kind"] == "outlier":
+        evidence = data.get(metrics.outlier_evidence, sel.month, flag["unit_code"], flag["ref"])
+        if evidence.is_empty():
+            st.caption("该指标的数据不来自活动台账，请到相应台账（如积分台账）核对本单位当月报送。")
+        else:
+            measure = evidence["counted_label"][0]
+            total = evidence["counted"].sum()
+            said = (
+                f"依据：本单位当月活动台账 {evidence.height} 行，"
+                f"{measure.removeprefix('计入')}合计 {words.number(total, 1)}"
+            )
+            by_member = (
+                evidence.group_by("member_name")
+                .agg(pl.col("counted").sum())
+                .sort("counted", "member_name", descending=[True, False])
+            )
+            if by_member.height > 1:  # a district or a town: which of its units sent most
+                said += "（含所辖单位）；贡献最多的：" + "、".join(
+                    f"{r['member_name']} {words.number(r['counted'], 1)}"
+                    f"（{r['counted'] / total:.0%}）"
+                    for r in by_member.head(3).iter_rows(named=True)
+                )
+            st.markdown(said + "。下表按计入多少排列，附来源文件和行号。")
+            columns = {
+                "member_name": "单位", "activity_id": "活动编号", "activity_date": "日期",
+                "activity_name": "活动名称", "counted": measure,
+                "participants": "参与人次", "volunteers": "志愿者",
+                "volunteer_hours": "志愿时长", "file_name": "来源文件", "source_row": "行号",
+            }  # fmt: skip
+            columns.pop(evidence["counted_from"][0], None)  # the counted column is that one
+            if by_member.height == 1:
+                columns.pop("member_name")
+            ui.table(
+                evidence.with_columns(
+                    pl.col("counted", "volunteer_hours", "volunteers").map_elements(
+                        words.number, return_dtype=pl.String, skip_nulls=False
+                    )
+                ),
+                columns,
+                key="rank-flag-evidence",
+            )
+    elif access.can(user, "audit_points"):
+        evidence = data.get(village.flag_evidence, flag["ref"], None)
+        st.markdown(f"依据：积分台账 {evidence.height} 行，附来源文件和行号。")
+        ui.table(
+            village.evidence_shown(evidence),
+            village.EVIDENCE_COLUMNS,
+            key="rank-flag-points-evidence",
+        )
+    else:
+        st.caption("积分台账明细（含户编号）仅县中心核查人员可见。")
+
+    if flag["is_open"] and may_decide:
+        kind, options = flag["kind"], DECISIONS[flag["kind"]]
+        fk = f"{pick}-{sel.month:%Y-%m}"
+        choice = st.radio(
+            "核查结论", list(options), format_func=options.get, horizontal=True,
+            key=f"flag-decision-{fk}",
+        )  # fmt: skip
+        item, points = "", 0.0
+        if choice == "penalise":
+            penalties = {a.item: a for a in meth.adjustment_items if a.kind == "penalty"}
+            p1, p2 = st.columns(2)
+            item = p1.selectbox(
+                "扣分项目",
+                list(penalties),
+                format_func=lambda i: f"{i}（上限{penalties[i].max:g}分）",
+                key=f"flag-item-{fk}",
+            )
+            points = p2.number_input(
+                "扣分分值", min_value=0.5, max_value=float(penalties[item].max),
+                value=min(2.0, float(penalties[item].max)), step=0.5, key=f"flag-points-{fk}",
+            )  # fmt: skip
+        reason = st.text_area(
+            "理由", key=f"flag-reason-{fk}",
+            placeholder="例如：已调阅活动照片和签到表，人数属实；或：无佐证材料，维持封顶",
+        )  # fmt: skip
+        if st.button(
+            f"提交核查结论并重新计算（经办人：{user.display_name}）",
+            type="primary",
+            key=f"flag-submit-{fk}",
+        ):
+            if not reason.strip():
+                st.error("请填写理由。")
+            else:
+                try:
+                    access.require(user, "review_flags")
+                    with st.spinner("正在记录核查结论并重新计算本月排名……"):
+                        index_run.decide_flags(
+                            data.store(), sel.month,
+                            [index_run.Decision(kind, flag["ref"], flag["unit_code"], choice,
+                                                reason, item, points)],
+                            user.display_name,
+                        )  # fmt: skip
+                    st.session_state["_flag_done"] = (
+                        f"已记录：{flag['unit_name']} · {flag['label']}——{options[choice]}。"
+                        "本月排名已重新计算。"
+                    )
+                    st.rerun()
+                except (ReviewError, AdjustmentError, NotReady) as e:
+                    st.error(str(e))
+    elif flag["is_open"]:
+        st.caption("核查结论由县中心审核人员作出。")
+
+st.divider()
+st.subheader("加分与扣分")
 adj = data.get(metrics.adjustments, sel.month)
 if not adj.is_empty():
     ui.table(
@@ -224,16 +453,20 @@ if open_editions:
 elif not published:
     st.caption("本月尚未审核。")
 can_review = access.can(user, "review") and not (published and not open_editions)
-if rows is not None and can_review:
+if can_review and not open_flags.is_empty():
+    st.warning(f"本月还有 {open_flags.height} 条疑点未核查，核查完毕后才能审核。")
+elif rows is not None and can_review:
     with st.form("review-form"):
         note = st.text_input("审核意见（可选）")
         if st.form_submit_button(f"审核通过（审核人：{user.display_name}）", type="primary"):
             try:
                 access.require(user, "review")
-                if not open_editions:
-                    workflow.draft(
-                        data.store(), sel.month, user.display_name, reports=data.reports()
-                    )
+                # a new draft, or the open one brought up to the month's current ranking
+                e = open_editions[-1] if open_editions else {"is_revision": False, "reason": ""}
+                workflow.draft(
+                    data.store(), sel.month, user.display_name, e["is_revision"],
+                    e["reason"] or "", data.reports(),
+                )  # fmt: skip
                 workflow.review(data.store(), sel.month, user.display_name, note)
                 st.success("已审核。另一位有签发权限的同事可在「发布」页签发发布。")
                 st.rerun()
