@@ -102,9 +102,11 @@ def flags(con, month: date) -> list[Flag]:
         params={"m": month},
     ).fetchall():
         d = decided.get(("outlier", key, unit), (None, None, None))
+        u = unit_label or ""
         detail = (
-            f"报送值 {_number(raw)}{unit_label}，同类单位中位数 {_number(peer)}，"
-            f"本单位前期中位数 {_number(hist)}；封顶值 {_number(cap)}"
+            f"报送值 {_number(raw)}{u}，同类单位中位数 {_number(peer)}{u}，"
+            f"本单位前期中位数 {_number(hist)}{u if hist is not None else ''}；"
+            f"封顶值 {_number(cap)}{u}"
         )
         out.append(Flag("outlier", key, unit, name, f"{ind_name}异常偏高", detail, *d))
     if _has(con, "mart_points_flag"):

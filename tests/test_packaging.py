@@ -262,6 +262,15 @@ def test_the_installed_command_generates_loads_ranks_and_publishes(venv, outside
         )
     assert all(scores[town] is not None for town in TOWNS)  # ranked, not 未报送
 
+    # the office decides every flag of the month (数据存疑, 积分疑点) before it can be published
+    listed = _run([civic, "flags", "--month", MONTH, "--json"], cwd=work, env=env).stdout
+    for f in json.loads(listed):
+        decide = [civic, "flags", "--month", MONTH, "--unit", f["unit_code"], "--flag", f["ref"],
+                  "--decision", "accept", "--reason", "核实无误", "--author", "李四"]  # fmt: skip
+        assert "已记录" in _run(decide, cwd=work, env=env).stdout
+    listed = _run([civic, "flags", "--month", MONTH, "--json"], cwd=work, env=env).stdout
+    assert all(f["decision"] == "accept" for f in json.loads(listed))
+
     published = _run([civic, "publish", "--month", MONTH, "--approver", "张三"], cwd=work, env=env)
     edition = work / "reports" / MONTH / "v1"
     assert str(edition) in published.stdout

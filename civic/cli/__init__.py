@@ -34,6 +34,7 @@ for command in (
     data.db_path_cmd,
     ranking.rank_cmd,
     ranking.adjust_cmd,
+    ranking.flags_cmd,
     publishing.publish_cmd,
     serve.dashboard_cmd,
     publishing.notice_cmd,

@@ -112,3 +112,81 @@ def adjust_cmd(month_text, unit_code, item, points, reason, author, store) -> No
         f"已记录加扣分 #{new_id}；{row['unit_name']} {month:%Y-%m} 得分 {row['score']}，"
         f"第 {row['rank']} 名（{row['change_label']}）"
     )
+
+
+@click.command("flags")
+@click.option(
+    "--month", "month_text", required=True, metavar="YYYY-MM", help="Month, e.g. 2026-10."
+)
+@click.option("--unit", "unit_code", default=None, metavar="CODE", help="The flag's unit.")
+@click.option("--flag", "ref", default=None, metavar="REF", help="The flag (its 编号 in the list).")
+@click.option(
+    "--decision",
+    type=click.Choice(["accept", "cap", "penalise"]),
+    default=None,
+    help="accept (接受原值 / 核实无误), cap (维持封顶) or penalise (扣分处理).",
+)
+@click.option("--reason", default="", metavar="TEXT", help="Why, in a sentence.")
+@click.option("--author", default="", metavar="NAME", help="Who decides.")
+@click.option("--item", default="", metavar="ITEM", help="The penalty item (with penalise).")
+@click.option("--points", default=0.0, type=float, metavar="N", help="Penalty size (penalise).")
+@click.option("--json", "as_json", is_flag=True, help="Print the flags as JSON.")
+@store_option
+def flags_cmd(
+    month_text, unit_code, ref, decision, reason, author, item, points, as_json, store
+) -> None:
+    """List a month's 数据存疑 values and 积分疑点, or decide one (the month is ranked again).
+
+    A month with open flags cannot be reviewed or published. Without --decision, lists
+    every flag (open first) with its 编号; with --unit, --flag, --decision, --reason and
+    --author, records the decision (penalise also needs --item and --points, a penalty
+    item of the methodology) in the audit log and ranks the month again.
+    """
+    import json
+
+    from core.store import NoDatabase, reading
+    from index import review, run
+    from index.adjustments import AdjustmentError
+    from index.compute import NotReady
+
+    month = parse_month(month_text)
+    try:
+        if decision is None:
+            with reading(store) as con:
+                found = review.flags(con, month)
+            if as_json:
+                click.echo(json.dumps([f.__dict__ for f in found], ensure_ascii=False, indent=2))
+                return
+            if not found:
+                click.echo(f"{month:%Y-%m} 没有疑点。")
+            for f in found:
+                state = (
+                    "待核查"
+                    if f.is_open
+                    else f"{review.DECISIONS[f.kind][f.decision]}（{f.author}：{f.reason}）"
+                )
+                kind = review.KIND_LABELS[f.kind]
+                click.echo(f"[{kind}] {f.unit_name}（{f.unit_code}）{f.label}：{f.detail}")
+                click.echo(f"    编号 {f.ref}  {state}")
+            return
+        if not (unit_code and ref):
+            raise click.UsageError("--decision needs --unit and --flag")
+        kind = next(
+            (f.kind for f in _flags(store, month) if f.unit_code == unit_code and f.ref == ref),
+            None,
+        )
+        if kind is None:
+            raise click.ClickException(f"{month:%Y-%m} 没有这条疑点：{unit_code} {ref}")
+        made = run.Decision(kind, ref, unit_code, decision, reason, item, points)
+        run.decide_flags(store, month, [made], author)
+    except (NoDatabase, NotReady, review.ReviewError, AdjustmentError) as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"已记录：{review.DECISIONS[kind][decision]}；{month:%Y-%m} 已重新计算。")
+
+
+def _flags(store, month):
+    from core.store import reading
+    from index import review
+
+    with reading(store) as con:
+        return review.flags(con, month)
