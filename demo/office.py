@@ -12,6 +12,12 @@ are ordinary ones, recorded and audited like any other.
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from pathlib import Path
+
+from core.store import reading
+from index import review, run
 from index.review import Flag
 from index.run import Decision
 
@@ -67,3 +73,21 @@ def planted_found(flags: list[Flag], faked: list[dict], padded: list[dict]) -> l
             named = "、".join(dict.fromkeys(f.label for f in mine))
             lines.append(f"预置{what} {unit} {mine[0].unit_name}：{len(mine)}条（{named}）")
     return lines
+
+
+def review_month(store: Path, month: date, manifest: dict) -> tuple[list[Decision], list[Flag]]:
+    """Decide every open flag of `month` in the store (one new version); (decisions, flags)."""
+    with reading(store) as con:
+        flags = review.open_flags(con, month)
+    faked, padded = (
+        [p for p in manifest.get(key, []) if str(p["month"])[:7] == f"{month:%Y-%m}"]
+        for key in ("integrity", "outliers")
+    )
+    made = decisions(flags, faked, padded)
+    if made:
+        run.decide_flags(store, month, made, author="示例审核人")
+    return made, flags
+
+
+def read_manifest(inbox: Path) -> dict:
+    return json.loads((inbox / "_generation.json").read_text(encoding="utf-8"))

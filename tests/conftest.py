@@ -74,13 +74,18 @@ def copy_store(source: Path, target: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ranked_store(demo_store, tmp_path_factory) -> Path:
-    """The demo county ingested and ranked (every month). Do not write to it: copy it."""
+def ranked_store(demo_store, demo_manifest, tmp_path_factory) -> Path:
+    """The demo county ingested and ranked (every month), 2026-10's flags decided by the demo
+    office as `civic demo` does before publishing it. Do not write to it: copy it."""
+    from datetime import date
+
+    from demo import office
     from index import run as index_run
 
     source, _ = demo_store
     target = copy_store(source, tmp_path_factory.mktemp("ranked") / "db")
     index_run.rank_and_store(target, None, draws=200)
+    office.review_month(target, date(2026, 10, 1), demo_manifest)
     return target
 
 

@@ -184,29 +184,22 @@ def _demo_accounts() -> list[tuple[str, str, str, str | None, str]]:
 
 def _review_flags(store, month: date, inbox) -> None:
     """Play the office: decide every flag of the month before it is published."""
-    import json
-
-    from core.store import reading
     from demo import office
-    from index import review, run
+    from index import review
 
-    with reading(store) as con:
-        flags = review.open_flags(con, month)
-    manifest = json.loads((inbox / "_generation.json").read_text(encoding="utf-8"))
+    manifest = office.read_manifest(inbox)
+    made, flags = office.review_month(store, month, manifest)
+    if made:
+        counts: dict[str, int] = {}
+        for d in made:
+            label = review.DECISIONS[d.kind][d.decision]
+            counts[label] = counts.get(label, 0) + 1
+        done = "、".join(f"{k}{n}条" for k, n in counts.items())
+        click.echo(f"{month:%Y-%m} 疑点核查：{len(made)}条（{done}）")
     faked, padded = (
         [p for p in manifest.get(key, []) if str(p["month"])[:7] == f"{month:%Y-%m}"]
         for key in ("integrity", "outliers")
     )
-    made = office.decisions(flags, faked, padded)
-    if made:
-        run.decide_flags(store, month, made, author="示例审核人")
-        counts = {}
-        for d in made:
-            counts[review.DECISIONS[d.kind][d.decision]] = (
-                counts.get(review.DECISIONS[d.kind][d.decision], 0) + 1
-            )
-        done = "、".join(f"{k}{n}条" for k, n in counts.items())
-        click.echo(f"{month:%Y-%m} 疑点核查：{len(made)}条（{done}）")
     for line in office.planted_found(flags, faked, padded):
         click.echo(f"  {line}")
 
