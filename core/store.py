@@ -40,6 +40,16 @@ class NoDatabase(FileNotFoundError):
     """Nothing has been ingested into this store yet."""
 
 
+def has_table(con, name: str) -> bool:
+    """Does the database on `con` have a table (or view) of this name?"""
+    return bool(
+        con.sql(
+            "select count(*) from information_schema.tables where table_name = $t",
+            params={"t": name},
+        ).fetchall()[0][0]
+    )
+
+
 def default_store() -> Path:
     return config.db_dir()
 

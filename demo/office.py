@@ -79,14 +79,19 @@ def review_month(store: Path, month: date, manifest: dict) -> tuple[list[Decisio
     """Decide every open flag of `month` in the store (one new version); (decisions, flags)."""
     with reading(store) as con:
         flags = review.open_flags(con, month)
+    made = decisions(flags, *planted(manifest, month))
+    if made:
+        run.decide_flags(store, month, made, author="示例审核人")
+    return made, flags
+
+
+def planted(manifest: dict, month: date) -> tuple[list[dict], list[dict]]:
+    """The month's entries of the manifest's `integrity` (faked points) and `outliers` lists."""
     faked, padded = (
         [p for p in manifest.get(key, []) if str(p["month"])[:7] == f"{month:%Y-%m}"]
         for key in ("integrity", "outliers")
     )
-    made = decisions(flags, faked, padded)
-    if made:
-        run.decide_flags(store, month, made, author="示例审核人")
-    return made, flags
+    return faked, padded
 
 
 def read_manifest(inbox: Path) -> dict:

@@ -81,6 +81,22 @@ def write_registry(reg: Registry, folder: Path) -> Path:
     return folder
 
 
+def keep_units(reg: Registry, units: pl.DataFrame) -> Registry:
+    """The registry cut to `units` (rows of reg.units): parents' totals rolled up again,
+    and only the teams and brand projects of the units kept."""
+    units = roll_up(units)
+    codes = units["code"].to_list()
+    return Registry(
+        reg.folder,
+        reg.settings,
+        units,
+        reg.teams.filter(pl.col("parent_code").is_in(codes)),
+        reg.brands.filter(pl.col("home_code").is_in(codes)),
+        reg.themes,
+        reg.catalogue,
+    )
+
+
 def roll_up(units: pl.DataFrame) -> pl.DataFrame:
     """Parents' population and households as the sums over their children, bottom up."""
     for kind in ("institute", "subcentre", "county"):

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from core.config import reports_dir
+from core.store import has_table
 from index import report_text
 from index.compute import Ranking, compute
 from index.methodology import Methodology, MethodologyError, parse
@@ -20,10 +21,7 @@ from index.methodology import Methodology, MethodologyError, parse
 
 def previous_methodology(con, new: Methodology) -> Methodology | None:
     """The methodology of the newest current run, if it is not `new` (same id and file)."""
-    has = con.sql(
-        "select count(*) from information_schema.tables where table_name = 'index_run'"
-    ).fetchall()[0][0]
-    if not has:
+    if not has_table(con, "index_run"):
         return None
     row = con.sql(
         """

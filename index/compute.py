@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from core import months as month_math
+from core.store import has_table
 from index import explain, lists, robust, score, screen
 from index.methodology import MART, NORMALISATIONS, Group, Methodology
 
@@ -36,17 +38,8 @@ class NotReady(RuntimeError):
     """The database lacks what the index reads; the message tells staff what to do."""
 
 
-def _has_table(con, name: str) -> bool:
-    return bool(
-        con.sql(
-            "select count(*) from information_schema.tables where table_name = $t",
-            params={"t": name},
-        ).fetchall()[0][0]
-    )
-
-
 def mart_columns(con) -> set[str]:
-    if not _has_table(con, MART):
+    if not has_table(con, MART):
         raise NotReady(f"数据库中没有 {MART}：请先用当前版本导入报送文件（civic ingest）")
     return {r[0] for r in con.sql(f"describe {MART}").fetchall()}
 
@@ -94,7 +87,7 @@ def read_inputs(con, last: date) -> Inputs:
         schema={"unit_code": pl.String, "month": pl.Date, "points": pl.Float64}
     )
     reviews = pl.DataFrame(schema=screen.REVIEW_SCHEMA)
-    if _has_table(con, "index_adjustment"):
+    if has_table(con, "index_adjustment"):
         adjustments = con.sql(
             """
             select unit_code, month, points from index_adjustment
@@ -102,7 +95,7 @@ def read_inputs(con, last: date) -> Inputs:
             """,
             params={"last": last},
         ).pl()
-    if _has_table(con, "index_flag_review"):
+    if has_table(con, "index_flag_review"):
         reviews = con.sql(
             """
             select unit_code, month, indicator_key, decision from index_flag_review
@@ -189,10 +182,10 @@ def compute_frames(
             }
         )
         changed = explain.with_change(contrib)
-        shown = explain.shown_changes(
-            changed.filter(in_months | pl.col("month").is_in([_prev(m) for m in months])),
-            ranked.filter(in_months | pl.col("month").is_in([_prev(m) for m in months])),
-        ).filter(in_months)
+        with_prev = in_months | pl.col("month").is_in([month_math.shift(m, -1) for m in months])
+        shown = explain.shown_changes(changed.filter(with_prev), ranked.filter(with_prev)).filter(
+            in_months
+        )
         details.append(
             changed.filter(in_months)
             .join(labels, on="indicator_key")
@@ -248,10 +241,6 @@ def compute_frames(
         ),
         pl.concat(sens, how="diagonal_relaxed"),
     )
-
-
-def _prev(month: date) -> date:
-    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
 SENSITIVITY_WEIGHT_DRAWS = 100

@@ -154,8 +154,9 @@ def comparison_summary(frame: pl.DataFrame) -> pl.DataFrame:
 
 def comparison(a: Ranking, b: Ranking, as_json_out: bool = False) -> str:
     """Both methodologies' scores and ranks, month by month, with ρ and the mean shift."""
-    frame = comparison_frame(a, b).filter(pl.col("group_key").is_in(MAIN_GROUPS))
-    summary = comparison_summary(comparison_frame(a, b))
+    whole = comparison_frame(a, b)
+    summary = comparison_summary(whole)
+    frame = whole.filter(pl.col("group_key").is_in(MAIN_GROUPS))
     ia, ib = a.methodology.id, b.methodology.id
     if as_json_out:
         months_out = []

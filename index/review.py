@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from core.audit import audit
+from core.store import has_table
 from index import adjustments
 from index.methodology import Methodology
 from index.results import create_tables
@@ -55,15 +56,6 @@ class Flag:
         return self.decision is None
 
 
-def _has(con, table: str) -> bool:
-    return bool(
-        con.sql(
-            "select count(*) from information_schema.tables where table_name = $t",
-            params={"t": table},
-        ).fetchall()[0][0]
-    )
-
-
 def _number(x: float | None) -> str:
     if x is None:
         return "—"
@@ -74,7 +66,7 @@ def flags(con, month: date) -> list[Flag]:
     """Every flag of the month, open ones first, with the decision in force (reads only)."""
     decided = (
         {}
-        if not _has(con, "index_flag_review")
+        if not has_table(con, "index_flag_review")
         else {
             (k, ref, unit): (d, reason, author)
             for k, ref, unit, d, reason, author in con.sql(
@@ -87,7 +79,7 @@ def flags(con, month: date) -> list[Flag]:
         }
     )
     out: list[Flag] = []
-    if not _has(con, "index_flag"):
+    if not has_table(con, "index_flag"):
         return out
     for unit, name, key, ind_name, unit_label, raw, cap, peer, hist in con.sql(
         """
@@ -109,7 +101,7 @@ def flags(con, month: date) -> list[Flag]:
             f"封顶值 {_number(cap)}{u}"
         )
         out.append(Flag("outlier", key, unit, name, f"{ind_name}异常偏高", detail, *d))
-    if _has(con, "mart_points_flag"):
+    if has_table(con, "mart_points_flag"):
         for flag_id, unit, name, label, rows, pts, detail in con.sql(
             """
             select f.flag_id, f.unit_code, coalesce(u.name, f.unit_code), f.rule_label,

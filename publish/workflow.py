@@ -56,7 +56,7 @@ def create_tables(con) -> None:
 @query(scope=COUNTY, action="download_edition")
 def editions(con, month: date | None = None) -> list[dict]:
     """Every edition (of a month, or all), newest last."""
-    if not _has_table(con):
+    if not db_store.has_table(con, "edition"):
         return []
     return (
         con.sql(
@@ -65,12 +65,6 @@ def editions(con, month: date | None = None) -> list[dict]:
         )
         .pl()
         .to_dicts()
-    )
-
-
-def _has_table(con) -> bool:
-    return bool(
-        con.sql("select 1 from information_schema.tables where table_name = 'edition'").fetchall()
     )
 
 

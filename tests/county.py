@@ -17,7 +17,7 @@ import polars as pl
 
 from core.contract import SHEET_BY_KEY
 from core.registry import Registry, load_registry, validate
-from demo.scale import roll_up
+from demo.scale import keep_units
 from tests.exports import header, write_csv
 
 SEP, OCT = date(2026, 9, 1), date(2026, 10, 1)
@@ -75,17 +75,7 @@ def registry() -> Registry:
             {k: v[1] for k, v in sizes.items()}, default=pl.col("households")
         ),
     )
-    units = roll_up(units)
-    codes = units["code"].to_list()
-    small = Registry(
-        reg.folder,
-        reg.settings,
-        units,
-        reg.teams.filter(pl.col("parent_code").is_in(codes)),
-        reg.brands.filter(pl.col("home_code").is_in(codes)),
-        reg.themes,
-        reg.catalogue,
-    )
+    small = keep_units(reg, units)
     problems = validate(small)
     assert problems == [], problems
     return small

@@ -24,7 +24,7 @@ import pytest
 
 from civic.cli import main
 from core import config
-from core.registry import Registry, load_registry, validate
+from core.registry import load_registry, validate
 
 ROOT = config.PROJECT_ROOT
 PACKAGES = ("core", "presentation", "etl", "index", "publish", "dashboard", "demo", "civic")
@@ -193,7 +193,7 @@ def test_the_installed_command_comes_from_the_environment_not_the_checkout(venv,
 
 def _two_town_registry(folder: Path) -> Path:
     """The default county cut down to two towns (and the county level), to generate fast."""
-    from demo.scale import roll_up, write_registry
+    from demo.scale import keep_units, write_registry
 
     reg = load_registry()
     units = reg.units.filter(
@@ -204,17 +204,7 @@ def _two_town_registry(folder: Path) -> Path:
             reg.units.filter(pl.col("code").is_in(list(TOWNS)))["parent_code"].to_list()
         )
     )
-    units = roll_up(units)
-    codes = units["code"].to_list()
-    small = Registry(
-        reg.folder,
-        reg.settings,
-        units,
-        reg.teams.filter(pl.col("parent_code").is_in(codes)),
-        reg.brands.filter(pl.col("home_code").is_in(codes)),
-        reg.themes,
-        reg.catalogue,
-    )
+    small = keep_units(reg, units)
     assert validate(small) == []
     return write_registry(small, folder)
 

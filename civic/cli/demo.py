@@ -196,11 +196,7 @@ def _review_flags(store, month: date, inbox) -> None:
             counts[label] = counts.get(label, 0) + 1
         done = "、".join(f"{k}{n}条" for k, n in counts.items())
         click.echo(f"{month:%Y-%m} 疑点核查：{len(made)}条（{done}）")
-    faked, padded = (
-        [p for p in manifest.get(key, []) if str(p["month"])[:7] == f"{month:%Y-%m}"]
-        for key in ("integrity", "outliers")
-    )
-    for line in office.planted_found(flags, faked, padded):
+    for line in office.planted_found(flags, *office.planted(manifest, month)):
         click.echo(f"  {line}")
 
 
