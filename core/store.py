@@ -88,11 +88,13 @@ def reading(store: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextmanager
-def writer_lock(store: Path) -> Iterator[None]:
-    """One ingest at a time per store; a second waits rather than corrupting the first."""
+def writer_lock(store: Path, wait: bool = True) -> Iterator[None]:
+    """One ingest at a time per store; a second waits rather than corrupting the first.
+
+    With wait=False, BlockingIOError when another process holds it."""
     store.mkdir(parents=True, exist_ok=True)
     with open(store / ".writer.lock", "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
+        fcntl.flock(f, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         try:
             yield
         finally:

@@ -1,8 +1,10 @@
 """What a revision changes against the edition it replaces: ranks, scores, units, figures.
 
-Compares the published edition's own record (its report.json, what readers
-saw) with the new report, so the changelog describes what the public sees
-change, whatever happened in the database in between.
+Compares what the previous edition published (its report, as the database
+kept it when it was published: `edition_report.report_json`, the same text
+as its report.json) with the new report, so the changelog describes what the
+public sees change, whatever happened to the index tables in between, and an
+edited report.json on disk changes nothing.
 """
 
 from __future__ import annotations

@@ -2,11 +2,20 @@
 
 A draft is tied to the month's current index run. A review approves that
 run; if the month is ranked again afterwards the review no longer holds and
-publishing is refused until someone reviews again. Publishing renders the
-edition into a new folder `reports/<YYYY-MM>/v<N>/`, makes its files
-read-only and records it; a published edition is never changed or
-overwritten: later data or a mistake leads to a revision with a reason and
-a changelog. Every step is written to `audit_log`.
+publishing is refused until someone reviews again. A published edition is
+never changed or overwritten: later data or a mistake leads to a revision
+with a reason and a changelog. Every step is written to `audit_log`.
+
+Publishing is one step for readers. The edition is rendered into a hidden
+folder (`reports/<YYYY-MM>/.v<N>.building-<id>`, read-only files), then
+recorded in the new database version with its manifest's SHA-256, its
+report and its manifest (`edition_report`); the pointer swap that makes that
+version current is the moment of publication, and the folder is renamed to
+`v<N>` right after. A kill before the swap leaves only the hidden folder
+(deleted by the next publish or `civic verify`, and the retry takes the same
+number: numbers come from the database, never from folders); a kill after it
+leaves the recorded edition in its hidden folder, renamed into place by the
+next publish or `civic verify` (publish/recover.py).
 
 The steps work on a connection (`*_in`) so that the app can run them one by
 one, each by its own person, and `civic publish` can run all three in one
@@ -16,10 +25,8 @@ new database version.
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -29,11 +36,10 @@ from core.access import COUNTY, query
 from core.audit import audit
 from core.config import reports_dir
 from index import review as flag_review
-from publish import changelog, edition, manifest, model, queries
+from publish import changelog, edition, folders, manifest, model, queries, recover, verify
 
 SQL = Path(__file__).parent / "sql" / "edition_tables.sql"
 STATUS_LABELS = {"draft": "草稿", "reviewed": "已审核", "published": "已发布"}
-_FOLDER = re.compile(r"^v(\d+)$")
 
 
 class PublishError(RuntimeError):
@@ -45,8 +51,11 @@ class Published:
     month: date
     number: int
     folder: Path
-    files: list[Path]
+    files: list[Path]  # where they are once published (in `folder`)
     changelog: list[str]
+    # the hidden folder the files are written in, renamed to `folder` once the database
+    # version recording the edition is current (reveal)
+    staging: Path | None = field(default=None, compare=False)
 
 
 def create_tables(con) -> None:
@@ -70,13 +79,6 @@ def editions(con, month: date | None = None) -> list[dict]:
 
 def month_dir(month: date, reports: Path | None = None) -> Path:
     return (reports or reports_dir()) / f"{month:%Y-%m}"
-
-
-def _existing_folders(month: date, reports: Path | None) -> list[int]:
-    d = month_dir(month, reports)
-    if not d.exists():
-        return []
-    return [int(m.group(1)) for p in d.iterdir() if (m := _FOLDER.match(p.name))]
 
 
 def check_can_start(con, month: date, revise: bool, reason: str) -> None:
@@ -135,7 +137,7 @@ def draft_in(
                 {"r": reason, "m": month, "n": e["edition_no"]},
             )
         return editions(con, month)[-1]
-    number = max([e["edition_no"] for e in rows] + _existing_folders(month, reports) + [0]) + 1
+    number = max([e["edition_no"] for e in rows] + [0]) + 1  # the database's, not the folders'
     is_revision = any(e["status"] == "published" for e in rows)
     con.execute(
         "insert into edition (month, edition_no, is_revision, status, run_id, reason, created_at, "
@@ -205,8 +207,14 @@ def _refuse_open_flags(con, month: date, step: str) -> None:
 
 
 def publish_in(con, month: date, approver: str, reports: Path | None = None) -> Published:
-    """Render and freeze the reviewed edition, and record it as published (已发布)."""
+    """Render the reviewed edition into a hidden folder and record it as published (已发布).
+
+    The edition is published when the database version holding `con` becomes
+    current; the caller then calls `reveal` (`publish_month` and `publish` do
+    both). Until then nothing named v<N> exists.
+    """
     create_tables(con)
+    reports = reports or reports_dir()
     rows = editions(con, month)
     reviewed = [e for e in rows if e["status"] == "reviewed"]
     if not reviewed:
@@ -220,6 +228,7 @@ def publish_in(con, month: date, approver: str, reports: Path | None = None) -> 
     _refuse_open_flags(con, month, "发布")
     number = e["edition_no"]
     final = month_dir(month, reports) / f"v{number}"
+    recover.set_aside_unregistered(con, reports, month)  # a v<N> the database does not know
     if final.exists():
         raise PublishError(f"{final} 已存在：已发布的版本不会被覆盖")
     published_at = _now()
@@ -237,21 +246,14 @@ def publish_in(con, month: date, approver: str, reports: Path | None = None) -> 
     report = model.build(con, month, info)
     if e["is_revision"]:
         previous = [p for p in rows if p["status"] == "published"][-1]
-        prev_json = (reports or reports_dir()) / previous["folder"] / edition.REPORT_JSON
-        lines = changelog.changes(json.loads(prev_json.read_text(encoding="utf-8")), report)
+        lines = changelog.changes(_published_report(con, previous, reports), report)
         report = replace(report, edition=replace(info, changelog=tuple(lines)))
 
-    # render next to the final folder, then rename: the folder appears complete or not at all
-    partial = final.parent / f".v{number}.partial-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
+    folder = f"{month:%Y-%m}/v{number}"
+    staging = folders.staging_dir(final)
     try:
-        files = edition.write(report, partial)
-        os.rename(partial, final)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    files = [final / f.relative_to(partial) for f in files]
-    try:
+        files = edition.write(report, staging)
+        folders.sync(staging)
         con.execute(
             "update edition set status = 'published', published_at = $at, published_by = $who, "
             "folder = $folder, manifest_sha256 = $sha, changelog = $log "
@@ -259,11 +261,20 @@ def publish_in(con, month: date, approver: str, reports: Path | None = None) -> 
             {
                 "at": published_at,
                 "who": approver,
-                "folder": f"{month:%Y-%m}/v{number}",
-                "sha": manifest.sha256(final / manifest.NAME),
+                "folder": folder,
+                "sha": manifest.sha256(staging / manifest.NAME),
                 "log": json.dumps(lines, ensure_ascii=False),
                 "m": month,
                 "n": number,
+            },
+        )
+        con.execute(
+            "insert into edition_report values ($m, $n, $report, $manifest)",
+            {
+                "m": month,
+                "n": number,
+                "report": (staging / edition.REPORT_JSON).read_text(encoding="utf-8"),
+                "manifest": (staging / manifest.NAME).read_text(encoding="utf-8"),
             },
         )
         audit(
@@ -274,17 +285,69 @@ def publish_in(con, month: date, approver: str, reports: Path | None = None) -> 
             {
                 "edition": number,
                 "run_id": e["run_id"],
-                "folder": f"{month:%Y-%m}/v{number}",
+                "folder": folder,
                 "files": len(files),
                 "revision": e["is_revision"],
                 "reason": e["reason"],
             },
         )
     except BaseException:
-        # not recorded: take the folder back out of sight so the number can be used again
-        os.rename(final, partial)
+        shutil.rmtree(staging, ignore_errors=True)  # not recorded: the number stays free
         raise
-    return Published(month, number, final, files, lines)
+    files = [final / f.relative_to(staging) for f in files]
+    return Published(month, number, final, files, lines, staging)
+
+
+def reveal(done: Published) -> None:
+    """Give a recorded edition its public folder name, once its database version is current."""
+    if done.staging is not None and done.staging.exists():
+        folders.reveal(done.staging, done.folder)
+
+
+def _published_report(con, previous: dict, reports: Path) -> dict:
+    """What the previous edition published (its report.json), as the database keeps it.
+
+    An edition published before the database kept reports is read from its
+    folder, and only if `civic verify`'s check finds the folder intact."""
+    rows = con.sql(
+        "select report_json from edition_report where month = $m and edition_no = $n",
+        params={"m": previous["month"], "n": previous["edition_no"]},
+    ).fetchall()
+    if rows:
+        return json.loads(rows[0][0])
+    (record,) = [
+        r for r in verify.registered(con, previous["month"])
+        if r.edition_no == previous["edition_no"]
+    ]  # fmt: skip
+    result = verify.check_edition(record, reports / record.folder)
+    if not result.ok:
+        raise PublishError(
+            f"第{record.edition_no}版（{record.folder}）的文件与数据库登记不符，无法据此列出修订内容："
+            + "；".join(result.problems)
+        )
+    return json.loads((reports / record.folder / edition.REPORT_JSON).read_text(encoding="utf-8"))
+
+
+def _publishing(store: Path | None, reports: Path | None, steps) -> Published:
+    """Run `steps(con)` (ending in publish_in) in a new database version, make it current,
+    then reveal the edition; the leftovers of killed publishes are dealt with first."""
+    db_store.current_path(store)  # NoDatabase before anything is built
+    with db_store.building(store) as b:  # holds the writer lock throughout
+        con = b.connect()
+        done: Published | None = None
+        try:
+            recover.finish_interrupted(con, reports or reports_dir())
+            done = steps(con)
+            con.execute("checkpoint")
+        except BaseException:
+            if done is not None and done.staging is not None:
+                shutil.rmtree(done.staging, ignore_errors=True)
+            raise
+        finally:
+            con.close()
+        b.publish()  # the moment of publication: the current version records the edition
+        reveal(done)  # a kill before this line is finished by recover.finish_interrupted
+    return done
 
 
 def publish_month(
@@ -299,10 +362,13 @@ def publish_month(
     """Draft, review and publish in one new database version (`civic publish`, the demo)."""
     with db_store.reading(store) as con:  # refuse before copying anything
         check_can_start(con, month, revise, reason)
-    with db_store.new_version(store) as con:
+
+    def steps(con) -> Published:
         draft_in(con, month, reviewer or approver, revise, reason, reports)
         review_in(con, month, reviewer or approver)
         return publish_in(con, month, approver, reports)
+
+    return _publishing(store, reports, steps)
 
 
 def draft(store: Path | None, month: date, actor: str, revise: bool = False, reason: str = "",
@@ -322,8 +388,7 @@ def review(store: Path | None, month: date, reviewer: str, note: str = "") -> di
 
 def publish(store: Path | None, month: date, approver: str, reports: Path | None = None):
     """publish_in, in a new database version (the app's 签发发布)."""
-    with db_store.new_version(store) as con:
-        return publish_in(con, month, approver, reports)
+    return _publishing(store, reports, lambda con: publish_in(con, month, approver, reports))
 
 
 def latest_complete_month(con, today: date) -> date | None:

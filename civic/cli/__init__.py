@@ -2,7 +2,7 @@
 
 The group is declared here and the commands live in one module per area:
 setup (registry, templates), demo (generate, demo), data (ingest, db-path),
-ranking (rank, adjust), publishing (publish, notice, credit), serve
+ranking (rank, adjust), publishing (publish, verify, notice, credit), serve
 (dashboard) and users. options holds the options several commands share.
 """
 
@@ -36,6 +36,7 @@ for command in (
     ranking.adjust_cmd,
     ranking.flags_cmd,
     publishing.publish_cmd,
+    publishing.verify_cmd,
     serve.dashboard_cmd,
     publishing.notice_cmd,
     publishing.credit_cmd,

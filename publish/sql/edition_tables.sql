@@ -22,3 +22,17 @@ create table if not exists edition (
     changelog       varchar,            -- JSON list of lines, for revisions
     primary key (month, edition_no)
 );
+
+-- What each published edition put out, kept by the database so that nothing
+-- later depends on files anyone can edit: the report (report.json, the
+-- previous edition a revision's changelog compares with) and the manifest
+-- (every file's SHA-256 and size, what `civic verify` checks the files against).
+-- Grain: one row per published edition. Written in the same database version
+-- that records the edition published; never changed.
+create table if not exists edition_report (
+    month           date not null,
+    edition_no      integer not null,
+    report_json     varchar not null,   -- the text of report.json, byte for byte
+    manifest_json   varchar not null,   -- the text of manifest.json (its SHA-256 is edition.manifest_sha256)
+    primary key (month, edition_no)
+);
