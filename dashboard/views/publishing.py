@@ -3,13 +3,14 @@
 import json
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 import streamlit.components.v1 as components
 
 from core import access, labels, months
 from dashboard import data, metrics, ui, words
 from dashboard.state import current
-from publish import manifest, workflow
+from publish import manifest, verify, workflow
 from publish.browser import BrowserMissing
 
 FILE_KINDS = {
@@ -140,6 +141,34 @@ else:
 st.divider()
 st.subheader("已发布的版本")
 every = [e for e in data.get(workflow.editions, None) if e["status"] == "published"]
+# the same check as `civic verify`: the files against what the database recorded (not cached:
+# the files can change while the database does not)
+records = data.get(verify.registered, None)
+checks = verify.check(records, Path(reports))
+if checks:
+    st.caption("各版本核对（与数据库登记的发布清单比对每个文件的 SHA-256 和大小）")
+    ui.table(
+        pl.DataFrame(
+            {
+                "folder": [c.folder for c in checks],
+                "edition": [
+                    f"{months.label(c.month)} 第{c.edition_no}版" if c.month else "—"
+                    for c in checks
+                ],
+                "status": [c.label for c in checks],
+                "problems": ["；".join(c.problems) for c in checks],
+            }
+        ),
+        {"edition": "版本", "folder": "文件夹", "status": "核对结果", "problems": "说明"},
+        key="pub-checks",
+    )
+    strays = [c.folder for c in checks if c.status == "unregistered"]
+    if strays:
+        st.error(
+            f"有 {len(strays)} 个文件夹像发布版本，但数据库中没有它们的发布记录（未登记），"
+            "不是正式发布的版本，请勿使用；下次发布该月或运行 civic verify 时会处理。",
+            icon=":material/gpp_bad:",
+        )
 if not every:
     st.caption("还没有发布过。")
 labels = {
@@ -157,18 +186,29 @@ if every:
     e = every[chosen]
     access.require(user, "download_edition")
     folder = Path(reports) / e["folder"]
-    if not (folder / manifest.NAME).exists():
-        st.error(f"找不到发布文件夹 {folder}")
+    result = next(c for c in checks if c.folder == e["folder"])
+    if result.status == "missing":
+        st.error(f"找不到第{e['edition_no']}版的发布文件夹 {e['folder']}", icon=":material/error:")
+        st.text("\n".join(result.problems))
         st.stop()
-    problems = manifest.verify(folder)
-    if problems:
-        st.error("文件与发布清单不符：" + "；".join(problems))
-    else:
-        st.caption("文件完整：与发布清单（manifest.json）中的 SHA-256 一致。")
-    doc = json.loads((folder / manifest.NAME).read_text(encoding="utf-8"))
+    if not result.ok:
+        st.error(
+            f"第{e['edition_no']}版{result.label}：文件与数据库登记的发布清单不符，"
+            "这些文件不是当初发布的样子，暂不提供下载。",
+            icon=":material/gpp_bad:",
+        )
+        st.text("\n".join(result.problems))
+        st.stop()
+    st.caption(
+        f"文件完整：{result.files} 个文件与数据库登记的发布清单一致（SHA-256 和大小，"
+        "包括 manifest.json 本身）。"
+    )
+    record = next(r for r in records if r.folder == e["folder"])
+    doc = json.loads(record.manifest_json or (folder / manifest.NAME).read_text(encoding="utf-8"))
     if e["is_revision"]:
-        st.markdown(f"**修订原因**：{doc['reason']}")
-        st.markdown("\n".join(f"- {line}" for line in doc["changelog"]))
+        st.markdown("**修订原因**")
+        st.text(e["reason"] or "")
+        st.text("\n".join(f"- {line}" for line in json.loads(e["changelog"] or "[]")))
     st.caption(
         f"考评办法 {doc['methodology']['id']} · 数据 {doc['data_snapshot']} · "
         f"审核 {doc['reviewer']} · 签发 {doc['approver']}"
