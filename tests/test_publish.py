@@ -578,6 +578,8 @@ def test_steps_by_different_people_and_a_review_that_went_stale(ranked_store, tm
         assert refreshed["status"] == "draft"
         workflow.review_in(con, MONTH, "王审核")
         done = workflow.publish_in(con, MONTH, "李签发", reports)
+        assert not done.folder.exists()  # hidden until the version recording it is current
+    workflow.reveal(done)
     doc = json.loads((done.folder / "manifest.json").read_text(encoding="utf-8"))
     assert (doc["reviewer"], doc["approver"]) == ("王审核", "李签发")
     log = _db(store, "select actor, action from audit_log where action like 'edition%'")
