@@ -39,7 +39,14 @@ def finish_interrupted(con, reports: Path) -> list[str]:
             final = month_dir / f"v{int(m.group(1))}"
             folder = f"{month_dir.name}/{final.name}"
             record = records.get(folder)
-            if record and not final.exists() and verify.staged_copy(record, final) == hidden:
+            if record and verify.staged_copy(record, final) == hidden:
+                # the recorded edition itself: never deleted while v<N> is not intact
+                if final.exists() and verify.check_edition(record, final).ok:
+                    shutil.rmtree(hidden)
+                    done.append(f"删除：{folder} 完整，多余的副本 {hidden.name} 已删除")
+                    continue
+                if final.exists():
+                    done += _set_aside(final, datetime.now().strftime("%Y%m%d%H%M%S"))
                 folders.reveal(hidden, final)
                 done.append(
                     f"补全：{folder} 已登记发布，但发布在改名前中断，已将 {hidden.name} 移入"
@@ -64,10 +71,14 @@ def set_aside_unregistered(con, reports: Path, month: date) -> list[str]:
     done = []
     for p in sorted(month_dir.iterdir()):
         if folders.FOLDER.match(p.name) and f"{month:%Y-%m}/{p.name}" not in known:
-            target = p.with_name(f".{p.name}.unregistered-{stamp}")
-            p.rename(target)
-            done.append(f"移出：{month:%Y-%m}/{p.name} 未登记发布，已改名为 {target.name}")
+            done += _set_aside(p, stamp)
     return done
+
+
+def _set_aside(folder: Path, stamp: str) -> list[str]:
+    target = folder.with_name(f".{folder.name}.unregistered-{stamp}")
+    folder.rename(target)
+    return [f"移出：{folder.parent.name}/{folder.name} 不是登记的发布文件，已改名为 {target.name}"]
 
 
 def clean(store: Path | None, reports: Path) -> list[str] | None:

@@ -50,7 +50,9 @@ def county(tmp_path_factory) -> tuple[Path, Path]:
     cli("rank", "--all", "--draws", 50, "--db", store)
     with db_store.reading(store) as con:
         waiting = review.open_flags(con, MONTH)
-    decisions = [index_run.Decision(f.kind, f.ref, f.unit_code, "accept", "经核实") for f in waiting]
+    decisions = [
+        index_run.Decision(f.kind, f.ref, f.unit_code, "accept", "经核实") for f in waiting
+    ]
     index_run.decide_flags(store, MONTH, decisions, "王科长")
     return store, registry_dir
 
@@ -60,7 +62,7 @@ def first(county, tmp_path_factory) -> tuple[Path, Path]:
     """(store, reports) with 2026-10 v1 published. Do not write to them: `fresh` copies."""
     base = tmp_path_factory.mktemp("first")
     store, reports = copy_store(county[0], base / "db"), base / "reports"
-    cli("publish", "--month", "2026-10", "--approver", "李签发", "--db", store, "--reports", reports)
+    cli("publish", "--month", "2026-10", "--approver", "李", "--db", store, "--reports", reports)
     return store, reports
 
 
@@ -189,21 +191,29 @@ def test_a_revision_killed_at_any_point_leaves_nothing_unrecorded_and_the_retry_
     assert verify_cli(store, reports)["ok"]
 
 
-def test_a_kill_between_the_swap_and_the_rename_is_finished_by_the_next_run(fresh):
+@pytest.mark.parametrize("stray", [False, True], ids=["alone", "with a stray v2"])
+def test_a_kill_between_the_swap_and_the_rename_is_finished_by_the_next_run(fresh, stray):
     """The state such a kill leaves (the database records v2, its files are complete in the
-    hidden folder) made by hand: the window is too short to hit with a signal."""
+    hidden folder) made by hand: the window is too short to hit with a signal. A stray v2
+    in the way (copied in meanwhile) is set aside, never the recorded files."""
     store, reports = fresh
     cli("publish", "--month", "2026-10", "--approver", "李", "--revise", "--reason", "补录",
         "--db", store, "--reports", reports)  # fmt: skip
     left = reports / "2026-10" / ".v2.building-0badcafe"
     (reports / "2026-10" / "v2").rename(left)
+    if stray:
+        shutil.copytree(reports / "2026-10" / "v1", reports / "2026-10" / "v2")
     with db_store.reading(store) as con:
         records = verify.registered(con)
     (page,) = [x for x in verify.check(records, reports) if x.folder == "2026-10/v2"]
-    assert page.status == "missing" and left.name in page.problems[0]
+    if stray:
+        assert page.status == "altered"
+    else:
+        assert page.status == "missing" and left.name in page.problems[0]
     result = verify_cli(store, reports)
     assert result["ok"] and any(line.startswith("补全：2026-10/v2") for line in result["cleaned"])
     assert (reports / "2026-10" / "v2").is_dir() and not left.exists()
+    assert [p.name.startswith(".v2.unregistered-") for p in hidden(reports)] == [True] * stray
 
 
 def test_a_folder_that_looks_official_but_is_not_recorded_is_reported_and_set_aside(fresh):
