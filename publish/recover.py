@@ -17,12 +17,15 @@ no publish is writing the folders it looks at.
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date, datetime
 from pathlib import Path
 
 from core import store as db_store
 from publish import folders, verify
+
+MONTH = re.compile(r"^\d{4}-\d{2}$")  # reports/<YYYY-MM>/ (notices/, credit/ … are not editions)
 
 
 def finish_interrupted(con, reports: Path) -> list[str]:
@@ -31,7 +34,7 @@ def finish_interrupted(con, reports: Path) -> list[str]:
         return []
     records = {r.folder: r for r in verify.registered(con)}
     done = []
-    for month_dir in sorted(p for p in reports.iterdir() if p.is_dir()):
+    for month_dir in sorted(p for p in reports.iterdir() if p.is_dir() and MONTH.match(p.name)):
         for hidden in sorted(month_dir.iterdir()):
             m = folders.STAGING.match(hidden.name)
             if not m or not hidden.is_dir():
@@ -85,6 +88,7 @@ def clean(store: Path | None, reports: Path) -> list[str] | None:
     """finish_interrupted with the writer lock taken without waiting (`civic verify`);
     None when an ingest or a publish holds it (its folders may be in progress)."""
     store = store or db_store.default_store()
+    db_store.current_path(store)  # NoDatabase, before the lock would make the folder
     try:
         # the records are read once the lock is held: a publish finished just before is in them
         with db_store.writer_lock(store, wait=False), db_store.reading(store) as con:
