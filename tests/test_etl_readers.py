@@ -11,7 +11,10 @@ import os
 import sys
 import types
 
-from etl import ingest
+from core.registry import load_registry
+from etl import bounds, ingest
+
+LIMITS = bounds.Limits.of(load_registry().values)
 
 
 def test_readers_start_when_main_is_a_script_that_cannot_run_twice(tmp_path):
@@ -22,7 +25,7 @@ def test_readers_start_when_main_is_a_script_that_cannot_run_twice(tmp_path):
     real = sys.modules["__main__"]
     sys.modules["__main__"] = fake
     try:
-        with ingest._readers(2, 10 * ingest.MIN_BATCH_FILES) as pool:
+        with ingest._readers(2, 10 * ingest.MIN_BATCH_FILES, LIMITS) as pool:
             assert pool is not None
             pids = set(pool.map(_pid, range(8)))
         assert sys.modules["__main__"] is fake  # the parent's __main__ is left as it was
