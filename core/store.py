@@ -203,9 +203,7 @@ def clean_leftovers(store: Path) -> list[Path]:
         current = 0
     gone += [p for p in store.glob("civic-*.duckdb") if version_of(p) > current]
     gone += [
-        wal
-        for wal in store.glob("civic-*.duckdb.wal")
-        if version_of(wal.with_suffix("")) > current
+        wal for wal in store.glob("civic-*.duckdb.wal") if version_of(wal.with_suffix("")) > current
     ]
     for p in gone:
         if p.is_dir():
