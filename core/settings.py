@@ -127,6 +127,43 @@ class Settings:
         default=72,
         positive=True,
     )
+    reading_budget_mb: int = _setting(
+        "reading",
+        "budget_mb",
+        "what decompression (zip entries, workbook parts) may produce in one ingest run or "
+        "upload, all files together, in MB; civic ingest --budget-mb overrides it",
+        default=512,
+        positive=True,
+    )
+    reading_file_mb: int = _setting(
+        "reading",
+        "file_mb",
+        "one file as read (its size, or what it decompresses to) may be at most this many MB",
+        default=64,
+        positive=True,
+    )
+    reading_sheet_rows: int = _setting(
+        "reading",
+        "sheet_rows",
+        "a sheet (or CSV file) with more rows than this is refused before it is read",
+        default=100000,
+        positive=True,
+    )
+    reading_sheet_cells: int = _setting(
+        "reading",
+        "sheet_cells",
+        "a sheet (or CSV file) with more cells than this is refused before it is read",
+        default=500000,
+        positive=True,
+    )
+    reading_reader_memory_mb: int = _setting(
+        "reading",
+        "reader_memory_mb",
+        "memory (data segment, MB) each reader process may allocate; a file that needs more "
+        "is refused, located; 0 leaves it unlimited",
+        default=1024,
+        minimum=0,
+    )
 
     def deadline(self, month: date) -> date:
         """The day month's exports are due: deadline_day of the next month."""

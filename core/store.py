@@ -5,8 +5,9 @@ So the ETL never writes the file readers use: it copies the current version,
 loads into the copy, checkpoints and closes it, then moves the pointer
 (`CURRENT`, replaced atomically) to it. Readers (the dashboard) open the file
 the pointer names, read-only and briefly, so they are never blocked and
-never see half a load; a killed ingest leaves only an unfinished copy, which
-the next ingest deletes. Old versions are kept a while for readers that
+never see half a load; a killed ingest leaves only an unfinished copy (or,
+killed at the swap, a version newer than CURRENT's and `CURRENT.tmp`), which
+the next writer deletes. Old versions are kept a while for readers that
 opened them just before a swap, then deleted.
 
     data/db/CURRENT               "civic-000042.duckdb"
@@ -153,10 +154,7 @@ def building(store: Path | None = None) -> Iterator[Building]:
     """
     store = store or default_store()
     with writer_lock(store):
-        for stale in store.glob("civic-*.building*"):
-            stale.unlink()  # a copy left by a killed ingest
-        for stale in store.glob("civic-*.spool"):
-            shutil.rmtree(stale, ignore_errors=True)
+        clean_leftovers(store)
         try:
             base = current_path(store)
         except NoDatabase:
@@ -187,6 +185,34 @@ def new_version(store: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection
         finally:
             con.close()
         b.publish()
+
+
+def clean_leftovers(store: Path) -> list[Path]:
+    """Delete what a killed writer left; call with the writer lock held. Returns what went.
+
+    A kill during an ingest leaves its `.building` copy and `.spool` folder; a
+    kill at the swap (between renaming the copy into place and replacing the
+    pointer) leaves a version newer than the one CURRENT names, and
+    `CURRENT.tmp`. No reader ever opened such a version (readers open only
+    what CURRENT names), so it goes; versions up to the current one stay,
+    whatever their age, for readers that opened them before a swap.
+    """
+    gone = [*store.glob("civic-*.building*"), *store.glob("civic-*.spool")]
+    gone += [store / f"{POINTER}.tmp"] if (store / f"{POINTER}.tmp").exists() else []
+    try:
+        current = version_of(current_path(store))
+    except NoDatabase:
+        current = 0
+    gone += [p for p in store.glob("civic-*.duckdb") if version_of(p) > current]
+    gone += [
+        wal for wal in store.glob("civic-*.duckdb.wal") if version_of(wal.with_suffix("")) > current
+    ]
+    for p in gone:
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+    return gone
 
 
 def _prune(store: Path, keep_newest: Path) -> None:

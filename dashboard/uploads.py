@@ -5,6 +5,9 @@ it is too big, not an export type, or a zip that is unsafe (paths leaving
 the folder, too many entries, or more data inside than allowed, measured by
 actually decompressing since a zip's directory can lie). Stored files get
 generated names; the name they were sent with travels to the ETL beside them.
+An upload is then one ingest run: its files share one decompression budget
+and the row and cell limits (etl/bounds.py, county.toml [reading]); a file
+over them is refused by name on the page while the others load.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import polars as pl
 
 from core.contract import SHEET_BY_KEY
 from etl import identity
-from etl.grid import NotAnExport, UnreadableFile, read_grids
+from etl.grid import NotAnExport, OverLimit, UnreadableFile, read_grids
 from etl.layout import HEADER_SEARCH_ROWS, Layout, Rows, Unrecognised, find_layout, table_rows
 from etl.sources import SourceRef
 from etl.validate import json_rows, validate
@@ -39,6 +39,7 @@ class Context:
     submitters: dict[str, str]  # code -> name, units and county teams
     short_names: dict[str, str]  # 安家河村 -> code
     secret: bytes
+    max_sheet_rows: int | None = None  # etl/bounds.py measured the rest before reading
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class FileJob:
     ref: SourceRef
     sha256: str
     size_bytes: int
+    expanded_bytes: int = 0  # what decompressing it produced (etl/bounds.py)
 
 
 @dataclass
@@ -67,7 +69,7 @@ class SheetReport:
 @dataclass
 class FileReport:
     file_id: int
-    status: str  # loaded | unreadable | skipped
+    status: str  # loaded | unreadable | skipped | refused (over a reading limit)
     message: str = ""
     file_format: str = ""
     encoding: str = ""
@@ -119,7 +121,7 @@ def extract(jobs: list[FileJob], ctx: Context) -> Extracted:
     tables: dict[str, _Table] = {}
     missing_col_rows: list[pl.DataFrame] = []
     for job in jobs:
-        report, found = _read_file(job)
+        report, found = _read_file(job, ctx.max_sheet_rows)
         reports.append(report)
         for key, sheet_name, rows, missing in found:
             if missing:
@@ -143,12 +145,34 @@ def extract(jobs: list[FileJob], ctx: Context) -> Extracted:
     return Extracted(reports, accepted, quarantine)
 
 
-def _read_file(job: FileJob) -> tuple[FileReport, list[tuple[str, str, Rows, tuple]]]:
+def _read_file(
+    job: FileJob, max_rows: int | None = None
+) -> tuple[FileReport, list[tuple[str, str, Rows, tuple]]]:
     report = FileReport(job.file_id, "loaded")
     try:
-        grids = read_grids(job.ref.name, job.ref.read())
+        return _read_sheets(job, report, max_rows)
+    except MemoryError:
+        # the reader's memory limit (etl/ingest.py) stops a file the measures let through
+        report = FileReport(job.file_id, "refused", MEMORY_REFUSED)
+        return report, []
+
+
+MEMORY_REFUSED = "读取时超出读取进程的内存上限（county.toml [reading]），未读取"
+
+
+def _read_sheets(
+    job: FileJob, report: FileReport, max_rows: int | None
+) -> tuple[FileReport, list[tuple[str, str, Rows, tuple]]]:
+    try:
+        grids = read_grids(job.ref.name, job.ref.read(), max_rows)
     except UnreadableFile as e:
-        report.status = "skipped" if isinstance(e, NotAnExport) else "unreadable"
+        report.status = (
+            "skipped"
+            if isinstance(e, NotAnExport)
+            else "refused"
+            if isinstance(e, OverLimit)
+            else "unreadable"
+        )
         report.message = str(e)
         return report, []
     except OSError as e:

@@ -30,6 +30,10 @@ class NotAnExport(UnreadableFile):
     """The file is not of a type exports come in (a note, a Word file): skipped, not broken."""
 
 
+class OverLimit(UnreadableFile):
+    """A sheet with more rows than allowed (etl/bounds.py measures the rest before reading)."""
+
+
 @dataclass(frozen=True)
 class Grid:
     """One sheet's cells as text, row by row; rows[i] is physical row i + 1."""
@@ -50,11 +54,15 @@ def suffix_of(name: str) -> str:
     return name[dot:].lower() if dot >= 0 else ""
 
 
-def read_grids(name: str, data: bytes) -> FileGrids:
-    """Every sheet of an export file as a Grid; UnreadableFile when that is impossible."""
+def read_grids(name: str, data: bytes, max_rows: int | None = None) -> FileGrids:
+    """Every sheet of an export file as a Grid; UnreadableFile when that is impossible.
+
+    max_rows: a workbook sheet with more rows is refused (OverLimit) before its cells
+    become Python text; an .xls cannot be measured before calamine reads it.
+    """
     suffix = suffix_of(name)
     if suffix in EXCEL_SUFFIXES:
-        return FileGrids(suffix.lstrip("."), "", _excel_grids(data, suffix))
+        return FileGrids(suffix.lstrip("."), "", _excel_grids(data, suffix, max_rows))
     if suffix in CSV_SUFFIXES:
         text, encoding = decode_text(data)
         return FileGrids("csv", encoding, [_csv_grid(name, text)])
@@ -104,7 +112,7 @@ def _csv_grid(name: str, text: str) -> Grid:
     return Grid(name.rsplit("/", 1)[-1], rows)  # a CSV's one "sheet" is the file
 
 
-def _excel_grids(data: bytes, suffix: str) -> list[Grid]:
+def _excel_grids(data: bytes, suffix: str, max_rows: int | None = None) -> list[Grid]:
     try:
         reader = fastexcel.read_excel(data)
         names = reader.sheet_names
@@ -115,8 +123,20 @@ def _excel_grids(data: bytes, suffix: str) -> list[Grid]:
     for idx, sheet_name in enumerate(names):
         try:
             # skip_rows=0 keeps leading blank rows, so row numbers stay physical.
-            sheet = reader.load_sheet(idx, header_row=None, skip_rows=0, dtypes="string")
+            sheet = reader.load_sheet(
+                idx,
+                header_row=None,
+                skip_rows=0,
+                dtypes="string",
+                n_rows=None if max_rows is None else max_rows + 1,
+            )
+            if max_rows is not None and sheet.height > max_rows:
+                raise OverLimit(
+                    f"工作表「{sheet_name}」超过 {max_rows:,} 行（每表行数上限），未读取"
+                )
             rows = sheet.to_polars().rows()
+        except UnreadableFile:
+            raise
         except Exception as e:
             raise UnreadableFile(f"工作表「{sheet_name}」无法读取（{_short(e)}）") from None
         grids.append(Grid(sheet_name, rows))

@@ -8,26 +8,23 @@ their checks -> publish the version
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-import sys
 import time
-import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from multiprocessing.pool import Pool
 from pathlib import Path
 
 from core import store as db_store
 from core.registry import Registry, load_registry, short_name
-from etl import models, reference, spool
-from etl.extract import Context, FileJob, extract
+from etl import bounds, models, reference, spool
+from etl.extract import Context, FileJob
 from etl.load import load
 from etl.privacy import load_secret
+from etl.readers import Readers, extract_task, readers
 from etl.schema import create_all
-from etl.sources import Skipped, SourceRef, discover, sha256
+from etl.sources import Skipped, SourceRef, discover
 
 # Files per worker task and per transaction. Validation has a fixed cost per
 # call (about 0.4 ms per file at 400 files, 0.03 ms at 2,000) and so has a
@@ -47,7 +44,7 @@ class Outcome:
     """What happened to one given file, for the summary."""
 
     display: str
-    status: str  # loaded | seen | unreadable | skipped | duplicate
+    status: str  # loaded | seen | unreadable | skipped | duplicate | refused (etl/bounds.py)
     message: str = ""
     file_id: int | None = None
     sheets: list = field(default_factory=list)
@@ -97,7 +94,9 @@ def make_context(reg: Registry) -> Context:
         for code, name in zip(reg.units["code"], reg.units["name"], strict=True)
         if short_name(name) != name
     }
-    return Context(sorted(reg.all_codes()), submitters, shorts, load_secret())
+    return Context(
+        sorted(reg.all_codes()), submitters, shorts, load_secret(), reg.values.reading_sheet_rows
+    )
 
 
 def ingest(
@@ -107,19 +106,22 @@ def ingest(
     workers: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     names: dict[Path, str] | None = None,
+    budget_mb: int | None = None,
 ) -> IngestReport:
     """Load every new export file under `paths`; publish a new version if anything changed.
 
     `names`: the names files were sent with, for files kept under generated names.
+    `budget_mb`: what decompression may produce in this run (else county.toml's).
     """
     t0 = time.perf_counter()
     clock = Clock()
     reg = registry or load_registry()
     ctx = make_context(reg)
+    limits = bounds.Limits.of(reg.values, budget_mb)
     store = store or db_store.default_store()
     found = list(discover(paths, names))
     n = workers if workers is not None else min(2, os.cpu_count() or 1)
-    with db_store.building(store) as b, _readers(n, len(found)) as pool:
+    with db_store.building(store) as b, _readers(n, len(found), limits) as pool:
         con = b.connect()
         try:
             create_all(con)
@@ -135,7 +137,8 @@ def ingest(
             batch_id = con.sql(
                 "select coalesce(max(batch_id), 0) + 1 from import_batch"
             ).fetchall()[0][0]
-            jobs, outcomes = _plan(found, _digests(found, pool), seen, next_id)
+            jobs, outcomes = _plan(found, _digests(found, pool, limits), seen, next_id)
+            jobs = _within_budget(jobs, outcomes, limits)
             clock.lap("plan")
             if not jobs:
                 con.close()
@@ -152,7 +155,6 @@ def ingest(
                     on_progress(done, len(jobs))
             if pool:
                 pool.close()  # idle readers would hold their memory through the models
-                pool.join()
             clock.lap("extract")
             load(con, batch_id, jobs, reports, b.spool, started)
             clock.lap("load")
@@ -197,49 +199,39 @@ class Clock:
 
 
 @contextmanager
-def _readers(n: int, n_found: int) -> Iterator[Pool | None]:
-    """Reader processes, when there are enough files to pay for starting them."""
+def _readers(n: int, n_found: int, limits: bounds.Limits) -> Iterator[Readers | None]:
+    """Reader processes (etl/readers.py), when there are enough files to pay for starting them."""
     if n <= 1 or n_found < 2 * MIN_BATCH_FILES:
         yield None
         return
-    # spawn, not fork: polars' thread pool does not survive a fork. A spawned child
-    # re-runs the parent's __main__ file; under Streamlit that is the page script
-    # (the app's uploads ingest here), so the readers start with a bare __main__.
-    # They need nothing from it: their task functions live in etl modules.
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        pool = mp.get_context("spawn").Pool(n)  # the processes start here
-    finally:
-        if main is not None:
-            sys.modules["__main__"] = main
-    with pool:
+    with readers(n, limits.reader_memory_bytes) as pool:
         yield pool
 
 
-def _digests(found: list[SourceRef | Skipped], pool: Pool | None) -> list[tuple[str, int] | str]:
-    """(SHA-256, size) of every file found, or why it cannot be read; in the readers."""
+def _digests(
+    found: list[SourceRef | Skipped], pool: Readers | None, limits: bounds.Limits
+) -> list[bounds.Measured | bounds.Refused | str]:
+    """Every file found measured (etl/bounds.py), or why it cannot be read; in the readers."""
     refs = [ref for ref in found if isinstance(ref, SourceRef)]
-    chunks = [refs[i : i + MAX_BATCH_FILES] for i in range(0, len(refs), MAX_BATCH_FILES)]
+    chunks = [(refs[i : i + MAX_BATCH_FILES], limits) for i in range(0, len(refs), MAX_BATCH_FILES)]
     results = pool.map(_digest_task, chunks) if pool else map(_digest_task, chunks)
     return [d for chunk in results for d in chunk]
 
 
-def _digest_task(refs: list[SourceRef]) -> list[tuple[str, int] | str]:
-    out: list[tuple[str, int] | str] = []
+def _digest_task(task) -> list[bounds.Measured | bounds.Refused | str]:
+    refs, limits = task
+    out: list[bounds.Measured | bounds.Refused | str] = []
     for ref in refs:
         try:
-            data = ref.read()
+            out.append(bounds.measure(ref, limits))
         except OSError as e:
             out.append(f"文件无法读取（{e.strerror or e}）")
-            continue
-        out.append((sha256(data), len(data)))
     return out
 
 
 def _plan(
     found: list[SourceRef | Skipped],
-    digests: list[tuple[str, int] | str],
+    digests: list[bounds.Measured | bounds.Refused | str],
     seen: dict[tuple[str, str], str],
     first_id: int,
 ) -> tuple[list[FileJob], list[Outcome]]:
@@ -249,6 +241,7 @@ def _plan(
     """
     outcomes: list[Outcome] = []
     fresh: list[tuple[SourceRef, str, int]] = []
+    expanded: dict[str, int] = {}
     this_batch: dict[tuple[str, str], str] = {}
     digest_of = iter(digests)
     for ref in found:
@@ -259,7 +252,11 @@ def _plan(
         if isinstance(got, str):
             outcomes.append(Outcome(ref.display, "unreadable", got))
             continue
-        digest, size = got
+        if isinstance(got, bounds.Refused):
+            outcomes.append(Outcome(ref.display, "refused", got.reason))
+            continue
+        digest, size = got.sha256, got.size_bytes
+        expanded[ref.display] = got.expanded_bytes
         key = (digest, ref.name)  # the same file: same name, same bytes
         if key in seen:
             outcomes.append(Outcome(ref.display, "seen", f"已导入过（{seen[key]}）"))
@@ -270,26 +267,39 @@ def _plan(
             fresh.append((ref, digest, size))
             outcomes.append(Outcome(ref.display, "loaded"))
     fresh.sort(key=lambda x: (x[0].received_at, x[0].display))
-    jobs = [FileJob(first_id + i, ref, d, n) for i, (ref, d, n) in enumerate(fresh)]
+    jobs = [
+        FileJob(first_id + i, ref, d, n, expanded[ref.display])
+        for i, (ref, d, n) in enumerate(fresh)
+    ]
     return jobs, outcomes
 
 
+def _within_budget(
+    jobs: list[FileJob], outcomes: list[Outcome], limits: bounds.Limits
+) -> list[FileJob]:
+    """The new files the run's decompression budget covers, in load order; the rest refused."""
+    verdicts = bounds.spend([j.expanded_bytes for j in jobs], limits)
+    by_display = {o.display: o for o in outcomes}
+    kept = []
+    for job, refusal in zip(jobs, verdicts, strict=True):
+        if refusal is None:
+            kept.append(replace(job, file_id=jobs[0].file_id + len(kept)))
+        else:
+            by_display[job.ref.display].status = "refused"
+            by_display[job.ref.display].message = refusal
+    return kept
+
+
 def _extracted(
-    jobs: list[FileJob], ctx: Context, pool: Pool | None, n: int, spool_dir: Path
+    jobs: list[FileJob], ctx: Context, pool: Readers | None, n: int, spool_dir: Path
 ) -> Iterator[tuple[list[FileJob], spool.Spooled]]:
     size = batch_size(len(jobs), n)
-    tasks = [
-        (i, jobs[start : start + size], ctx, spool_dir)
-        for i, start in enumerate(range(0, len(jobs), size))
-    ]
-    results = pool.imap(_extract_task, tasks) if pool else map(_extract_task, tasks)
-    for task, spooled in zip(tasks, results, strict=True):
-        yield task[1], spooled
-
-
-def _extract_task(task) -> spool.Spooled:
-    index, part, ctx, spool_dir = task
-    return spool.write(extract(part, ctx), spool_dir, index)
+    parts = [jobs[start : start + size] for start in range(0, len(jobs), size)]
+    if pool:
+        yield from pool.extract(parts, ctx, spool_dir)
+        return
+    for i, part in enumerate(parts):
+        yield part, extract_task((i, part, ctx, spool_dir))
 
 
 def _record(spooled: spool.Spooled, part: list[FileJob], by_display: dict[str, Outcome]) -> None:

@@ -13,6 +13,7 @@ STATUS = {
     "duplicate": "重复给出，跳过",
     "unreadable": "无法读取",
     "skipped": "跳过",
+    "refused": "超过读取上限，拒收",
 }
 
 
@@ -26,7 +27,7 @@ def file_lines(report: IngestReport, verbose: bool) -> list[str]:
     lines = []
     for o in report.outcomes:
         attention = (
-            o.status in ("unreadable", "skipped")
+            o.status in ("unreadable", "skipped", "refused")
             or o.rows_quarantined
             or o.set_aside_by_reason
             or (o.status == "loaded" and o.message)

@@ -123,3 +123,31 @@ def test_old_versions_are_pruned(tmp_path, registry, keep):
     kept = sorted(p.name for p in store.glob("civic-*.duckdb"))
     assert kept == [f"civic-{n:06d}.duckdb" for n in range(3, keep + 3)]
     assert db_store.current_path(store).name == kept[-1]
+
+
+def test_an_orphan_version_and_pointer_left_at_the_swap_are_cleaned_by_the_next_writer(
+    tmp_path, registry
+):
+    """Before: a kill between renaming the new version into place and replacing CURRENT left
+    civic-N.duckdb newer than CURRENT's and CURRENT.tmp, and nothing removed them."""
+    import shutil
+
+    from tests.exports import activity, header, write_csv
+
+    store = tmp_path / "db"
+    first = write_csv(tmp_path / "in" / "a1.csv", [header("activities"), activity(1)])
+    ingest([first], store, registry, workers=1)
+    ingest([write_csv(tmp_path / "in2" / "a2.csv", [header("activities"), activity(2)])],
+           store, registry, workers=1)  # fmt: skip
+    current = db_store.current_path(store)
+    older = store / "civic-000001.duckdb"
+    before = _digest(current)
+    orphan = store / "civic-000003.duckdb"
+    shutil.copyfile(current, orphan)  # the copy renamed into place, the pointer never moved
+    (store / "CURRENT.tmp").write_text("civic-000003.duckdb\n")
+    # the next writer: an ingest with nothing new, which changes no version
+    report = ingest([first], store, registry, workers=1)
+    assert report.batch_id is None
+    assert not orphan.exists() and not (store / "CURRENT.tmp").exists()
+    assert older.exists()  # a kept older version a reader may have open stays
+    assert db_store.current_path(store) == current and _digest(current) == before

@@ -20,19 +20,34 @@ from civic.cli.options import registry_option, store_option
     "--workers", default=None, type=int, metavar="N", help="Reader processes (default: 2)."
 )
 @click.option("--verbose", "-v", is_flag=True, help="List every file, not only those with issues.")
+@click.option(
+    "--budget-mb",
+    default=None,
+    type=click.IntRange(min=1),
+    metavar="MB",
+    help="What decompression may produce in this run (default: county.toml [reading]).",
+)
 def ingest_cmd(
-    paths: tuple[Path, ...], store: Path | None, registry_dir: Path | None, workers, verbose
+    paths: tuple[Path, ...],
+    store: Path | None,
+    registry_dir: Path | None,
+    workers,
+    verbose,
+    budget_mb: int | None,
 ) -> None:
     """Load export files, folders or .zip archives into the database.
 
     The database is data/db/ (--db DIR to change). Shows progress and ends with a
     per-file summary: rows accepted, rows quarantined by reason, sheets recognised, files
-    skipped and why.
+    skipped and why. Every zip entry and workbook is measured by decompressing it first: a
+    file over the reading limits (county.toml [reading]: rows and cells per sheet, size per
+    file, and what the whole run may decompress, --budget-mb) is refused, located, and the
+    rest loads.
     """
-    ingest_paths(list(paths), store, registry_dir, workers, verbose)
+    ingest_paths(list(paths), store, registry_dir, workers, verbose, budget_mb)
 
 
-def ingest_paths(paths, store, registry_dir, workers, verbose) -> None:
+def ingest_paths(paths, store, registry_dir, workers, verbose, budget_mb=None) -> None:
     """Ingest with a progress bar on stderr, then print the per-file summary."""
     from core.registry import RegistryError, load_registry
     from core.secrets import MissingSecret
@@ -50,7 +65,7 @@ def ingest_paths(paths, store, registry_dir, workers, verbose) -> None:
             bar.update(done - bar.pos)
 
         try:
-            report = ingest(paths, store, reg, workers, progress)
+            report = ingest(paths, store, reg, workers, progress, budget_mb=budget_mb)
         except MissingSecret as e:
             raise click.ClickException(str(e)) from e
     for line in file_lines(report, verbose) + total_lines(report):

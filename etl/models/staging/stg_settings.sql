@@ -5,6 +5,8 @@
 -- not_null: county_code, county_name, county_short_name, centre_name, datum, deadline_day
 -- not_null: yuan_per_point, budget_yuan_per_household_year, matter_open_limit_days
 -- not_null: notable_min_participants, same_day_max_entries, peer_ratio, order_timely_hours
+-- not_null: reading_budget_mb, reading_file_mb, reading_sheet_rows, reading_sheet_cells
+-- not_null: reading_reader_memory_mb
 with setting as (
     select section || '.' || key as name, value from ref_setting
 ),
@@ -30,7 +32,16 @@ final as (
             as same_day_max_entries,
         cast(max(value) filter (where name = 'audit.peer_ratio') as double) as peer_ratio,
         cast(max(value) filter (where name = 'orders.timely_hours') as integer)
-            as order_timely_hours
+            as order_timely_hours,
+        cast(max(value) filter (where name = 'reading.budget_mb') as integer)
+            as reading_budget_mb,
+        cast(max(value) filter (where name = 'reading.file_mb') as integer) as reading_file_mb,
+        cast(max(value) filter (where name = 'reading.sheet_rows') as integer)
+            as reading_sheet_rows,
+        cast(max(value) filter (where name = 'reading.sheet_cells') as integer)
+            as reading_sheet_cells,
+        cast(max(value) filter (where name = 'reading.reader_memory_mb') as integer)
+            as reading_reader_memory_mb
     from setting
 )
 
