@@ -48,7 +48,7 @@ def version_lines(o: Outcome) -> list[str]:
     lines = [f"替换 {_which(v, o)}" for v in o.replaced]
     if o.kept:
         later = "、".join(_which(v, o) for v in o.kept)
-        lines.append(f"未成为当前版本：更晚收到的 {later} 仍然有效，本文件只记入历史")
+        lines.append(f"未成为当前版本：更晚收到的 {later}仍然有效，本文件只记入历史")
     return lines
 
 
@@ -167,6 +167,7 @@ def file_json(o: Outcome) -> dict:
         + _reasons(o.set_aside_by_reason, "checks"),
         "replaced": [v.as_json() for v in o.replaced],
         "superseded_by": [v.as_json() for v in o.kept],
+        "version_notes": version_lines(o) if o.status == "loaded" else [],  # as printed
         "is_current": (not o.kept) if o.status == "loaded" else None,
         "skipped_reason": o.message if skipped else None,
         "message": o.message or None,
