@@ -364,3 +364,18 @@ def test_the_upload_page_shows_the_replacement(tmp_path):
     assert outcomes["文件日期"].tolist()[0] != ""  # the stored upload's own date
     batches = q(store, "select receipt from import_batch order by batch_id")
     assert batches == [("run",), ("upload",)]
+
+
+def test_a_zip_entry_is_dated_by_the_date_stored_in_the_zip(tmp_path):
+    """An entry's own date is the one the zip stores for it, not the zip's modification time."""
+    from demo.files import write_file, zip_files
+
+    content = correction(tmp_path / "src").read_bytes()
+    stored = datetime(2026, 11, 2, 8, 0)
+    zipped = tmp_path / "in" / "安家河村.zip"
+    write_file(zipped, zip_files([(FIXED, content)], stored, True), datetime(2026, 11, 20, 17, 0))
+    store = tmp_path / "db"
+    ingest_cli(store, zipped, extra=("--received-from-file-dates",))
+    assert q(store, "select source_path, received_at, file_modified_at from source_file") == [
+        (f"{zipped}!{FIXED}", stored, stored)
+    ]
