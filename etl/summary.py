@@ -108,7 +108,7 @@ def total_lines(report: IngestReport) -> list[str]:
     lines += [
         "文件："
         + "，".join(f"{STATUS[k]} {n}" for k, n in by_status.items() if k in STATUS)
-        + (f"；其中 {replacing} 个替换了更早收到的版本" if replacing else ""),
+        + (f"；其中 {replacing} 个替换了此前的版本" if replacing else ""),
         f"行：接受 {report.rows_accepted:,}（其中入库检查又隔离 {report.rows_set_aside:,}），"
         f"读入时隔离 {report.rows_quarantined:,}",
     ]

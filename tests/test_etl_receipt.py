@@ -99,7 +99,7 @@ def test_an_older_dated_correction_ingested_later_replaces_the_original(tmp_path
     was = received_of(store, POINTS)
     assert f"替换 {POINTS}（{was:%Y-%m-%d %H:%M}）" in out
     assert "文件日期 2026-11-01 08:00" in out  # its own date is shown, as information
-    assert "其中 1 个替换了更早收到的版本" in out
+    assert "其中 1 个替换了此前的版本" in out
     got = q(store, "select received_at > ?, file_modified_at from source_file where file_name = ?",
             [was, FIXED])  # fmt: skip
     assert got == [(True, datetime(2026, 11, 1, 8, 0))]
