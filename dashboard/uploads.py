@@ -26,7 +26,8 @@ import polars as pl
 from core.config import inbox_dir
 from core.templates import write_templates
 from etl.ingest import IngestReport
-from etl.summary import STATUS
+from etl.receipt import SHOWN
+from etl.summary import STATUS, version_lines
 from etl.validate import REASONS
 
 ALLOWED = ("xlsx", "xls", "csv", "zip")
@@ -151,7 +152,8 @@ def save(files: list[tuple[str, bytes]], root: Path | None = None) -> dict[Path,
 
 
 def outcome_table(report: IngestReport) -> pl.DataFrame:
-    """One row per file (named as sent): what happened to it, rows accepted and set aside, why."""
+    """One row per file (named as sent): what happened to it, rows accepted and set aside, why,
+    and the earlier version it replaced (the same words as `civic ingest`)."""
     return pl.DataFrame(
         [
             {
@@ -159,6 +161,11 @@ def outcome_table(report: IngestReport) -> pl.DataFrame:
                 "status": STATUS.get(o.status, o.status),
                 "unit_code": o.unit_code or "",
                 "month": o.month or "",
+                "received_at": o.received_at.strftime(SHOWN) if o.received_at else "",
+                "file_modified_at": (
+                    o.file_modified_at.strftime(SHOWN) if o.file_modified_at else ""
+                ),
+                "versions": "；".join(version_lines(o)) if o.status == "loaded" else "",
                 "rows_accepted": o.rows_accepted,
                 "rows_quarantined": o.rows_quarantined,
                 "rows_set_aside": sum(o.set_aside_by_reason.values()),
@@ -172,6 +179,7 @@ def outcome_table(report: IngestReport) -> pl.DataFrame:
         ],
         schema={
             "file": pl.String, "status": pl.String, "unit_code": pl.String, "month": pl.String,
+            "received_at": pl.String, "file_modified_at": pl.String, "versions": pl.String,
             "rows_accepted": pl.Int64, "rows_quarantined": pl.Int64, "rows_set_aside": pl.Int64,
             "reasons": pl.String,
             "message": pl.String,

@@ -18,11 +18,12 @@ from pathlib import Path
 
 from core import store as db_store
 from core.registry import Registry, load_registry, short_name
-from etl import bounds, models, reference, spool
+from etl import bounds, models, receipt, reference, spool
 from etl.extract import Context, FileJob
 from etl.load import load
 from etl.privacy import load_secret
 from etl.readers import Readers, extract_task, readers
+from etl.receipt import Receipt
 from etl.schema import create_all
 from etl.sources import Skipped, SourceRef, discover
 
@@ -56,6 +57,13 @@ class Outcome:
     set_aside_by_reason: dict[str, int] = field(default_factory=dict)
     unit_code: str | None = None
     month: str | None = None
+    name: str = ""  # base name, as sent
+    received_at: datetime | None = None  # when the office received it (etl/receipt.py)
+    file_modified_at: datetime | None = None  # the file's own date: information only
+    # versions of the same unit, month and sheet: those this file replaced, and those
+    # received later that stay current (this file then changed nothing now)
+    replaced: list[receipt.Version] = field(default_factory=list)
+    kept: list[receipt.Version] = field(default_factory=list)
 
 
 @dataclass
@@ -65,8 +73,10 @@ class IngestReport:
     database: Path | None
     seconds: float
     check_failures: list[str] = field(default_factory=list)
+    # rows the ledger rules rejected in the whole database (every file, not only this run's)
     rule_rejections: dict[str, int] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)  # seconds per step, for bench/
+    receipt: Receipt | None = None  # how the files were dated
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -107,28 +117,37 @@ def ingest(
     on_progress: Callable[[int, int], None] | None = None,
     names: dict[Path, str] | None = None,
     budget_mb: int | None = None,
+    received: Receipt | None = None,
 ) -> IngestReport:
     """Load every new export file under `paths`; publish a new version if anything changed.
 
     `names`: the names files were sent with, for files kept under generated names.
     `budget_mb`: what decompression may produce in this run (else county.toml's).
+    `received`: when the office received the files (default: now, when the run starts).
     """
     t0 = time.perf_counter()
     clock = Clock()
+    received = (received or Receipt.at_run()).started(datetime.now())
     reg = registry or load_registry()
     ctx = make_context(reg)
     limits = bounds.Limits.of(reg.values, budget_mb)
     store = store or db_store.default_store()
-    found = list(discover(paths, names))
+    found = [
+        replace(f, received_at=received.received_at(f.file_modified_at))
+        if isinstance(f, SourceRef)
+        else f
+        for f in discover(paths, names)
+    ]
     n = workers if workers is not None else min(2, os.cpu_count() or 1)
     with db_store.building(store) as b, _readers(n, len(found), limits) as pool:
         con = b.connect()
         try:
             create_all(con)
             seen = {
-                (sha, name): path
-                for sha, name, path in con.sql(
-                    "select sha256, file_name, source_path from source_file"
+                (sha, name): rest
+                for sha, name, *rest in con.sql(
+                    "select sha256, file_name, source_path, received_at, unit_code,"
+                    " strftime(month, '%Y-%m') from source_file"
                 ).fetchall()
             }
             next_id = con.sql("select coalesce(max(file_id), 0) + 1 from source_file").fetchall()[
@@ -142,7 +161,9 @@ def ingest(
             clock.lap("plan")
             if not jobs:
                 con.close()
-                return IngestReport(outcomes, None, None, time.perf_counter() - t0)
+                return IngestReport(
+                    outcomes, None, None, time.perf_counter() - t0, receipt=received
+                )
             started = datetime.now().replace(microsecond=0)
             by_display = {o.display: o for o in outcomes}
             reports = []
@@ -162,8 +183,11 @@ def ingest(
             rejections, failures = models.build(con, clock)
             clock.lap("checks")
             _record_set_aside(con, batch_id, outcomes)
+            _record_versions(con, batch_id, outcomes)
             con.execute(
-                "insert into import_batch values (?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into import_batch (batch_id, started_at, finished_at, inputs, files_new,"
+                " files_seen, rows_accepted, rows_quarantined, receipt)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     batch_id,
                     started,
@@ -173,6 +197,7 @@ def ingest(
                     sum(1 for o in outcomes if o.status == "seen"),
                     sum(o.rows_accepted for o in outcomes),
                     sum(o.rows_quarantined for o in outcomes),
+                    received.mode,
                 ],
             )
             con.execute("checkpoint")
@@ -181,7 +206,14 @@ def ingest(
         final = b.publish()
         clock.lap("checkpoint and publish")
     return IngestReport(
-        outcomes, batch_id, final, time.perf_counter() - t0, failures, rejections, clock.laps
+        outcomes,
+        batch_id,
+        final,
+        time.perf_counter() - t0,
+        failures,
+        rejections,
+        clock.laps,
+        received,
     )
 
 
@@ -232,7 +264,7 @@ def _digest_task(task) -> list[bounds.Measured | bounds.Refused | str]:
 def _plan(
     found: list[SourceRef | Skipped],
     digests: list[bounds.Measured | bounds.Refused | str],
-    seen: dict[tuple[str, str], str],
+    seen: dict[tuple[str, str], list],
     first_id: int,
 ) -> tuple[list[FileJob], list[Outcome]]:
     """New files to load, in received order, and an outcome for everything given.
@@ -249,24 +281,38 @@ def _plan(
             outcomes.append(Outcome(ref.display, "skipped", ref.reason))
             continue
         got = next(digest_of)
+        dated = {
+            "name": ref.name,
+            "received_at": ref.received_at,
+            "file_modified_at": ref.file_modified_at,
+        }
         if isinstance(got, str):
-            outcomes.append(Outcome(ref.display, "unreadable", got))
+            outcomes.append(Outcome(ref.display, "unreadable", got, **dated))
             continue
         if isinstance(got, bounds.Refused):
-            outcomes.append(Outcome(ref.display, "refused", got.reason))
+            outcomes.append(Outcome(ref.display, "refused", got.reason, **dated))
             continue
         digest, size = got.sha256, got.size_bytes
         expanded[ref.display] = got.expanded_bytes
         key = (digest, ref.name)  # the same file: same name, same bytes
         if key in seen:
-            outcomes.append(Outcome(ref.display, "seen", f"已导入过（{seen[key]}）"))
+            # the file as received the first time: its path, time, unit and month
+            path, first, unit, month = seen[key]
+            dated["received_at"] = first
+            message = f"已导入过（{path}，{first:%Y-%m-%d %H:%M} 收到）"
+            outcomes.append(
+                Outcome(ref.display, "seen", message, unit_code=unit, month=month, **dated)
+            )
         elif key in this_batch:
-            outcomes.append(Outcome(ref.display, "duplicate", f"与本次的 {this_batch[key]} 相同"))
+            outcomes.append(
+                Outcome(ref.display, "duplicate", f"与本次的 {this_batch[key]} 相同", **dated)
+            )
         else:
             this_batch[key] = ref.display
             fresh.append((ref, digest, size))
-            outcomes.append(Outcome(ref.display, "loaded"))
-    fresh.sort(key=lambda x: (x[0].received_at, x[0].display))
+            outcomes.append(Outcome(ref.display, "loaded", **dated))
+    # received order; files received together by their own date, then path (etl/receipt.py)
+    fresh.sort(key=lambda x: (x[0].received_at, x[0].file_modified_at, x[0].display))
     jobs = [
         FileJob(first_id + i, ref, d, n, expanded[ref.display])
         for i, (ref, d, n) in enumerate(fresh)
@@ -333,3 +379,11 @@ def _record_set_aside(con, batch_id: int, outcomes: list[Outcome]) -> None:
     by_file = {o.file_id: o for o in outcomes if o.file_id is not None}
     for file_id, code, n in rows:
         by_file[file_id].set_aside_by_reason[code] = n
+
+
+def _record_versions(con, batch_id: int, outcomes: list[Outcome]) -> None:
+    """Per file of this batch: the submissions it replaced, or the later ones still current."""
+    found = receipt.versions(con, batch_id)
+    for o in outcomes:
+        if o.file_id in found:
+            o.replaced, o.kept = found[o.file_id]

@@ -36,6 +36,7 @@ def load(
                 "source_path": by_id[r.file_id].ref.display,
                 "size_bytes": by_id[r.file_id].size_bytes,
                 "received_at": by_id[r.file_id].ref.received_at,
+                "file_modified_at": by_id[r.file_id].ref.file_modified_at,
                 "batch_id": batch_id,
                 "loaded_at": loaded_at,
                 "file_format": r.file_format or None,

@@ -2,9 +2,9 @@
 
 Exports travel as zips, whose entry names Chinese Windows tools write in GBK
 without the UTF-8 flag; Python then decodes them as cp437 and they come out
-garbled, so they are re-decoded here. A file's received time is its
-modification time (for a zip entry: the zip's), which the uploader and the
-demo set to when the office received it.
+garbled, so they are re-decoded here. A file's own date is its modification
+time (for a zip entry: the date stored in the zip); it is information only.
+When the office received a file is the ingest's to say (etl/receipt.py).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ class SourceRef:
     member: str | None  # entry name inside the zip, as stored
     display: str  # what staff see: path, or "zip!entry" with the entry name decoded
     name: str  # base name, decoded
-    received_at: datetime
+    file_modified_at: datetime  # the file's own date: information only (etl/receipt.py)
+    received_at: datetime | None = None  # when the office received it, set by the ingest
 
     def read(self) -> bytes:
         if self.member is None:
@@ -78,10 +79,10 @@ def discover(
 
 
 def _file(path: Path, sent_as: str | None = None) -> Iterator[SourceRef | Skipped]:
-    received = datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+    modified = datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
     shown = sent_as or str(path)
     if path.suffix.lower() != ".zip":
-        yield SourceRef(str(path), None, shown, sent_as or path.name, received)
+        yield SourceRef(str(path), None, shown, sent_as or path.name, modified)
         return
     try:
         with zipfile.ZipFile(path) as z:
@@ -97,7 +98,15 @@ def _file(path: Path, sent_as: str | None = None) -> Iterator[SourceRef | Skippe
         if base.lower().endswith(".zip"):
             yield Skipped(f"{shown}!{name}", "压缩包内又嵌套压缩包，请解压后再上传")
             continue
-        yield SourceRef(str(path), info.filename, f"{shown}!{name}", base, received)
+        yield SourceRef(str(path), info.filename, f"{shown}!{name}", base, _dated(info, modified))
+
+
+def _dated(info: zipfile.ZipInfo, fallback: datetime) -> datetime:
+    """A zip entry's own date (the zip's, when the stored one is not a date)."""
+    try:
+        return datetime(*info.date_time)
+    except (TypeError, ValueError):
+        return fallback
 
 
 def sha256(data: bytes) -> str:

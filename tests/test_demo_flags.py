@@ -56,10 +56,11 @@ def ranked(inbox, registry, tmp_path_factory) -> Path:
     """Ingested, and its last month ranked with index 2026.2 (the screen reads the months
     before it from the mart; few draws, since the screen does not depend on them)."""
     from etl.ingest import ingest
+    from etl.receipt import Receipt
     from index import run
 
     store = tmp_path_factory.mktemp("flags-db")
-    ingest([inbox], store, registry, workers=2)
+    ingest([inbox], store, registry, workers=2, received=Receipt.from_file_dates())
     last = parse_range(MONTHS)[-1]
     run.rank_and_store(store, [last], methodology_dir() / "tianzhu-2026.2.toml", draws=50)
     return store

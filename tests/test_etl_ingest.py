@@ -12,6 +12,7 @@ import pytest
 from core import store as db_store
 from demo.files import zip_files
 from etl.ingest import ingest
+from etl.receipt import Receipt
 from tests.exports import (
     STATION,
     STATION_B,
@@ -35,8 +36,11 @@ def store(tmp_path):
     return tmp_path / "db"
 
 
-def run(store, *paths, registry=None):
-    return ingest(list(paths), store, registry, workers=1)
+def run(store, *paths, registry=None, received=None):
+    """Ingest; files written with write_csv(received=...) carry when the office received them."""
+    return ingest(
+        list(paths), store, registry, workers=1, received=received or Receipt.from_file_dates()
+    )
 
 
 # --- reading ---------------------------------------------------------------------------------

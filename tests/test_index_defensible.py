@@ -38,6 +38,8 @@ from tests.exports import header, write_csv
 METHOD = config.methodology_dir() / "tianzhu-2026.2.toml"
 SEP, OCT = c.SEP, c.OCT
 DRAWS = 400
+# the county's files carry the day the office received them (tests/county.py)
+ARCHIVE = "--received-from-file-dates"
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def county(tmp_path_factory) -> County:
     c.write_month(inbox, SEP)
     c.write_month(inbox, OCT)
     store = base / "db"
-    out = cli("ingest", inbox, "--db", store, "--registry", registry_dir, "--workers", 1)
+    out = cli("ingest", inbox, "--db", store, "--registry", registry_dir, "--workers", 1, ARCHIVE)
     assert "检查未通过" not in out
     cli("rank", "--all", "--draws", DRAWS, "--db", store)
     return County(base, registry_dir, inbox, store)
@@ -224,7 +226,7 @@ def test_a_withheld_self_check_scores_zero_and_below_sending_it(county, store, t
         [header("standards"), c.standards(c.WITHHOLDS, OCT, 2)],
         received=c.RECEIVED[OCT],
     )
-    cli("ingest", sent, "--db", store, "--registry", county.registry_dir, "--workers", 1)
+    cli("ingest", sent, "--db", store, "--registry", county.registry_dir, "--workers", 1, ARCHIVE)
     rank_again(store)
     after = scores(store)[c.WITHHOLDS]["score"]
     assert indicators(store, c.WITHHOLDS)["standards_pct"]["imputation"] == "ok"
@@ -465,7 +467,7 @@ def test_a_month_with_open_flags_cannot_be_reviewed_or_published(county, store, 
         [header("points")] + [c.points(c.S2, OCT, h, publicised=h > 1) for h in range(1, 21)],
         received=datetime(2026, 11, 4, 9, 0),
     )
-    cli("ingest", late, "--db", store, "--registry", county.registry_dir, "--workers", 1)
+    cli("ingest", late, "--db", store, "--registry", county.registry_dir, "--workers", 1, ARCHIVE)
     with pytest.raises(workflow.PublishError, match="积分疑点1条"):
         workflow.publish(store, OCT, "李签发", reports=reports)
     assert not (reports / "2026-10").exists()
@@ -493,7 +495,7 @@ def test_a_month_ranked_before_later_exports_arrive_never_moves(county, tmp_path
     """The same across databases: September ranked before October's files came is unchanged."""
     early = tmp_path / "db"
     cli("ingest", county.inbox / "2026-09", "--db", early, "--registry", county.registry_dir,
-        "--workers", 1)  # fmt: skip
+        "--workers", 1, ARCHIVE)  # fmt: skip
     cli("rank", "--month", "2026-09", "--draws", DRAWS, "--db", early)
     for table, order in (
         ("index_score", "unit_code"),

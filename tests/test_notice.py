@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from civic.cli import main
 from core import store as db_store
 from etl.ingest import ingest
+from etl.receipt import Receipt
 from publish import notice
 from tests.exports import STATION, STATION_B, header, points_row, redemption_row, write_csv
 
@@ -141,7 +142,7 @@ def store(tmp_path_factory, registry) -> Path:
         COMMUNITY,
     )
     db = tmp_path_factory.mktemp("notice-db")
-    report = ingest([folder], db, registry, workers=1)
+    report = ingest([folder], db, registry, workers=1, received=Receipt.from_file_dates())
     assert sum(o.rows_quarantined for o in report.outcomes) == 0
     return db
 
@@ -225,7 +226,9 @@ def test_same_day_points_and_clearing_follow_the_ledger_order(tmp_path, registry
         _pts(6, "H0009", "2026-07-10", 9),  # a later 流水号 than the 清零, same day
     ]
     _write_exports(tmp_path / "in", pts, [])
-    ingest([tmp_path / "in"], tmp_path / "db", registry, workers=1)
+    ingest(
+        [tmp_path / "in"], tmp_path / "db", registry, workers=1, received=Receipt.from_file_dates()
+    )
     with db_store.reading(tmp_path / "db") as con:
         n = notice.notice_data(con, STATION, "2026Q3", ISSUED_ON)
     assert _rows(n) == [("H0009", "张*明", 14, 0, 0, 0, "已清零（7月10日，清除14分）")]
@@ -318,7 +321,9 @@ def test_pdf_is_a4_with_the_station_title_and_totals(q3_files, tmp_path):
 def test_a_long_ledger_repeats_the_header_on_every_page(tmp_path, registry):
     pts = [_pts(i, f"H{i:04d}", "2026-08-01", i % 7 + 1) for i in range(1, 121)]
     _write_exports(tmp_path / "in", pts, [])
-    ingest([tmp_path / "in"], tmp_path / "db", registry, workers=1)
+    ingest(
+        [tmp_path / "in"], tmp_path / "db", registry, workers=1, received=Receipt.from_file_dates()
+    )
     with db_store.reading(tmp_path / "db") as con:
         n = notice.notice_data(con, STATION, "2026Q3", ISSUED_ON)
     assert n.totals["households"] == 120

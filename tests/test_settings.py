@@ -20,6 +20,7 @@ from core import store as db_store
 from core.registry import RegistryError, load_registry
 from etl import models
 from etl.ingest import ingest
+from etl.receipt import Receipt
 from tests.exports import STATION, activity, header, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,7 +163,7 @@ def sparse_store(tmp_path_factory, registry):
         [header("activities"), activity(1)],
         received=datetime(2026, 11, 3, 9),
     )
-    report = ingest([f], root / "db", reg, workers=1)
+    report = ingest([f], root / "db", reg, workers=1, received=Receipt.from_file_dates())
     assert not report.check_failures, report.check_failures
     return root / "db", reg
 

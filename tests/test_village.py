@@ -19,6 +19,7 @@ from core.contract import SHEET_BY_KEY
 from etl import clearings
 from etl.clearings import ClearingError
 from etl.ingest import ingest
+from etl.receipt import Receipt
 from tests.conftest import copy_store
 from tests.exports import (
     STATION,
@@ -50,7 +51,7 @@ def export(folder: Path, unit: str, month: str, key: str, rows: list[list[object
 
 
 def load(store: Path, *paths: Path, registry) -> None:
-    report = ingest(list(paths), store, registry, workers=1)
+    report = ingest(list(paths), store, registry, workers=1, received=Receipt.from_file_dates())
     bad = [
         (o.display, o.status, o.rows_quarantined) for o in report.outcomes if o.status != "loaded"
     ]

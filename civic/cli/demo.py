@@ -220,7 +220,11 @@ def demo_cmd(serve: bool, seed: int, months: str) -> None:
     store = config.data_dir() / "db"
     if store.exists():
         shutil.rmtree(store)  # the demo rebuilds its database from scratch
-    ingest_paths([out], store, None, None, False)
+    # the inbox is an archive: each file carries the day the office received it (its late
+    # and corrected submissions are planted that way), as --received-from-file-dates does
+    from etl.receipt import Receipt
+
+    ingest_paths([out], store, None, None, False, Receipt.from_file_dates())
     from index import run
 
     ranking = run.rank_and_store(store, None, actor="civic demo")

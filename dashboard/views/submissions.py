@@ -1,5 +1,7 @@
 """数据报送: upload exports and load them, see what was set aside and why, who has not sent."""
 
+from datetime import datetime
+
 import polars as pl
 import streamlit as st
 
@@ -8,6 +10,7 @@ from core.registry import RegistryError, load_registry
 from dashboard import data, metrics, ui, uploads
 from dashboard.state import current
 from etl.ingest import ingest
+from etl.receipt import Receipt
 from index import run as index_run
 from index.compute import NotReady
 
@@ -29,6 +32,7 @@ st.caption(
     + ("乡镇账号只能上传本乡镇单位的文件。" if access.scoped(user) else "")
 )
 if st.button("导入", type="primary", disabled=not files, key="upload-run"):
+    uploaded_at = datetime.now()  # the files count as received now, whatever their own dates
     sent = [(f.name, f.getvalue()) for f in files]
     allowed = set(data.scope_of(user)) if access.scoped(user) else None
     try:
@@ -47,7 +51,13 @@ if st.button("导入", type="primary", disabled=not files, key="upload-run"):
     try:
         with st.spinner("正在导入，请稍候……"):
             report = ingest(
-                list(stored), data.store(), load_registry(), None, progress, names=stored
+                list(stored),
+                data.store(),
+                load_registry(),
+                None,
+                progress,
+                names=stored,
+                received=Receipt.uploaded(uploaded_at),
             )
     except RegistryError as e:
         st.error(f"单位登记表有误，无法导入：{e}")
@@ -65,6 +75,7 @@ if st.button("导入", type="primary", disabled=not files, key="upload-run"):
         "batch_id": report.batch_id,
         "months": uploads.affected_months(report),
         "failures": report.check_failures,
+        "receipt": report.receipt.describe() if report.receipt else "",
     }
     st.rerun()
 
@@ -83,9 +94,16 @@ if last:
         )
     for failure in last["failures"]:
         st.error(f"数据检查未通过：{failure}")
+    # file names come from the uploader: plain text only (st.text), never Markdown
+    for line in [last.get("receipt", "")] + [
+        f"{f}：{v}" for f, v in outcomes.select("file", "versions").iter_rows() if v
+    ]:
+        if line:
+            st.text(line)
     ui.table(
         outcomes,
         {"file": "文件", "status": "结果", "unit_code": "单位", "month": "月份",
+         "versions": "替换", "received_at": "收到时间", "file_modified_at": "文件日期",
          "rows_accepted": "接受行数", "rows_set_aside": "其中入库检查隔离",
          "rows_quarantined": "隔离行数", "reasons": "隔离原因",
          "message": "说明"},

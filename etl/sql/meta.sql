@@ -12,6 +12,8 @@ create table if not exists import_batch (
     rows_accepted bigint,
     rows_quarantined bigint
 );
+-- how the files were dated: run | upload | given | file_dates (etl/receipt.py)
+alter table import_batch add column if not exists receipt varchar;
 
 -- grain: one row per distinct file (base name and SHA-256 of its content) ever ingested.
 -- Two stations' header-only files can be byte-identical: the name tells them apart.
@@ -21,7 +23,8 @@ create table if not exists source_file (
     file_name   varchar not null,
     source_path varchar not null,   -- path, or zip!entry
     size_bytes  bigint,
-    received_at timestamp not null, -- modification time: when the office received it
+    received_at timestamp not null, -- when the office received it: upload or ingest time,
+                                    -- or as the ingest was told (etl/receipt.py)
     batch_id    integer not null,
     loaded_at   timestamp not null,
     file_format varchar,            -- xlsx | xls | csv
@@ -32,6 +35,8 @@ create table if not exists source_file (
     month       date,               -- reporting month (first day)
     unique (sha256, file_name)
 );
+-- the file's own date (modification time; a zip entry's stored date): information only
+alter table source_file add column if not exists file_modified_at timestamp;
 
 -- grain: one row per sheet (or CSV file) seen in a file
 create table if not exists source_sheet (
@@ -50,7 +55,7 @@ create table if not exists source_sheet (
 );
 
 -- grain: one row per file and export kind it carries; the current one per
--- (unit_code, month, sheet_key) is the latest received (see stg_submission)
+-- (unit_code, month, sheet_key) is the latest received, ties by file_id (see stg_submission)
 create table if not exists submission (
     file_id     integer not null,
     sheet_key   varchar not null,

@@ -1,6 +1,9 @@
 -- Every submission (a file's sheet for a unit and month), which one is current
--- (the latest received for its unit, month and sheet) and whether it was late
--- (its first version arrived after the month's deadline, stg_month).
+-- (the latest received for its unit, month and sheet; files received together
+-- by file_id, which follows their own dates, etl/receipt.py), its place among
+-- the versions (version_rank 1 = current, 2 = the one it replaced ...) and
+-- whether it was late (its first version arrived after the month's deadline,
+-- stg_month).
 -- grain: one row per file and export kind it carries
 -- unique: file_id, sheet_key
 -- not_null: file_id, sheet_key, month, received_at, deadline_date
@@ -43,6 +46,7 @@ final as (
         r.file_name,
         r.source_path,
         r.version_rank = 1 as is_current,
+        r.version_rank,
         r.versions,
         r.first_received_at,
         m.deadline_date,
