@@ -20,6 +20,7 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
+from streamlit import config as streamlit_config
 from streamlit.starlette import App
 
 HERE = Path(__file__).resolve().parent
@@ -36,8 +37,9 @@ HEAVY = (
     "streamlit.elements.plotly_chart", "streamlit.elements.deck_gl_json_chart",
 )  # fmt: skip
 # Run once at start, after the imports, before the first session: the place to fill the
-# caches every session shares (e.g. dashboard.data's per-version query results). A warmer
-# that fails is logged and the server starts all the same.
+# caches every session shares (e.g. dashboard.data's per-version query results). Append
+# functions taking no argument; they run in a worker thread with the Streamlit runtime
+# started but no session. A warmer that fails is logged and the server starts all the same.
 WARMERS: list[Callable[[], None]] = []
 
 
@@ -87,6 +89,9 @@ async def lifespan(_app: App):
     )  # fmt: skip
     yield
 
+
+# never Streamlit's traceback box, however the server was started (civic dashboard says so too)
+streamlit_config.set_option("client.showErrorDetails", "none")
 
 app = App(
     SCRIPT,

@@ -301,7 +301,7 @@ def _request(url: str, method: str, path: str, body: dict | None = None,
     sent = {"Content-Type": "application/x-www-form-urlencoded"} if data else {}
     conn.request(method, path, body=data, headers={**sent, **(headers or {})})
     response = conn.getresponse()
-    response.read()
+    response.body = response.read().decode("utf-8", errors="replace")
     return response
 
 
@@ -372,7 +372,13 @@ def test_without_a_session_only_static_files_and_health_answer(site):
     assert _websocket(url, "forged.cookie") == 403
     assert _websocket(url, _sign_in(url, "reviewer")) == 101
     r = _request(url, "GET", "/no-such-page")
-    assert r.status == 404
+    assert r.status == 404 and "没有这个页面" in r.body
+    r = _request(url, "GET", "/overview?month=2026-09")  # the default page lives at /
+    assert r.status == 303 and r.getheader("location") == "/?month=2026-09"
+    # a link followed from another site carries no Strict cookie: the page reloads itself
+    # from this site (and the reload, carrying the cookie if any, decides)
+    r = _request(url, "GET", "/trends", headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status == 200 and 'http-equiv="refresh"' in r.body
 
 
 def test_ten_parallel_wrong_logins_on_the_route_lock_the_account(site):
