@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets as random
 import sqlite3
 from collections.abc import Iterator
@@ -195,59 +196,107 @@ def reset_password(username: str, password: str, actor: str = "system",
         log(con, actor, "user_reset", username)
 
 
+def _dummy_hash() -> str:
+    """A hash of a random password with the same parameters as every stored one: an unknown
+    name is verified against it, so it costs a login the same time as a known name."""
+    global _DUMMY
+    if _DUMMY is None:
+        _DUMMY = _hasher.hash(random.token_urlsafe(16))
+    return _DUMMY
+
+
+_DUMMY: str | None = None
+
+
+def _verifies(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def lock_minutes(locked_until: datetime, now: datetime) -> int:
+    """Whole minutes left of a lock, rounded up: 15 right after a 15-minute lock, never more."""
+    left = (locked_until - now).total_seconds()
+    return max(1, min(math.ceil(left / 60), math.ceil(LOCKOUT.total_seconds() / 60)))
+
+
+def _locked_message(minutes: int) -> str:
+    return f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试或联系管理员"
+
+
 def authenticate(username: str, password: str, now: datetime | None = None,
                  path: Path | None = None) -> User:  # fmt: skip
     """The user, if the password is right and the account usable; else LoginError.
 
-    Every failure counts; MAX_FAILURES in a row lock the account for LOCKOUT.
-    The messages do not say whether the name exists.
+    Every failure counts; MAX_FAILURES in a row lock the account for LOCKOUT. The
+    password is verified first (against a dummy hash for an unknown name, so both
+    cost the same), outside any lock; the count, the lock and the outcome are then
+    read and written in one write transaction (BEGIN IMMEDIATE), so logins racing
+    each other are counted one after another. A wrong name and a wrong password get
+    the same message.
     """
     now = now or _now()
-    wrong = LoginError("用户名或密码错误")
     with connect(path) as con:
-        row = con.execute(
-            "select display_name, role, town_code, password_hash, is_active, failed_logins, "
-            "locked_until from users where username = ?",
-            (username,),
+        found = con.execute(
+            "select password_hash from users where username = ?", (username,)
         ).fetchone()
-        if row is None:
-            log(con, username or "?", "login_failed", username, "no such user", now)
-            raise wrong
-        name, role, town, hashed, active, failures, locked_until = row
-        if locked_until and datetime.fromisoformat(locked_until) > now:
-            log(con, username, "login_failed", username, "locked", now)
-            minutes = int((datetime.fromisoformat(locked_until) - now).total_seconds() // 60) + 1
-            raise LoginError(f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试或联系管理员")
-        if not active:
-            log(con, username, "login_failed", username, "disabled", now)
-            raise LoginError("账号已停用，请联系管理员")
+        hashed = found[0] if found else _dummy_hash()
+        right = _verifies(hashed, password)
+        con.execute("begin immediate")
         try:
-            _hasher.verify(hashed, password)
-        except (VerificationError, InvalidHashError):
-            failures += 1
-            lock = (now + LOCKOUT).isoformat(" ") if failures >= MAX_FAILURES else None
-            con.execute(
-                "update users set failed_logins = ?, locked_until = ? where username = ?",
-                (0 if lock else failures, lock, username),
-            )
-            log(con, username, "login_failed", username, f"wrong password ({failures})", now)
-            if lock:
-                log(con, username, "locked", username, f"until {lock}", now)
-                minutes = int(LOCKOUT.total_seconds() // 60)
-                raise LoginError(
-                    f"连续 {MAX_FAILURES} 次密码错误，账号已锁定 {minutes} 分钟"
-                ) from None
-            raise wrong from None
+            user = _settle_login(con, username, password, hashed, right, now)
+        except BaseException:
+            con.execute("commit")  # the failure, its count and its log entry are kept
+            raise
+        con.execute("commit")
+    return user
+
+
+def _settle_login(con, username: str, password: str, verified_hash: str, right: bool,
+                  now: datetime) -> User:  # fmt: skip
+    """Decide a login inside its write transaction: count, lock, log; the User or LoginError."""
+    wrong = LoginError("用户名或密码错误")
+    row = con.execute(
+        "select display_name, role, town_code, password_hash, is_active, failed_logins, "
+        "locked_until from users where username = ?",
+        (username,),
+    ).fetchone()
+    if row is None:
+        log(con, username or "?", "login_failed", username, "no such user", now)
+        raise wrong
+    name, role, town, hashed, active, failures, locked_until = row
+    if locked_until and datetime.fromisoformat(locked_until) > now:
+        log(con, username, "login_failed", username, "locked", now)
+        raise LoginError(_locked_message(lock_minutes(datetime.fromisoformat(locked_until), now)))
+    # a password reset between the check and this transaction: the old hash proves nothing
+    right = right and hashed == verified_hash
+    if not right:
+        failures += 1
+        lock = (now + LOCKOUT).isoformat(" ") if failures >= MAX_FAILURES else None
         con.execute(
-            "update users set failed_logins = 0, locked_until = null where username = ?",
-            (username,),
+            "update users set failed_logins = ?, locked_until = ? where username = ?",
+            (0 if lock else failures, lock, username),
         )
-        if _hasher.check_needs_rehash(hashed):
-            con.execute(
-                "update users set password_hash = ? where username = ?",
-                (_hasher.hash(password), username),
-            )
-        log(con, username, "login", username, "", now)
+        log(con, username, "login_failed", username, f"wrong password ({failures})", now)
+        if lock:
+            log(con, username, "locked", username, f"until {lock}", now)
+            minutes = lock_minutes(now + LOCKOUT, now)
+            raise LoginError(f"连续 {MAX_FAILURES} 次密码错误，账号已锁定 {minutes} 分钟")
+        raise wrong
+    if not active:  # said only to whoever knows the password
+        log(con, username, "login_failed", username, "disabled", now)
+        raise LoginError("账号已停用，请联系管理员")
+    con.execute(
+        "update users set failed_logins = 0, locked_until = null where username = ?",
+        (username,),
+    )
+    if _hasher.check_needs_rehash(hashed):
+        con.execute(
+            "update users set password_hash = ? where username = ?",
+            (_hasher.hash(password), username),
+        )
+    log(con, username, "login", username, "", now)
     return User(username, name, role, town)
 
 

@@ -103,6 +103,16 @@ def session_key() -> str | None:
     return _get("CIVIC_SESSION_KEY")
 
 
+def log_dir() -> Path:
+    """CIVIC_LOG_DIR, default data/logs/: the dashboard's log (unexpected errors, tracebacks)."""
+    return Path(_get("CIVIC_LOG_DIR") or data_dir() / "logs")
+
+
+def secure_cookies() -> bool:
+    """CIVIC_SECURE_COOKIES=1: the login cookie is sent over HTTPS only (behind a TLS proxy)."""
+    return (_get("CIVIC_SECURE_COOKIES") or "").strip().lower() in ("1", "true", "yes")
+
+
 def chromium() -> str | None:
     """CIVIC_CHROMIUM: the Chromium that renders images and PDFs (default: the first on PATH)."""
     return _get("CIVIC_CHROMIUM")

@@ -1,16 +1,19 @@
-"""The office's dashboard: `civic dashboard` (streamlit run dashboard/app.py).
+"""The office's dashboard: `civic dashboard` serves it (dashboard/server.py).
 
-This entry script checks the secrets, signs the user in, offers the pages
-their role may see (core/access.py), draws the shared month and area
+This entry script checks the secrets, reads the signed-in user from the
+session cookie (dashboard/auth.py), offers the pages their role may see
+(core/access.py; the others answer their address with a message), draws the shared month and area
 controls and runs the chosen page; the pages (dashboard/views/) hold UI only
 and get their data through dashboard/data.py, which runs only declared
 queries and enforces a 乡镇 account's town on them. A refusal
-(core.access.Forbidden) from a page or its data ends the page with its message.
+(core.access.Forbidden) from a page or its data ends the page with its message;
+any other error shows a reference number and is logged (dashboard/errors.py).
 """
 
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -19,7 +22,7 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core import access, secrets  # noqa: E402
-from dashboard import auth, data, state  # noqa: E402
+from dashboard import auth, data, errors, state  # noqa: E402
 
 VIEWS = Path(__file__).parent / "views"
 
@@ -30,11 +33,8 @@ if problems:  # production mode without its secrets: refuse to start, say where 
     st.error("系统配置不完整，无法启动：\n\n" + "\n\n".join(f"- {p}" for p in problems))
     st.stop()
 
-user = auth.current_user()
+user = auth.current_user()  # from the signed cookie the gate's login set (dashboard/gate.py)
 st.session_state["_user"] = user
-if user is None:
-    st.navigation([st.Page(auth.login_page, title="登录", icon=":material/login:")]).run()
-    st.stop()
 
 SECTIONS = {
     "看板": [
@@ -56,16 +56,40 @@ SECTIONS = {
         ("admin", "账号与审计", ":material/admin_panel_settings:"),
     ],
 }
+
+
+def refused(title: str) -> None:
+    st.title(title)
+    st.error("您的账号无权查看此页，请从左侧菜单选择页面。")
+
+
+def closed(key: str, title: str, icon: str) -> st.Page:
+    """A page this browser may not open, registered (hidden) under its address so that the
+    address shows our message rather than Streamlit's English "Page not found"."""
+    show = partial(refused, title) if user else auth.signed_out_page
+    return st.Page(show, title=title, icon=icon, url_path=key, default=key == "overview",
+                   visibility="hidden")  # fmt: skip
+
+
 pages = {
     section: [
         st.Page(VIEWS / f"{key}.py", title=title, icon=icon, default=key == "overview")
         for key, title, icon in entries
-        if access.sees(user, key)
+        if user and access.sees(user, key)
     ]
     for section, entries in SECTIONS.items()
 }
 pages = {section: entries for section, entries in pages.items() if entries}
+pages[""] = [
+    closed(key, title, icon)
+    for entries in SECTIONS.values()
+    for key, title, icon in entries
+    if not (user and access.sees(user, key))
+]
 page = st.navigation(pages)
+if user is None:  # the session ended while the page was open
+    page.run()
+    st.stop()
 with st.sidebar:
     st.markdown("### 新时代文明实践中心")
 st.session_state["_selection"] = state.sidebar(user)
@@ -75,8 +99,10 @@ if st.session_state["_selection"] is None and page.title not in ("数据报送",
 else:
     try:
         page.run()
-    except access.Forbidden as refused:  # the role may not: its message, not a traceback
-        st.error(str(refused))
+    except access.Forbidden as refusal:  # the role may not: its message, not a traceback
+        st.error(str(refusal))
+    except Exception as error:  # unexpected: a reference for the user, the traceback logged
+        errors.show(error)
 auth.logout_button(user)
 with st.sidebar:
     st.caption(f"数据版本：{data.version() or '无'}")

@@ -285,10 +285,13 @@ def _run(token: str | None, page: str) -> AppTest:
 
 @pytest.mark.parametrize("page", list(TITLES))
 def test_nobody_without_an_account_sees_anything(site, page):
+    # (the server's gate sends such a browser to its login form first: tests/test_sessions.py)
     at = _run(None, page)
     assert [t.value for t in at.title] == ["新时代文明实践数据看板"]
-    assert [t.label for t in at.text_input] == ["用户名", "密码"]
-    assert not at.dataframe and not at.metric
+    assert "请重新登录" in at.warning[0].value
+    link = at.get("link_button")[0].proto
+    assert link.label == "重新登录" and link.url.startswith("/login?next=")
+    assert not at.dataframe and not at.metric and not at.sidebar.selectbox
 
 
 @pytest.mark.parametrize("role", list(accounts.ROLES))
@@ -299,8 +302,9 @@ def test_each_role_sees_exactly_its_pages(site, role, page):
     title = at.title[0].value
     if role in access.PAGES[page]:
         assert title.endswith(TITLES[page]), title
-    else:  # a page the role may not see: navigation falls back to the overview
-        assert title.endswith("总览"), title
+    else:  # a page the role may not see: its address says so (no English "Page not found")
+        assert "无权查看此页" in at.error[0].value
+        assert not at.dataframe and not at.metric
 
 
 @pytest.mark.parametrize("role", list(accounts.ROLES))

@@ -1,4 +1,4 @@
-"""The dashboard in a real browser: `streamlit run` on localhost, driven by Chromium.
+"""The dashboard in a real browser: served as `civic dashboard` serves it, driven by Chromium.
 
 Every page is opened from the sidebar, one export file is uploaded through
 the 数据报送 page, no page shows an error, and nothing is fetched from
@@ -11,7 +11,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from datetime import date
@@ -21,7 +20,7 @@ from urllib.parse import urlparse
 import pytest
 from conftest import copy_store, environment
 
-from civic.cli import theme_options
+from civic.cli import serve
 from core import accounts
 from core.contract import PLATFORMS
 from publish import browser, workflow
@@ -62,13 +61,12 @@ def server(ranked_store, tmp_path_factory):
         "CIVIC_DB_DIR": str(store),
         "CIVIC_REPORTS_DIR": str(reports),
         "CIVIC_INBOX_DIR": str(base / "inbox"),
+        "CIVIC_LOG_DIR": str(base / "logs"),
     }
+    # served as `civic dashboard` serves it: the login gate in front (dashboard/server.py)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-         "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", *theme_options()],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        serve.command(port), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:

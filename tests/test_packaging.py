@@ -157,7 +157,7 @@ def test_the_wheel_holds_every_package_its_files_and_the_default_county(wheel):
 PROBE = """
 import json, sys
 import civic.cli, core.config as c
-from civic.cli.serve import app_path
+from civic.cli.serve import app_path, server_path
 from streamlit.testing.v1 import AppTest
 
 app = AppTest.from_file(str(app_path()), default_timeout=60)
@@ -165,7 +165,8 @@ app.run()
 print(json.dumps({
     "cli": civic.cli.__file__, "app": str(app_path()), "in_checkout": c.IN_CHECKOUT,
     "registry": str(c.registry_dir()), "methodology": str(c.methodology_dir()),
-    "data": str(c.data_dir()), "login": [t.label for t in app.text_input],
+    "data": str(c.data_dir()), "signed_out": [w.value for w in app.warning],
+    "server": str(server_path()), "server_exists": server_path().is_file(),
     "errors": [e.value for e in app.error] + [str(e.value) for e in app.exception],
     "dashboard_modules": [m.__file__ for n, m in sys.modules.items() if n.startswith("dashboard")],
 }))
@@ -177,12 +178,13 @@ def test_the_installed_command_comes_from_the_environment_not_the_checkout(venv,
     work, env = outside
     done = _run([str(venv / "bin" / "python"), "-c", PROBE], cwd=work, env=env)
     found = json.loads(done.stdout.splitlines()[-1])
-    # the app `civic dashboard` serves runs from the wheel: its login form, no error
-    assert found["login"] == ["用户名", "密码"] and not found["errors"]
+    # the app `civic dashboard` serves runs from the wheel: signed out, no error
+    assert any("请重新登录" in w for w in found["signed_out"]) and not found["errors"]
+    assert found["server_exists"]
     assert not found["in_checkout"] and found["dashboard_modules"]
     assert Path(found["data"]) == work / "data"  # installed: data/ of the current directory
-    for path in (found["cli"], found["app"], found["registry"], found["methodology"],
-                 *found["dashboard_modules"]):  # fmt: skip
+    for path in (found["cli"], found["app"], found["server"], found["registry"],
+                 found["methodology"], *found["dashboard_modules"]):  # fmt: skip
         assert Path(path).is_relative_to(venv), f"{path} is not inside the virtual environment"
     help_text = _run([str(venv / "bin" / "civic"), "--help"], cwd=work, env=env).stdout
     for name in main.commands:

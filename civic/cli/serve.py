@@ -16,16 +16,26 @@ from core import config
 
 @click.command("dashboard")
 @click.option("--port", default=8501, show_default=True, metavar="N", help="Port to serve on.")
+@click.option(
+    "--address", default="127.0.0.1", show_default=True, metavar="IP",
+    help="Address to listen on (0.0.0.0: every interface; prefer a reverse proxy with TLS).",
+)  # fmt: skip
+@click.option(
+    "--secure-cookies", is_flag=True,
+    help="Send the login cookie over HTTPS only (served behind a TLS reverse proxy).",
+)  # fmt: skip
 @store_option
 @reports_option
-def dashboard_cmd(port: int, store: Path | None, reports: Path | None) -> None:
+def dashboard_cmd(port: int, address: str, secure_cookies: bool, store: Path | None,
+                  reports: Path | None) -> None:  # fmt: skip
     """Serve the dashboard (Streamlit) on this machine.
 
-    The office's web app in Simplified Chinese, at http://localhost:8501 unless --port:
-    overview, rankings, map, trends, points, brand projects, village practice, uploads,
-    publishing; sign in with an account opened by civic users.
+    The office's web app in Simplified Chinese, at http://127.0.0.1:8501 unless --address
+    or --port: overview, rankings, map, trends, points, brand projects, village practice,
+    uploads, publishing; sign in with an account opened by civic users. Behind a reverse
+    proxy with TLS, add --secure-cookies.
     """
-    serve(port, store, reports)
+    serve(port, store, reports, address=address, secure_cookies=secure_cookies)
 
 
 def theme_options() -> list[str]:
@@ -46,22 +56,37 @@ def app_path() -> Path:
     return Path(spec.origin).resolve().parent / "app.py"
 
 
-def serve(port: int, store: Path | None, reports: Path | None) -> None:
-    """Run `streamlit run dashboard/app.py` until Ctrl+C, after checking the secrets."""
+def server_path() -> Path:
+    """The launcher that serves the entry script with the login gate (dashboard/server.py)."""
+    return app_path().parent / "server.py"
+
+
+def command(port: int, address: str = "127.0.0.1") -> list[str]:
+    """The server's command line (`streamlit run dashboard/server.py` and its settings)."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(server_path()),
+        "--server.port", str(port), "--server.address", address,
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal", *theme_options(),
+        # errors show our message and reference, never Streamlit's traceback (dashboard/errors.py)
+        "--client.showErrorDetails", "none",
+        # its welcome message looks the machine's external IP up on the internet
+        "--logger.hideWelcomeMessage", "true",
+    ]  # fmt: skip
+
+
+def serve(port: int, store: Path | None, reports: Path | None, address: str = "127.0.0.1",
+          secure_cookies: bool = False) -> None:  # fmt: skip
+    """Serve the dashboard until Ctrl+C, after checking the secrets."""
     from core import secrets
 
     problems = secrets.check()
     if problems:
         raise click.ClickException("无法启动看板：\n" + "\n".join(problems))
     env = config.child_environment(store, reports)
-    app = app_path()
-    click.echo(f"看板地址：http://localhost:{port}  （Ctrl+C 停止）")
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--client.toolbarMode", "minimal", *theme_options(),
-        # its welcome message looks the machine's external IP up on the internet
-        "--logger.hideWelcomeMessage", "true",
-    ]  # fmt: skip
+    if secure_cookies:
+        env["CIVIC_SECURE_COOKIES"] = "1"
+    shown = "localhost" if address in ("127.0.0.1", "localhost") else address
+    click.echo(f"看板地址：http://{shown}:{port}  （Ctrl+C 停止）")
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C stops the server: not an error
-        subprocess.run(command, env=env, check=False)
+        subprocess.run(command(port, address), env=env, check=False)
