@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core import access, secrets  # noqa: E402
 from dashboard import auth, data, state  # noqa: E402
+from presentation.plain import md  # noqa: E402
 
 VIEWS = Path(__file__).parent / "views"
 
@@ -27,7 +28,7 @@ st.set_page_config(page_title="新时代文明实践数据看板", page_icon="�
 
 problems = secrets.check()
 if problems:  # production mode without its secrets: refuse to start, say where they go
-    st.error("系统配置不完整，无法启动：\n\n" + "\n\n".join(f"- {p}" for p in problems))
+    st.error("系统配置不完整，无法启动：\n\n" + "\n\n".join(f"- {md(p)}" for p in problems))
     st.stop()
 
 user = auth.current_user()
@@ -76,7 +77,7 @@ else:
     try:
         page.run()
     except access.Forbidden as refused:  # the role may not: its message, not a traceback
-        st.error(str(refused))
+        st.error(md(refused))
 auth.logout_button(user)
 with st.sidebar:
-    st.caption(f"数据版本：{data.version() or '无'}")
+    st.caption(f"数据版本：{md(data.version() or '无')}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import accounts
+from presentation.plain import md
 
 TOKEN = "_session_token"
 
@@ -30,7 +31,7 @@ def login_page() -> None:
             try:
                 user = accounts.authenticate(username.strip(), password)
             except accounts.LoginError as e:
-                st.error(str(e))
+                st.error(md(e))
             else:
                 st.session_state[TOKEN] = accounts.start_session(user)
                 st.rerun()
@@ -39,7 +40,7 @@ def login_page() -> None:
 
 def logout_button(user: accounts.User) -> None:
     with st.sidebar:
-        st.caption(f"{user.display_name}（{user.role_label}）")
+        st.caption(f"{md(user.display_name)}（{user.role_label}）")
         if st.button("退出登录", key="logout"):
             accounts.end_session(st.session_state.pop(TOKEN, ""))
             st.rerun()

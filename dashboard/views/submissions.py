@@ -36,7 +36,7 @@ if st.button("导入", type="primary", disabled=not files, key="upload-run"):
         uploads.check(sent, allowed)
     except (access.Forbidden, uploads.UploadRejected) as e:
         accounts.record(user.username, "upload_rejected", ", ".join(n for n, _ in sent), str(e))
-        st.error(f"已拒收，未保存任何文件：{e}")
+        st.error(f"已拒收，未保存任何文件：{ui.md(e)}")
         st.stop()
     stored = uploads.save(sent)
     bar = st.progress(0.0, text="正在读取和校验……")
@@ -50,7 +50,7 @@ if st.button("导入", type="primary", disabled=not files, key="upload-run"):
                 list(stored), data.store(), load_registry(), None, progress, names=stored
             )
     except RegistryError as e:
-        st.error(f"单位登记表有误，无法导入：{e}")
+        st.error(f"单位登记表有误，无法导入：{ui.md(e)}")
         st.stop()
     bar.progress(1.0, text="导入完成")
     accounts.record(
@@ -82,7 +82,7 @@ if last:
             f"隔离 {set_aside:,} 行（批次 {last['batch_id']}）。"
         )
     for failure in last["failures"]:
-        st.error(f"数据检查未通过：{failure}")
+        st.error(f"数据检查未通过：{ui.md(failure)}")
     ui.table(
         outcomes,
         {"file": "文件", "status": "结果", "unit_code": "单位", "month": "月份",
@@ -110,7 +110,7 @@ if last:
                         index_run.rank_and_store(data.store(), last["months"], actor="数据报送页")
                     st.success("已重新计算。请在「月度排名」页审核。")
                 except NotReady as e:
-                    st.error(str(e))
+                    st.error(ui.md(e))
 
 if sel is None:
     st.stop()
@@ -188,4 +188,5 @@ st.download_button(
     mime="application/zip",
     icon=":material/download:",
     key="sub-templates",
+    on_click="ignore",
 )
