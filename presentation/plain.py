@@ -5,8 +5,8 @@ characters it holds. Each output has its own way of turning text into
 markup, so each has one function here:
 
 - `md`: Streamlit's Markdown (st.markdown, st.caption, alerts, st.table cells,
-  widget labels and options), which renders links, images from any URL,
-  :directives:, $math$ and HTML entities;
+  widget labels and options), which renders links, bare URLs, images from any
+  URL, :directives:, $math$ and HTML entities;
 - `markup`: plotly's HTML subset (legends, titles, tick labels, hovers), which
   renders <a href>, <b>, <i>, <br>, <span style>… and decodes &lt; &gt; &amp;;
 - `cell`: spreadsheet cells, where = + - @ (and a leading tab or CR) start a
@@ -27,9 +27,16 @@ _MD_PUNCT = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# GitHub's autolinks are found in the text after escapes are read (Streamlit's
+# remark-gfm): an invisible word joiner keeps http://, www. and a@b.c from matching.
+_AUTOLINK = re.compile(r"(?i)(https?(?=:)|www(?=\.)|@)")
+JOINER = "\u2060"
+
+
 def md(value: object) -> str:
     """`value` as Markdown that shows exactly its characters (one paragraph, lines kept)."""
-    lines = [_MD_PUNCT.sub(r"\\\1", line) for line in str(value).splitlines() if line.strip()]
+    text = _AUTOLINK.sub(lambda m: m.group(1) + JOINER, str(value))
+    lines = [_MD_PUNCT.sub(r"\\\1", line) for line in text.splitlines() if line.strip()]
     # a backslash at the end of a line is a hard line break; no blank line ends the paragraph
     return "\\\n".join(lines)
 
