@@ -76,9 +76,7 @@ def test_every_plotly_chart_escapes_its_text():
 def test_a_hostile_series_is_escaped_in_names_and_never_put_into_hover_text():
     from datetime import date
 
-    frame = pl.DataFrame(
-        {"month": [date(2026, 9, 1)], "key": [HOSTILE[0]], "n": [3]}
-    )
+    frame = pl.DataFrame({"month": [date(2026, 9, 1)], "key": [HOSTILE[0]], "n": [3]})
     for fig in (
         charts.lines_by(frame, "key", "n", HOSTILE[2], "场"),
         charts.stacked_by(frame, "key", "n", HOSTILE[2], "场"),
