@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core import access, secrets  # noqa: E402
 from dashboard import auth, data, errors, state  # noqa: E402
+from presentation.plain import md  # noqa: E402
 
 VIEWS = Path(__file__).parent / "views"
 
@@ -30,7 +31,7 @@ st.set_page_config(page_title="新时代文明实践数据看板", page_icon="�
 
 problems = secrets.check()
 if problems:  # production mode without its secrets: refuse to start, say where they go
-    st.error("系统配置不完整，无法启动：\n\n" + "\n\n".join(f"- {p}" for p in problems))
+    st.error("系统配置不完整，无法启动：\n\n" + "\n\n".join(f"- {md(p)}" for p in problems))
     st.stop()
 
 user = auth.current_user()  # from the signed cookie the gate's login set (dashboard/gate.py)
@@ -100,9 +101,9 @@ else:
     try:
         page.run()
     except access.Forbidden as refusal:  # the role may not: its message, not a traceback
-        st.error(str(refusal))
+        st.error(md(refusal))
     except Exception as error:  # unexpected: a reference for the user, the traceback logged
         errors.show(error)
 auth.logout_button(user)
 with st.sidebar:
-    st.caption(f"数据版本：{data.version() or '无'}")
+    st.caption(f"数据版本：{md(data.version() or '无')}")

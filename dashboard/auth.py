@@ -16,6 +16,7 @@ import streamlit as st
 
 from core import accounts
 from dashboard import session_cookie
+from presentation.plain import md
 
 # AppTest cannot send cookies: tests put a session token here instead (server-side
 # state that no browser can write).
@@ -45,7 +46,7 @@ def logout_button(user: accounts.User) -> None:
     """The user's name and a logout form posting to the gate (which ends the session and
     removes the cookie)."""
     with st.sidebar:
-        st.caption(f"{user.display_name}（{user.role_label}）")
+        st.caption(f"{md(user.display_name)}（{user.role_label}）")
         st.html(
             '<form method="post" action="/logout" style="margin:0">'
             '<button type="submit" class="civic-logout" style="padding:4px 14px;'

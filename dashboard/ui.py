@@ -1,13 +1,23 @@
-"""Small pieces the pages share: figures with their changes, tables, downloads, actors."""
+"""Small pieces the pages share: figures with their changes, tables, downloads, actors.
+
+Text from exports, forms, the database and files goes into Markdown (st.markdown,
+st.caption, alerts, st.table, labels) only through `md` (presentation.plain):
+it then reads as the characters it holds, never as a link, an image or markup.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
+from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
-from presentation import theme
+from presentation import plain, theme
+
+md = plain.md  # the one way data enters Markdown on a page
+DOWNLOAD_TTL_S = 600
 
 
 def figure(col, label: str, value: float | None, prev: float | None, last_year: float | None,
@@ -60,29 +70,101 @@ def table(frame: pl.DataFrame, columns: dict[str, str], formats: dict[str, str] 
     )
 
 
+def static_table(frame: pl.DataFrame, **kw):
+    """st.table (words wrap; its cells are Markdown) with every text cell shown literally."""
+    shown = frame.with_columns(
+        pl.col(n).map_elements(md, return_dtype=pl.String)
+        for n, t in frame.schema.items()
+        if t == pl.String
+    ).rename({n: md(n) for n in frame.columns})
+    return st.table(shown, **kw)
+
+
 def xlsx_bytes(frames: dict[str, pl.DataFrame]) -> bytes:
-    """Frames as one workbook, a sheet each."""
+    """Frames as one workbook, a sheet each; text stays text (formula-like text neutralised
+    with a leading apostrophe, as in the published workbook; no URL becomes a link)."""
     import xlsxwriter
 
     buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer, {"strings_to_formulas": False}) as book:
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with xlsxwriter.Workbook(buffer, options) as book:
         for sheet, frame in frames.items():
-            frame.write_excel(book, worksheet=sheet[:31], autofit=True)
+            plain.cells(frame).write_excel(book, worksheet=sheet[:31], autofit=True)
     return buffer.getvalue()
 
 
+def _digest(frames: dict[str, pl.DataFrame]) -> str:
+    """The frames' content (names, schema, every row, in order) as a short hash."""
+    h = hashlib.blake2b(digest_size=16)
+    for sheet, frame in frames.items():
+        h.update(f"{sheet}\0{frame.schema}\0{frame.height}\0".encode())
+        buffer = io.BytesIO()
+        frame.write_ipc(buffer)
+        h.update(buffer.getvalue())
+    return h.hexdigest()
+
+
+@st.cache_data(ttl=DOWNLOAD_TTL_S, max_entries=64, show_spinner=False)
+def _workbook(digest: str, _frames: dict[str, pl.DataFrame]) -> bytes:
+    return xlsx_bytes(_frames)
+
+
 def download_xlsx(frames: dict[str, pl.DataFrame], file_name: str, label: str, key: str) -> None:
-    """Offer frames as a workbook; it is written only when the button is clicked."""
+    """Offer frames as a workbook, built once for their content (shared by every session).
+
+    Bytes, not a callable: Streamlit serves bytes under an address made from
+    their content, the same in every rerun, so a button clicked while or after
+    the page re-runs still gets its file; a callable's address is new at every
+    run and is dropped when any run ends ("Deferred file not found")."""
     st.download_button(
         label,
-        lambda: xlsx_bytes(frames),
+        _workbook(_digest(frames), frames),
         file_name=file_name,
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=key,
         icon=":material/download:",
+        on_click="ignore",  # a download changes nothing on the page
     )
+
+
+@st.cache_data(ttl=DOWNLOAD_TTL_S, max_entries=64, show_spinner=False)
+def _file(path: str, mtime_ns: int, size: int) -> bytes:
+    return Path(path).read_bytes()
+
+
+def file_bytes(path: Path) -> bytes:
+    """A file's bytes for a download button, read once while the file stays the same."""
+    stat = path.stat()
+    return _file(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def prepared(key: str, token: str, label: str) -> bool:
+    """For a file too costly to build at every run: a button that asks for it.
+
+    True from the click on, as long as `token` (what the file is made of: the
+    database version, the station, the year...) stays the same, so the file is
+    built (cached) and offered as bytes in every later run."""
+    state = f"_prepared-{key}"
+    if st.session_state.get(state) == token:
+        return True
+    if st.button(label, key=f"{key}-prepare", icon=":material/description:"):
+        st.session_state[state] = token
+        return True
+    return False
 
 
 def me():
     """The signed-in user (app.py refuses every page to anyone else)."""
     return st.session_state["_user"]
+
+
+@st.cache_data(ttl=DOWNLOAD_TTL_S, max_entries=16, show_spinner="正在生成 PDF……")
+def _notice_pdf(digest: str, _html: str) -> bytes:
+    from publish import notice
+
+    return notice.render_pdf(_html)
+
+
+def notice_pdf(html: str) -> bytes:
+    """A points notice's PDF (publish.notice), rendered once for its HTML."""
+    return _notice_pdf(hashlib.sha256(html.encode("utf-8")).hexdigest(), html)

@@ -2,17 +2,49 @@
 
 The dashboard shows these figures and the publisher renders them to PNG for
 the briefing, so a chart looks the same wherever a leader meets it.
+
+plotly.js renders a subset of HTML (<a href>, <b>, <br>, <span style>...) in
+trace names, legends, titles, tick labels and hovers. Every plotly chart here
+is `@escaped`: the text it is given (frames, titles, labels) reaches plotly
+escaped, so a theme sent as `<a href=...>` reads as those characters; markup
+the chart adds itself (a <br> in a tick label) stays markup. Data never goes
+into a hovertemplate's text: it is named there (%{fullData.name}, %{x}).
 """
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import plotly.graph_objects as go
 import polars as pl
 
 from core import labels, months
-from presentation import theme
+from presentation import plain, theme
+
+
+def _inert(value):
+    """Text in `value` escaped for plotly, whatever holds it (frames, lists, tuples, dicts)."""
+    if isinstance(value, str):
+        return plain.markup(value)
+    if isinstance(value, pl.DataFrame):
+        return plain.markups(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_inert(v) for v in value)
+    if isinstance(value, dict):
+        return {_inert(k): _inert(v) for k, v in value.items()}
+    return value
+
+
+def escaped(chart):
+    """A chart whose every text argument is escaped for plotly before it is drawn."""
+
+    @functools.wraps(chart)
+    def drawn(*args, **kwargs):
+        return chart(*_inert(args), **_inert(kwargs))
+
+    drawn.escaped = True
+    return drawn
 
 
 def _month_axis(fig: go.Figure, run: list[date]) -> None:
@@ -26,6 +58,7 @@ def _month_axis(fig: go.Figure, run: list[date]) -> None:
     )
 
 
+@escaped
 def activities_by_platform(frame: pl.DataFrame, title: str = "各服务平台月度活动场次") -> go.Figure:
     """Stacked monthly activities per service platform.
 
@@ -42,7 +75,7 @@ def activities_by_platform(frame: pl.DataFrame, title: str = "各服务平台月
             y=[by_month.get(m, 0) for m in run],
             customdata=[months.label(m) for m in run],
             marker_color=colour,
-            hovertemplate="%{customdata} " + platform + "：%{y:,}场<extra></extra>",
+            hovertemplate="%{customdata} %{fullData.name}：%{y:,}场<extra></extra>",
         )
     _month_axis(fig, run)
     fig.update_layout(
@@ -52,6 +85,7 @@ def activities_by_platform(frame: pl.DataFrame, title: str = "各服务平台月
     return fig
 
 
+@escaped
 def points_flow(frame: pl.DataFrame, title: str = "道德积分发放与兑换") -> go.Figure:
     """Points issued and redeemed per month (bars) and the outstanding balance (line).
 
@@ -108,6 +142,7 @@ def points_flow(frame: pl.DataFrame, title: str = "道德积分发放与兑换")
     return fig
 
 
+@escaped
 def lines_by(
     frame: pl.DataFrame, key: str, value: str, title: str, y_title: str, colours: dict | None = None
 ) -> go.Figure:
@@ -123,13 +158,14 @@ def lines_by(
             y=rows[value].to_list(),
             mode="lines+markers",
             line={"color": colour, "width": 2},
-            hovertemplate=f"{k} %{{x|%Y年%m月}}：%{{y:,.0f}}<extra></extra>",
+            hovertemplate="%{fullData.name} %{x|%Y年%m月}：%{y:,.0f}<extra></extra>",
         )
     fig.update_layout(**theme.plotly_layout(title, yaxis_title=y_title))
     fig.update_xaxes(tickformat="%Y年%m月")
     return fig
 
 
+@escaped
 def stacked_by(
     frame: pl.DataFrame, key: str, value: str, title: str, y_title: str, colours: dict | None = None
 ) -> go.Figure:
@@ -143,13 +179,14 @@ def stacked_by(
             x=rows["month"].to_list(),
             y=rows[value].to_list(),
             marker_color=(colours or {}).get(k),
-            hovertemplate=f"{k} %{{x|%Y年%m月}}：%{{y:,.0f}}<extra></extra>",
+            hovertemplate="%{fullData.name} %{x|%Y年%m月}：%{y:,.0f}<extra></extra>",
         )
     fig.update_layout(**theme.plotly_layout(title, barmode="stack", yaxis_title=y_title))
     fig.update_xaxes(tickformat="%Y年%m月")
     return fig
 
 
+@escaped
 def funnel(stages: list[tuple[str, float]], title: str = "群众点单流程") -> go.Figure:
     """点单 → 派单 → 接单 → 完成 → 评单: how many orders reach each stage."""
     fig = go.Figure(
@@ -166,6 +203,7 @@ def funnel(stages: list[tuple[str, float]], title: str = "群众点单流程") -
     return fig
 
 
+@escaped
 def waterfall(steps: list[tuple[str, float]], start: float | None, title: str) -> go.Figure:
     """A score's change since last month, indicator by indicator (points of score)."""
     names = ["上月得分", *[s for s, _ in steps], "本月得分"]
@@ -192,6 +230,7 @@ def waterfall(steps: list[tuple[str, float]], start: float | None, title: str) -
     return fig
 
 
+@escaped
 def bars(frame: pl.DataFrame, x: str, y: str, title: str, y_title: str, fmt: str = ",.0f",
          colour: str | None = None, horizontal: bool = False) -> go.Figure:  # fmt: skip
     """One bar per row (frame: x, y), e.g. projects or towns."""
@@ -211,6 +250,7 @@ def bars(frame: pl.DataFrame, x: str, y: str, title: str, y_title: str, fmt: str
     return fig
 
 
+@escaped
 def seasonality(frame: pl.DataFrame, value: str, title: str) -> go.Figure:
     """Month of year (x) by year (one line each): seasons and year over year at once."""
     frame = frame.with_columns(
@@ -238,6 +278,7 @@ def seasonality(frame: pl.DataFrame, value: str, title: str) -> go.Figure:
     return fig
 
 
+@escaped
 def points_cumulative(frame: pl.DataFrame, title: str = "累计发放与兑换") -> go.Figure:
     """Cumulative points issued and redeemed (frame: month, cum_issued, cum_redeemed)."""
     fig = go.Figure()
@@ -315,7 +356,9 @@ def county_map(
     units: unit_code, name, kind, parent_name, longitude, latitude and the metric;
     density: longitude, latitude, activities. No basemap unless `map_style` (an
     intranet Mapbox-GL style URL) is given: the county is drawn from the registry.
-    `value_text` formats a metric value for the tooltip.
+    `value_text` formats a metric value for the tooltip. Streamlit escapes the
+    values it puts into the tooltip's HTML ({name}, {parent}, {value}); the
+    template's own text is escaped here.
     """
     import pydeck as pdk
 
@@ -389,7 +432,7 @@ def county_map(
         initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom),
         **({"map_provider": None} | basemap),
         tooltip={
-            "html": "<b>{name}</b><br/>{parent}<br/>" + metric_label + "：{value}",
+            "html": "<b>{name}</b><br/>{parent}<br/>" + plain.markup(metric_label) + "：{value}",
             "style": {"fontFamily": theme.FONT_CSS, "fontSize": "13px"},
         },
     )

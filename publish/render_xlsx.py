@@ -3,8 +3,9 @@
 Every sheet is a table with Chinese headers, a frozen header row, a filter
 and number formats from presentation.theme. Text is always written as text, and
 text that a spreadsheet could take for a formula (starting with = + - @)
-is neutralised with a leading apostrophe, so a unit named `=cmd|...` stays
-a name in Excel, WPS and any CSV saved from them.
+is neutralised with a leading apostrophe (presentation.plain.cell, as in the
+dashboard's downloads), so a unit named `=cmd|...` stays a name in Excel, WPS
+and any CSV saved from them.
 """
 
 from __future__ import annotations
@@ -14,15 +15,8 @@ from pathlib import Path
 
 import xlsxwriter
 
-from presentation import theme
+from presentation import plain, theme
 from publish.model import Report
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: str) -> str:
-    """Text a spreadsheet will never evaluate (OWASP: prefix formula triggers with ')."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 class Sheets:
@@ -76,7 +70,7 @@ class Sheets:
                 if value is None or (kind == "text" and value == ""):
                     ws.write_blank(n, c, None, fmt)
                 elif kind == "text":
-                    ws.write_string(n, c, safe_text(str(value)), fmt)
+                    ws.write_string(n, c, plain.cell(str(value)), fmt)
                 elif isinstance(value, bool):
                     ws.write_string(n, c, "是" if value else "否", self.formats[
                         "bool" if kind == "bool" else "text"])  # fmt: skip

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 from core import accounts
 from core import store as db_store
 from index import run as index_run
-from presentation import theme
+from presentation import plain, theme
 from publish import workflow
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -763,7 +763,8 @@ def test_publishing_page_lists_the_edition_and_every_file(site):
     doc = json.loads((reports / "2026-10" / "v1" / "manifest.json").read_text("utf-8"))
     labels = [b.label for b in at.get("download_button")]
     assert len(labels) == len(doc["files"]) + 1
-    assert all(any(f["path"] in label for label in labels) for f in doc["files"])
+    # (a label is Markdown: the file name in it escaped, presentation.plain.md)
+    assert all(any(plain.md(f["path"]) in label for label in labels) for f in doc["files"])
 
 
 def test_draft_review_and_publish_through_the_page(ranked_store, tmp_path):

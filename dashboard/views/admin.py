@@ -49,10 +49,10 @@ with tab_users:
             try:
                 access.require(user, "manage_users")
                 accounts.add_user(username, name, role, password, town, actor=user.username)
-                st.success(f"已开设 {username}。")
+                st.success(f"已开设 {ui.md(username)}。")
                 st.rerun()
             except accounts.AccountError as e:
-                st.error(str(e))
+                st.error(ui.md(e))
     names = [u["username"] for u in accounts.list_users() if u["username"] != user.username]
     if names:
         with st.form("change-user", clear_on_submit=True):
@@ -68,10 +68,10 @@ with tab_users:
                         accounts.reset_password(who, new_password, actor=user.username)
                     else:
                         accounts.set_active(who, what == "启用", actor=user.username)
-                    st.success(f"已{what}：{who}")
+                    st.success(f"已{what}：{ui.md(who)}")
                     st.rerun()
                 except accounts.AccountError as e:
-                    st.error(str(e))
+                    st.error(ui.md(e))
 
 with tab_log:
     access.require(user, "view_audit")  # the access log; the work log's query requires it too

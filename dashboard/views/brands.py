@@ -8,7 +8,7 @@ from dashboard.state import current
 from presentation import charts, theme
 
 sel = current()
-st.title(f"{sel.area_name} · 品牌项目")
+st.title(f"{ui.md(sel.area_name)} · 品牌项目")
 
 period = st.radio("期间", ["本月", "今年以来"], horizontal=True, key="brand-period")
 start = sel.month if period == "本月" else sel.month.replace(month=1)

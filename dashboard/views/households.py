@@ -10,7 +10,7 @@ from dashboard.state import current
 from presentation import charts, theme
 
 sel = current()
-st.title(f"{sel.area_name} · 星级户")
+st.title(f"{ui.md(sel.area_name)} · 星级户")
 st.caption(
     "星级户按户评定（户自评、小组评、村委会评），满分十星；爱党爱国、遵规守法、诚实守信为三颗必评星。"
     "以下为截至所选月份各户最近一次评定。"

@@ -8,7 +8,7 @@ from dashboard.state import current
 from presentation import charts, theme
 
 sel = current()
-st.title(f"{sel.area_name} · {sel.month_label}地图")
+st.title(f"{ui.md(sel.area_name)} · {sel.month_label}地图")
 
 FORMATS = {
     "score": theme.score,

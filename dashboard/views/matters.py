@@ -10,7 +10,7 @@ from dashboard.state import current
 from presentation import charts, theme
 
 sel = current()
-st.title(f"{sel.area_name} · {sel.month_label}民事直说")
+st.title(f"{ui.md(sel.area_name)} · {sel.month_label}民事直说")
 st.caption(
     "群众的村里事、邻里事、家里事由网格员直办，办不了的逐级上交议事会、村镇联办、镇党委督办。"
     "越多事在最低一级办结越好。"

@@ -11,7 +11,7 @@ from publish.model import figure_value
 
 sel = current()
 user = ui.me()
-st.title(f"{sel.area_name} · {sel.month_label}总览")
+st.title(f"{ui.md(sel.area_name)} · {sel.month_label}总览")
 
 prev, last_year = months.shift(sel.month, -1), months.shift(sel.month, -12)
 heads = data.get(queries.headline, [last_year, prev, sel.month], sel.members)

@@ -10,7 +10,7 @@ from presentation import charts, theme
 
 sel = current()
 user = ui.me()
-st.title(f"{sel.area_name} · {sel.month_label}道德积分")
+st.title(f"{ui.md(sel.area_name)} · {sel.month_label}道德积分")
 st.caption(
     "积分有两种含义：榜单按当期获得的积分排（兑换不减少）；余额是获得减兑换减清零，即爱心超市应兑付的负债。"
 )
@@ -174,7 +174,10 @@ if access.can(user, "audit_points"):
         if picked:
             flag = shown.row(picked[0], named=True)
             evidence = data.get(village.flag_evidence, flag["flag_id"], sel.members)
-            st.markdown(f"**{flag['station']} · {flag['rule_label']}**：{flag['detail']}")
+            st.markdown(
+                f"**{ui.md(flag['station'])} · {ui.md(flag['rule_label'])}**："
+                + ui.md(flag["detail"])
+            )
             ui.table(
                 village.evidence_shown(evidence),
                 village.EVIDENCE_COLUMNS,
@@ -230,7 +233,7 @@ if access.can(user, "clear_points"):
                     data.store(), station, household, when, reason, user.display_name
                 )
             except clearing_rules.ClearingError as e:
-                st.error(str(e))
+                st.error(ui.md(e))
             else:
                 data.clear()
                 st.success(f"已清零（录入编号 {new_id}），余额、榜单和负债已重新计算。")
@@ -258,7 +261,7 @@ if access.can(user, "clear_points"):
                     access.require(user, "clear_points")
                     clearing_rules.void(data.store(), clearing_id, why, user.display_name)
                 except clearing_rules.ClearingError as e:
-                    st.error(str(e))
+                    st.error(ui.md(e))
                 else:
                     data.clear()
                     st.success(f"清零记录 {clearing_id} 已撤销，积分已恢复。")
@@ -290,25 +293,34 @@ if access.can(user, "download_notice"):
         )  # fmt: skip
         stem = notices.file_stem(station, quarter)
 
-        def notice_html() -> str:  # built when asked for: a notice is a few hundred rows
-            # (a download runs it outside the page's run, where the session's user is unknown)
+        def notice_html() -> str:  # cached per database version: a notice is a few hundred rows
             return data.fetch(user, village.notice_html, station, quarter, sel.members)
 
         b1, b2, b3 = st.columns(3)
-        b1.download_button(
-            "下载公示（PDF，A4）", lambda: notices.render_pdf(notice_html()),
-            file_name=f"{stem}.pdf", mime="application/pdf", key="pts-notice-pdf",
-            icon=":material/picture_as_pdf:",
-        )  # fmt: skip
-        b2.download_button(
-            "下载公示（网页）", lambda: notice_html().encode("utf-8"), file_name=f"{stem}.html",
-            mime="text/html", key="pts-notice-html", icon=":material/download:",
-        )  # fmt: skip
+        # files as bytes, built once (cached) when asked for: a button outlives a rerun
+        with b1:
+            if ui.prepared("pts-notice", f"{data.version()}|{stem}|{sel.members}", "生成公示文件"):
+                try:
+                    html = notice_html()
+                    pdf = ui.notice_pdf(html)
+                except notices.NoticeError as e:
+                    st.warning(ui.md(e))
+                else:
+                    st.download_button(
+                        "下载公示（PDF，A4）", pdf, file_name=f"{stem}.pdf",
+                        mime="application/pdf", key="pts-notice-pdf",
+                        icon=":material/picture_as_pdf:", on_click="ignore",
+                    )  # fmt: skip
+                    b2.download_button(
+                        "下载公示（网页）", html.encode("utf-8"), file_name=f"{stem}.html",
+                        mime="text/html", key="pts-notice-html", icon=":material/download:",
+                        on_click="ignore",
+                    )  # fmt: skip
         if b3.toggle("预览", key="pts-notice-preview"):
             try:
                 st.html(notice_html())
             except notices.NoticeError as e:
-                st.warning(str(e))
+                st.warning(ui.md(e))
 
 if access.can(user, "export_credit"):
     st.subheader("道德积分授信导出")
@@ -321,14 +333,15 @@ if access.can(user, "export_credit"):
     if years:
         year = st.selectbox("年度", years, key="pts-credit-year")
 
-        def village_credit(year: int) -> bytes:  # (run by the download: the user is passed)
-            return data.fetch(user, village.credit_workbook, year, sel.members)
-
-        st.download_button(
-            f"下载{year}年授信导出（Excel）",
-            lambda: village_credit(year),
-            file_name=f"道德积分授信_{year}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key="pts-credit-dl",
-            icon=":material/download:",
-        )
+        # a year of households takes a while: built when asked for, then offered as bytes
+        # (cached per database version), which outlive a rerun
+        if ui.prepared("pts-credit", f"{data.version()}|{year}|{sel.members}", "生成授信导出"):
+            st.download_button(
+                f"下载{year}年授信导出（Excel）",
+                data.fetch(user, village.credit_workbook, year, sel.members),
+                file_name=f"道德积分授信_{year}.xlsx",
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                key="pts-credit-dl",
+                icon=":material/download:",
+                on_click="ignore",
+            )

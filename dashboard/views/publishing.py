@@ -29,6 +29,7 @@ def file_label(name: str) -> str:
 
 sel = current()
 user = ui.me()
+signed_in = ui.md(user.display_name)  # a name from the accounts database, as text
 st.title(f"{sel.month_label}考评指数发布")
 store, reports = data.store(), data.reports()
 
@@ -62,11 +63,12 @@ if not ranked:
 elif open_editions:
     e = open_editions[-1]
     st.info(
-        f"第{e['edition_no']}版{'（修订版：' + e['reason'] + '）' if e['is_revision'] else ''}："
+        f"第{e['edition_no']}版"
+        f"{'（修订版：' + ui.md(e['reason']) + '）' if e['is_revision'] else ''}："
         f"{workflow.STATUS_LABELS[e['status']]}，"
-        f"{e['created_by']} 于 {e['created_at']:%m-%d %H:%M} 起草"
+        f"{ui.md(e['created_by'])} 于 {e['created_at']:%m-%d %H:%M} 起草"
         + (
-            f"；审核人 {e['reviewed_by']}，意见：{e['review_note'] or '无'}"
+            f"；审核人 {ui.md(e['reviewed_by'])}，意见：{ui.md(e['review_note'] or '无')}"
             if e["reviewed_by"]
             else ""
         )
@@ -82,7 +84,7 @@ elif open_editions:
     elif may_publish and e["status"] == "draft":
         with st.form("pub-review"):
             note = st.text_input("审核意见（可选）")
-            if st.form_submit_button(f"审核通过（审核人：{user.display_name}）", type="primary"):
+            if st.form_submit_button(f"审核通过（审核人：{signed_in}）", type="primary"):
                 try:
                     access.require(user, "review")
                     # the draft follows the month's current ranking (deciding a flag or an
@@ -94,13 +96,13 @@ elif open_editions:
                     workflow.review(store, sel.month, user.display_name, note)
                     st.rerun()
                 except workflow.PublishError as err:
-                    st.error(str(err))
+                    st.error(ui.md(err))
     elif may_publish and e["reviewed_by"] == user.display_name:
         st.warning("审核与签发须由不同的人完成：请另一位有签发权限的同事签发。")
     elif may_publish:
         with st.form("pub-publish"):
             st.caption("签发后生成文章、排名图片、工作簿、领导简报和 PDF，版本即冻结，不可再改。")
-            if st.form_submit_button(f"签发发布（签发人：{user.display_name}）", type="primary"):
+            if st.form_submit_button(f"签发发布（签发人：{signed_in}）", type="primary"):
                 try:
                     access.require(user, "publish")
                     with st.status("正在生成发布文件……", expanded=True) as status:
@@ -109,11 +111,11 @@ elif open_editions:
                         status.update(label=f"已发布第{result.number}版", state="complete")
                     st.rerun()
                 except (workflow.PublishError, BrowserMissing) as err:
-                    st.error(str(err))
+                    st.error(ui.md(err))
 elif published:
     last = published[-1]
     st.success(
-        f"已发布第{last['edition_no']}版：签发 {last['published_by']}，"
+        f"已发布第{last['edition_no']}版：签发 {ui.md(last['published_by'])}，"
         f"{last['published_at']:%Y-%m-%d %H:%M}。已发布的版本不可修改。"
     )
     if access.can(user, "publish"):
@@ -125,16 +127,16 @@ elif published:
                     workflow.draft(store, sel.month, user.display_name, True, reason, reports)
                     st.rerun()
                 except workflow.PublishError as err:
-                    st.error(str(err))
+                    st.error(ui.md(err))
 elif access.can(user, "publish"):
     with st.form("pub-draft"):
-        if st.form_submit_button(f"生成草稿（经办人：{user.display_name}）", type="primary"):
+        if st.form_submit_button(f"生成草稿（经办人：{signed_in}）", type="primary"):
             try:
                 access.require(user, "publish")
                 workflow.draft(store, sel.month, user.display_name, reports=reports)
                 st.rerun()
             except workflow.PublishError as err:
-                st.error(str(err))
+                st.error(ui.md(err))
 else:
     st.caption("本月尚未发布。")
 
@@ -188,7 +190,9 @@ if every:
     folder = Path(reports) / e["folder"]
     result = next(c for c in checks if c.folder == e["folder"])
     if result.status == "missing":
-        st.error(f"找不到第{e['edition_no']}版的发布文件夹 {e['folder']}", icon=":material/error:")
+        st.error(
+            f"找不到第{e['edition_no']}版的发布文件夹 {ui.md(e['folder'])}", icon=":material/error:"
+        )
         st.text("\n".join(result.problems))
         st.stop()
     if not result.ok:
@@ -210,15 +214,16 @@ if every:
         st.text(e["reason"] or "")
         st.text("\n".join(f"- {line}" for line in json.loads(e["changelog"] or "[]")))
     st.caption(
-        f"考评办法 {doc['methodology']['id']} · 数据 {doc['data_snapshot']} · "
-        f"审核 {doc['reviewer']} · 签发 {doc['approver']}"
+        f"考评办法 {ui.md(doc['methodology']['id'])} · 数据 {ui.md(doc['data_snapshot'])} · "
+        f"审核 {ui.md(doc['reviewer'])} · 签发 {ui.md(doc['approver'])}"
     )
     cols = st.columns(3)
     for n, f in enumerate([*doc["files"], {"path": manifest.NAME}]):
         cols[n % 3].download_button(
-            file_label(f["path"]),
-            (folder / f["path"]).read_bytes,  # read when clicked
+            ui.md(file_label(f["path"])),
+            ui.file_bytes(folder / f["path"]),  # bytes: the button outlives a rerun
             file_name=f["path"],
             key=f"dl-{e['folder']}-{f['path']}",
             icon=":material/download:",
+            on_click="ignore",
         )

@@ -68,7 +68,7 @@ if rows is not None:
         .when("on_black_list").then(pl.lit("黑榜")).otherwise(pl.lit("")),
     )  # fmt: skip
     for note in rows["list_note"].drop_nulls().unique(maintain_order=True):
-        st.info(note, icon=":material/info:")
+        st.info(ui.md(note), icon=":material/info:")
     # (a unit that sent nothing reads 未报送 under 变化; the caption explains the interval)
     columns = {
         "place": "名次", "change_label": "变化", "unit_name": "单位", "score": "得分",
@@ -145,7 +145,7 @@ if rows is not None:
         f"{me['rank']} / {rows.height}",
         me["change_label"] if me["change_label"] not in ("—", "新") else None,
     )
-    c3.metric("档次", me["tier"])
+    c3.metric("档次", ui.md(me["tier"]))
     c4.metric("加扣分", f"{me['adjustment']:+.1f}")
     history = data.get(metrics.unit_history, unit, sel.month)
     inds = data.get(metrics.unit_indicators, unit, sel.month)
@@ -174,7 +174,7 @@ if rows is not None:
     names = dict(inds.select("indicator_key", "indicator_name").iter_rows())
     for col, label, keys in ((s_col, "优势", me["strengths"]), (w_col, "短板", me["weaknesses"])):
         listed = "、".join(names.get(k, k) for k in keys or []) or "无"
-        col.markdown(f"**相对同类的{label}**：{listed}")
+        col.markdown(f"**相对同类的{label}**：{ui.md(listed)}")
     ui.table(
         inds.with_columns(
             raw=pl.col("raw_value").map_elements(words.number, return_dtype=pl.String,
@@ -216,7 +216,7 @@ else:
     f2.metric("待核查", f"{open_flags.height}条")
     f3.metric("已核查", f"{flags.height - open_flags.height}条")
     # a static table: the words wrap, every figure stays readable
-    st.table(
+    ui.static_table(
         flags.with_columns(
             verdict=pl.when("is_open")
             .then(pl.lit("待核查"))
@@ -245,16 +245,14 @@ else:
         key=f"flag-pick-{sel.month:%Y-%m}-{open_flags.height}",
     )
     flag = by_key[pick]
-    st.markdown(f"**{flag['unit_name']} · {flag['label']}**　{flag['detail']}")
+    st.markdown(f"**{ui.md(flag['unit_name'])} · {ui.md(flag['label'])}**　{ui.md(flag['detail'])}")
     if flag["is_open"]:
         st.caption("尚未核查。")
     else:
         st.markdown(
-            f"核查结论：**{flag['decision_label']}**　经办人：{flag['author']}"
-            f"（{flag['decided_at']:%Y-%m-%d %H:%M}）　理由：{flag['reason']}"
-            if flag["decided_at"] is not None
-            else f"核查结论：**{flag['decision_label']}**　经办人：{flag['author']}"
-            f"　理由：{flag['reason']}"
+            f"核查结论：**{ui.md(flag['decision_label'])}**　经办人：{ui.md(flag['author'])}"
+            + (f"（{flag['decided_at']:%Y-%m-%d %H:%M}）" if flag["decided_at"] is not None else "")
+            + f"　理由：{ui.md(flag['reason'])}"
         )
     if flag["kind"] == "outlier":
         evidence = data.get(metrics.outlier_evidence, sel.month, flag["unit_code"], flag["ref"])
@@ -278,7 +276,7 @@ else:
                     f"（{r['counted'] / total:.0%}）"
                     for r in by_member.head(3).iter_rows(named=True)
                 )
-            st.markdown(said + "。下表按计入多少排列，附来源文件和行号。")
+            st.markdown(ui.md(said) + "。下表按计入多少排列，附来源文件和行号。")
             columns = {
                 "member_name": "单位", "activity_id": "活动编号", "activity_date": "日期",
                 "activity_name": "活动名称", "counted": measure,
@@ -334,7 +332,7 @@ else:
             placeholder="例如：已调阅活动照片和签到表，人数属实；或：无佐证材料，维持封顶",
         )  # fmt: skip
         if st.button(
-            f"提交核查结论并重新计算（经办人：{user.display_name}）",
+            f"提交核查结论并重新计算（经办人：{ui.md(user.display_name)}）",
             type="primary",
             key=f"flag-submit-{fk}",
         ):
@@ -351,12 +349,13 @@ else:
                             user.display_name,
                         )  # fmt: skip
                     st.session_state["_flag_done"] = (
-                        f"已记录：{flag['unit_name']} · {flag['label']}——{options[choice]}。"
+                        f"已记录：{ui.md(flag['unit_name'])} · {ui.md(flag['label'])}"
+                        f"——{options[choice]}。"
                         "本月排名已重新计算。"
                     )
                     st.rerun()
                 except (ReviewError, AdjustmentError, NotReady) as e:
-                    st.error(str(e))
+                    st.error(ui.md(e))
     elif flag["is_open"]:
         st.caption("核查结论由县中心审核人员作出。")
 
@@ -380,7 +379,7 @@ elif not access.can(user, "adjust"):
 if rows is not None and access.can(user, "adjust"):
     with st.form("adjust-form", clear_on_submit=True):
         st.markdown(
-            f"**录入加扣分**（录入人：{user.display_name}；记入审计日志，并重新计算本月排名）"
+            f"**录入加扣分**（录入人：{ui.md(user.display_name)}；记入审计日志，并重新计算本月排名）"
         )
         a1, a2 = st.columns(2)
         a_unit = a1.selectbox("单位", list(units), format_func=units.get, key="adj-unit")
@@ -411,7 +410,7 @@ if rows is not None and access.can(user, "adjust"):
                     st.success(f"已记录加扣分 #{new_id}，排名已更新。")
                     st.rerun()
                 except (AdjustmentError, NotReady) as e:
-                    st.error(str(e))
+                    st.error(ui.md(e))
     active = adj.filter(pl.col("voided_at").is_null()) if not adj.is_empty() else adj
     if not active.is_empty():
         with st.form("void-form", clear_on_submit=True):
@@ -436,7 +435,7 @@ published = [e for e in editions if e["status"] == "published"]
 if published:
     last = published[-1]
     st.success(
-        f"本月已发布第{last['edition_no']}版（签发：{last['published_by']}，"
+        f"本月已发布第{last['edition_no']}版（签发：{ui.md(last['published_by'])}，"
         f"{last['published_at']:%Y-%m-%d %H:%M}）。如需更正，请在「发布」页发布修订版。"
     )
 if open_editions:
@@ -445,7 +444,7 @@ if open_editions:
         f"第{e['edition_no']}版{'（修订版）' if e['is_revision'] else ''}："
         f"{workflow.STATUS_LABELS[e['status']]}"
         + (
-            f"，审核人 {e['reviewed_by']}（{e['reviewed_at']:%Y-%m-%d %H:%M}）"
+            f"，审核人 {ui.md(e['reviewed_by'])}（{e['reviewed_at']:%Y-%m-%d %H:%M}）"
             if e["reviewed_by"]
             else ""
         )
@@ -458,7 +457,7 @@ if can_review and not open_flags.is_empty():
 elif rows is not None and can_review:
     with st.form("review-form"):
         note = st.text_input("审核意见（可选）")
-        if st.form_submit_button(f"审核通过（审核人：{user.display_name}）", type="primary"):
+        if st.form_submit_button(f"审核通过（审核人：{ui.md(user.display_name)}）", type="primary"):
             try:
                 access.require(user, "review")
                 # a new draft, or the open one brought up to the month's current ranking
@@ -471,4 +470,4 @@ elif rows is not None and can_review:
                 st.success("已审核。另一位有签发权限的同事可在「发布」页签发发布。")
                 st.rerun()
             except workflow.PublishError as e:
-                st.error(str(e))
+                st.error(ui.md(e))

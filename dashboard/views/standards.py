@@ -9,7 +9,7 @@ from dashboard.state import current
 from presentation import charts, theme
 
 sel = current()
-st.title(f"{sel.area_name} · {sel.month_label}阵地达标")
+st.title(f"{ui.md(sel.area_name)} · {sel.month_label}阵地达标")
 
 trend = data.get(village.standards_trend, sel.members)
 now = trend.filter(pl.col("month") == sel.month)
@@ -60,7 +60,9 @@ status = data.get(village.standards_status, sel.month, sel.members)
 stars = data.get(village.station_stars, sel.month, sel.members)
 st.caption(
     "实践站星级（最近一次自查）："
-    + "，".join(f"{r['station_stars']} {r['stations']} 个" for r in stars.iter_rows(named=True))
+    + ui.md(
+        "，".join(f"{r['station_stars']} {r['stations']} 个" for r in stars.iter_rows(named=True))
+    )
 )
 
 tab_below, tab_minimum, tab_all = st.tabs(["“八有”未达标", "未达到月度最低要求", "全部实践站"])

@@ -40,7 +40,7 @@ if st.button("导入", type="primary", disabled=not files, key="upload-run"):
         uploads.check(sent, allowed)
     except (access.Forbidden, uploads.UploadRejected) as e:
         accounts.record(user.username, "upload_rejected", ", ".join(n for n, _ in sent), str(e))
-        st.error(f"已拒收，未保存任何文件：{e}")
+        st.error(f"已拒收，未保存任何文件：{ui.md(e)}")
         st.stop()
     stored = uploads.save(sent)
     bar = st.progress(0.0, text="正在读取和校验……")
@@ -60,7 +60,7 @@ if st.button("导入", type="primary", disabled=not files, key="upload-run"):
                 received=Receipt.uploaded(uploaded_at),
             )
     except RegistryError as e:
-        st.error(f"单位登记表有误，无法导入：{e}")
+        st.error(f"单位登记表有误，无法导入：{ui.md(e)}")
         st.stop()
     bar.progress(1.0, text="导入完成")
     accounts.record(
@@ -93,7 +93,7 @@ if last:
             f"隔离 {set_aside:,} 行（批次 {last['batch_id']}）。"
         )
     for failure in last["failures"]:
-        st.error(f"数据检查未通过：{failure}")
+        st.error(f"数据检查未通过：{ui.md(failure)}")
     # file names come from the uploader: plain text only (st.text), never Markdown
     for line in [last.get("receipt", "")] + [
         f"{f}：{v}" for f, v in outcomes.select("file", "versions").iter_rows() if v
@@ -128,7 +128,7 @@ if last:
                         index_run.rank_and_store(data.store(), last["months"], actor="数据报送页")
                     st.success("已重新计算。请在「月度排名」页审核。")
                 except NotReady as e:
-                    st.error(str(e))
+                    st.error(ui.md(e))
 
 if sel is None:
     st.stop()
@@ -206,4 +206,5 @@ st.download_button(
     mime="application/zip",
     icon=":material/download:",
     key="sub-templates",
+    on_click="ignore",
 )

@@ -8,7 +8,7 @@ from dashboard.state import current
 from presentation import charts, theme
 
 sel = current()
-st.title(f"{sel.area_name} · 趋势")
+st.title(f"{ui.md(sel.area_name)} · 趋势")
 
 metric = st.segmented_control(
     "指标", list(metrics.TREND_METRICS), format_func=metrics.TREND_METRICS.get,
