@@ -5,7 +5,7 @@ A small county (tests/county.py) goes through the real `civic ingest` and
 activity themes with an <a href> and an <img> pointing at a listener on this
 machine, flag decisions and a revision reason in Markdown and HTML, an
 approver named like a spreadsheet formula. The dashboard is served by
-`streamlit run` and driven by Chromium: every such text reads literally, no
+`civic dashboard` and driven by Chromium: every such text reads literally, no
 request leaves the page for the listener or another host, the dashboard's
 workbook neutralises the formula as the published workbook does, and a
 download clicked after the page re-ran yields its file.
@@ -19,7 +19,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -32,7 +31,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import environment
 
-from civic.cli import main, theme_options
+from civic.cli import main, serve
 from core import accounts
 from core import store as db_store
 from demo.scale import write_registry
@@ -143,13 +142,12 @@ def site(tmp_path_factory):
         "CIVIC_REPORTS_DIR": str(site.reports),
         "CIVIC_INBOX_DIR": str(base / "inbox-app"),
         "CIVIC_REGISTRY_DIR": str(registry_dir),
+        "CIVIC_LOG_DIR": str(base / "logs"),
     }
+    # served as `civic dashboard` serves it: the login gate in front (dashboard/server.py)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-         "--server.port", str(app_port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", *theme_options()],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        serve.command(app_port), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{app_port}"
     for _ in range(120):
         try:
