@@ -1,0 +1,319 @@
+"""N signed-in sessions open the overview at once against the real `civic dashboard`.
+
+Run:
+    uv run python bench/bench_load.py                      # N=1 and N=20, 2 rounds each
+    uv run python bench/bench_load.py --sessions 20 --rounds 3
+    uv run python bench/bench_load.py --rebuild            # build the scale-1 store again
+
+The store is the demo county at scale 1 (22 months, seed 7), ingested and
+every month ranked, built once into bench/out/load/db (about 3 minutes) and
+reused. Every run opens a throwaway accounts file with one administrator
+per session, starts `civic dashboard` on a free port as a subprocess, and
+launches ONE headless Chromium with one browser context per session (the
+browsers share this machine's cores with the server, as in the drill of
+issue 17). Each context signs in (`sign_in`, the one place that knows how
+the login looks) and then waits on another page (账号与审计, no data).
+
+A round opens the overview in every context at the same moment and measures,
+per session, the time from the navigation's start (the click on 总览 in the
+sidebar; `--open goto` loads the overview's address instead, which needs a
+login that survives a reload) to the overview fully drawn (`drawn`): its
+title and all 8 headline figures, the 3 ranking tables, the 3 submission
+figures and the progress bar, the map's canvas with its layers painted, and
+no Streamlit "running" indicator. Nothing is waited with a sleep.
+
+Rounds: "cold start" is the first round after the server started (nothing
+cached), "cold version" the first round after a new database version
+appears (the same data under a new version: every cached query misses),
+"warm" the rounds after. For each the script prints p50, p95 and max over
+the sessions of all its rounds. Nothing is written anywhere but bench/out/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out" / "load"
+STORE = OUT / "db"
+MONTHS = "2025-01..2026-10"
+PASSWORD = "bench-load-pass-1"
+BROWSER_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update",
+]  # fmt: skip
+CHROMIUM = "/usr/bin/chromium"
+TIMEOUT_MS = 300_000
+
+
+# ------------------------------------------------------------------ the store
+
+
+def build_store(store: Path = STORE, rebuild: bool = False) -> Path:
+    """The demo county at scale 1, ingested and ranked, in `store` (reused unless rebuild)."""
+    from core import store as db_store
+
+    if not rebuild:
+        try:
+            db_store.current_path(store)
+            return store
+        except db_store.NoDatabase:
+            pass
+    import shutil
+
+    from core.months import parse_range
+    from core.registry import load_registry
+    from demo import office
+    from demo.generate import generate
+    from etl.ingest import ingest
+    from index import run
+
+    inbox = OUT / "inbox"
+    for folder in (inbox, store):
+        shutil.rmtree(folder, ignore_errors=True)
+    reg = load_registry()
+    t = time.perf_counter()
+    print(f"building the scale-1 demo store in {store} …", flush=True)
+    generate(inbox, parse_range(MONTHS), seed=7, registry=reg, workers=2)
+    ingest([inbox], store, reg, workers=2)
+    run.rank_and_store(store, None, actor="bench")
+    office.review_month(store, date(2026, 10, 1), office.read_manifest(inbox))
+    print(f"built in {time.perf_counter() - t:.0f} s", flush=True)
+    return store
+
+
+def new_version(store: Path) -> None:
+    """The same data under a new database version (what an ingest or a ranking makes)."""
+    from core import store as db_store
+
+    with db_store.new_version(store):
+        pass
+
+
+# ------------------------------------------------------------------ the server
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(store: Path, accounts_db: Path, reports: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CIVIC_DB_DIR": str(store),
+        "CIVIC_ACCOUNTS_DB": str(accounts_db),
+        "CIVIC_REPORTS_DIR": str(reports),
+        "CIVIC_INBOX_DIR": str(OUT / "uploads"),
+    }
+    log = open(OUT / "server.log", "w")  # noqa: SIM115 (closed with the process)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "civic.cli", "dashboard", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"civic dashboard stopped: see {OUT / 'server.log'}")
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"civic dashboard did not start: see {OUT / 'server.log'}")
+
+
+def open_accounts(accounts_db: Path, n: int) -> list[str]:
+    """A fresh accounts file with n administrators (one per session)."""
+    from core import accounts
+
+    for p in accounts_db.parent.glob(accounts_db.name + "*"):
+        p.unlink()
+    os.environ["CIVIC_ACCOUNTS_DB"] = str(accounts_db)
+    names = [f"bench{i:02d}" for i in range(1, n + 1)]
+    for name in names:
+        accounts.add_user(name, f"压测{name[-2:]}", "admin", PASSWORD, actor="bench")
+    return names
+
+
+# ------------------------------------------------------------------ the browser
+
+NAV = '[data-testid="stSidebarNavLink"]'
+
+
+def sign_in(page, url: str, username: str, password: str) -> None:
+    """Sign in through the login page and wait for the signed-in app (its sidebar pages).
+
+    The only function that knows what the login looks like."""
+    page.goto(url, timeout=TIMEOUT_MS)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector(NAV, timeout=TIMEOUT_MS)
+
+
+# The overview fully drawn, as the DOM shows it, for an administrator on the county:
+# its title, the 8 headline and 3 submission figures, the 3 ranking tables (one per
+# tab; the open tab's grid painted on its canvas), the progress bar, the map's
+# deck.gl canvas created at its size (deck.gl paints it in the same animation
+# frame), no placeholder skeleton and no "running" indicator.
+DRAWN_JS = """
+() => {
+  const q = (s) => document.querySelectorAll(s);
+  const h1 = document.querySelector('h1');
+  if (!h1 || !h1.textContent.includes('总览')) return false;
+  if (q('[data-testid="stStatusWidget"]').length) return false;
+  if (q('[data-testid="stSkeleton"]').length) return false;
+  if (q('[data-testid="stMetric"]').length < 11) return false;
+  if (q('[data-testid="stDataFrame"]').length < 3) return false;
+  if (!q('[data-testid="stDataFrame"] canvas').length) return false;
+  if (!q('[data-testid="stProgress"]').length) return false;
+  const deck = document.querySelector('[data-testid="stDeckGlJsonChart"] canvas');
+  return !!deck && deck.width > 0 && deck.height > 0;
+}
+"""
+
+# Checked in every animation frame of the page; the moment it first holds is kept in
+# window.__drawnAt (ms on the page's own clock since the navigation started), so 20
+# pages are timed at once while Python waits on them one after the other.
+WATCH_JS = """
+(t0) => {
+  window.__drawnAt = undefined;
+  const drawn = DRAWN;
+  const check = () => {
+    if (drawn()) window.__drawnAt = performance.now() - t0;
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+}
+""".replace("DRAWN", DRAWN_JS.strip())
+
+# a click on 总览 in the sidebar, the clock started in the same task
+CLICK_JS = """
+() => {
+  const link = [...document.querySelectorAll('[data-testid="stSidebarNavLink"]')]
+    .find((a) => a.textContent.includes('总览'));
+  const t0 = performance.now();
+  link.click();
+  return t0;
+}
+"""
+
+
+def park(page) -> None:
+    """Wait on a page without the overview's data, so the next open of it is a real one."""
+    page.evaluate("window.__drawnAt = undefined")
+    page.locator(NAV, has_text="账号与审计").click()
+    page.wait_for_function(
+        "() => { const h = document.querySelector('h1');"
+        " return h && h.textContent.includes('账号与审计')"
+        " && !document.querySelector('[data-testid=\"stSkeleton\"]'); }",
+        timeout=TIMEOUT_MS,
+    )
+
+
+def start_open(page, url: str, how: str) -> None:
+    """Open the overview (without waiting) and start watching for it drawn."""
+    if how == "goto":  # a new document: its clock starts at the navigation
+        page.evaluate(f"window.location.href = {url!r}")
+    else:
+        page.evaluate(WATCH_JS, page.evaluate(CLICK_JS))
+
+
+def drawn_after(page) -> float:
+    """Seconds from the navigation's start to the overview drawn (waits for it)."""
+    handle = page.wait_for_function("() => window.__drawnAt", timeout=TIMEOUT_MS)
+    return handle.json_value() / 1000
+
+
+def pct(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))
+    return ordered[k]
+
+
+def run_level(n: int, rounds: int, store: Path, how: str) -> dict[str, list[float]]:
+    """Start a server, sign n sessions in, and time the rounds; {label: per-session seconds}."""
+    from playwright.sync_api import sync_playwright
+
+    accounts_db = OUT / "accounts.sqlite"
+    names = open_accounts(accounts_db, n)
+    proc, url = start_server(store, accounts_db, OUT / "reports")
+    results: dict[str, list[float]] = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+            pages = []
+            for name in names:
+                ctx = browser.new_context(viewport={"width": 1400, "height": 1600}, locale="zh-CN")
+                if how == "goto":
+                    ctx.add_init_script(WATCH_JS.replace("(t0) =>", "((t0) =>") + ")(0)")
+                page = ctx.new_page()
+                sign_in(page, url, name, PASSWORD)
+                park(page)
+                pages.append(page)
+            plan = ["cold start"] + ["warm"] * (rounds - 1)
+            plan += ["cold version"] + ["warm"] * (rounds - 1)
+            for label in plan:
+                if label == "cold version":
+                    new_version(store)
+                for page in pages:  # all at once: each open returns without waiting
+                    start_open(page, url, how)
+                times = [drawn_after(page) for page in pages]
+                results.setdefault(label, []).extend(times)
+                print(f"  N={n} {label}: " + " ".join(f"{t:.1f}" for t in times), flush=True)
+                for page in pages:
+                    park(page)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return results
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", default="1,20", help="comma-separated N (default 1,20)")
+    ap.add_argument("--rounds", type=int, default=2, help="warm rounds + 1 per level (default 2)")
+    ap.add_argument("--open", dest="how", choices=["click", "goto"], default="click")
+    ap.add_argument("--rebuild", action="store_true", help="build the store again")
+    ap.add_argument("--build-only", action="store_true")
+    args = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("CIVIC_SECRET", "bench-load-hashing-key")
+    os.environ.setdefault("CIVIC_SESSION_KEY", "bench-load-session-key")
+    store = build_store(STORE, args.rebuild)
+    if args.build_only:
+        return
+    rows = []
+    for n in (int(x) for x in args.sessions.split(",")):
+        for label, times in run_level(n, max(1, args.rounds), store, args.how).items():
+            rows.append((n, label, times))
+    print(f"\noverview drawn, seconds from navigation start ({args.how}); machine load "
+          f"{os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(f"{'N':>3} {'round':<13} {'samples':>7} {'p50':>7} {'p95':>7} {'max':>7}")
+    for n, label, times in rows:
+        print(
+            f"{n:>3} {label:<13} {len(times):>7} {statistics.median(times):>7.2f} "
+            f"{pct(times, 95):>7.2f} {max(times):>7.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
