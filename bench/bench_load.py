@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -110,32 +111,119 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(store: Path, accounts_db: Path, reports: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CIVIC_DB_DIR": str(store),
-        "CIVIC_ACCOUNTS_DB": str(accounts_db),
-        "CIVIC_REPORTS_DIR": str(reports),
-        "CIVIC_INBOX_DIR": str(OUT / "uploads"),
-    }
-    log = open(OUT / "server.log", "w")  # noqa: SIM115 (closed with the process)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "civic.cli", "dashboard", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"civic dashboard stopped: see {OUT / 'server.log'}")
+class Build:
+    """One checkout served: this one, or another commit's (`--compare REF`), each with its
+    own copy of the store, accounts and server."""
+
+    def __init__(self, name: str, checkout: Path):
+        self.name, self.checkout = name, checkout
+        self.folder = OUT / name
+        self.store = self.folder / "db"
+        self.accounts = self.folder / "accounts.sqlite"
+        self.proc: subprocess.Popen | None = None
+        self.url = ""
+
+    def prepare(self, source: Path, n: int) -> list[str]:
+        """A private copy of the store's current version and n administrators."""
+        import shutil
+
+        from core import store as db_store
+
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.store.mkdir(parents=True)
+        current = db_store.current_path(source)
+        shutil.copyfile(current, self.store / current.name)
+        (self.store / db_store.POINTER).write_text(current.name + "\n")
+        return open_accounts(self.accounts, n)
+
+    def start(self) -> None:
+        port = _free_port()
+        env = {
+            **os.environ,
+            "CIVIC_DB_DIR": str(self.store),
+            "CIVIC_ACCOUNTS_DB": str(self.accounts),
+            "CIVIC_REPORTS_DIR": str(self.folder / "reports"),
+            "CIVIC_INBOX_DIR": str(self.folder / "uploads"),
+            # no reloading while someone edits the checkout: a reload drops the app's modules
+            # under the running sessions (KeyError: 'dashboard.data')
+            "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+        }
+        log = open(self.folder / "server.log", "w")  # noqa: SIM115 (the process keeps it)
+        # its own process group: `civic dashboard` runs streamlit as a child, stopped with it
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "civic.cli", "dashboard", "--port", str(port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.checkout,
+            start_new_session=True,
+        )  # fmt: skip
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"civic dashboard stopped: see {self.folder / 'server.log'}")
+            try:
+                urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"civic dashboard did not start: see {self.folder / 'server.log'}")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
         try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-            return proc, url
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"civic dashboard did not start: see {OUT / 'server.log'}")
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def cpu_seconds(root: int, only: str = "") -> float:
+    """User + system CPU seconds of a process and its descendants (those whose command line
+    contains `only`), from /proc: what a round cost, whatever else the machine was doing."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in _descendants(root):
+        try:
+            if only and only not in Path(f"/proc/{pid}/cmdline").read_text():
+                continue
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def checkout_of(ref: str) -> Path:
+    """The files of commit `ref` (git archive), under bench/out/load/checkout-<sha>."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short", ref], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    target = OUT / f"checkout-{sha}"
+    if not (target / "pyproject.toml").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "archive", sha], cwd=ROOT, check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
 
 
 def open_accounts(accounts_db: Path, n: int) -> list[str]:
@@ -236,8 +324,17 @@ def start_open(page, url: str, how: str) -> None:
 
 
 def drawn_after(page) -> float:
-    """Seconds from the navigation's start to the overview drawn (waits for it)."""
-    handle = page.wait_for_function("() => window.__drawnAt", timeout=TIMEOUT_MS)
+    """Seconds from the navigation's start to the overview drawn (waits for it); on a
+    timeout, infinity and a screenshot in bench/out/load/."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    try:
+        handle = page.wait_for_function("() => window.__drawnAt", timeout=TIMEOUT_MS)
+    except Timeout:
+        shot = OUT / f"not-drawn-{time.strftime('%H%M%S')}-{id(page)}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"  not drawn in {TIMEOUT_MS / 1000:.0f} s: {shot}", flush=True)
+        return math.inf
     return handle.json_value() / 1000
 
 
@@ -248,43 +345,68 @@ def pct(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def run_level(n: int, rounds: int, store: Path, how: str) -> dict[str, list[float]]:
-    """Start a server, sign n sessions in, and time the rounds; {label: per-session seconds}."""
+def run_level(n: int, rounds: int, builds: list[Build], how: str) -> dict[tuple, tuple]:
+    """Serve every build, sign n sessions in to each, and time the rounds, the builds taking
+    turns round by round (so a busy moment of the machine falls on both).
+
+    Returns {(build, round label): (per-session seconds, [server CPU s, Chromium CPU s,
+    sessions opened])}."""
     from playwright.sync_api import sync_playwright
 
-    accounts_db = OUT / "accounts.sqlite"
-    names = open_accounts(accounts_db, n)
-    proc, url = start_server(store, accounts_db, OUT / "reports")
-    results: dict[str, list[float]] = {}
+    results: dict[tuple, list[float]] = {}
+    cpus: dict[tuple, list] = {}
+    sessions: dict[str, list] = {}
     try:
+        for build in builds:
+            names = build.prepare(STORE, n)
+            build.start()
+            sessions[build.name] = names
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-            pages = []
-            for name in names:
-                ctx = browser.new_context(viewport={"width": 1400, "height": 1600}, locale="zh-CN")
-                if how == "goto":
-                    ctx.add_init_script(WATCH_JS.replace("(t0) =>", "((t0) =>") + ")(0)")
-                page = ctx.new_page()
-                sign_in(page, url, name, PASSWORD)
-                park(page)
-                pages.append(page)
+            for build in builds:
+                pages = []
+                for name in sessions[build.name]:
+                    ctx = browser.new_context(
+                        viewport={"width": 1400, "height": 1600}, locale="zh-CN"
+                    )
+                    if how == "goto":
+                        ctx.add_init_script(WATCH_JS.replace("(t0) =>", "((t0) =>") + ")(0)")
+                    page = ctx.new_page()
+                    sign_in(page, build.url, name, PASSWORD)
+                    park(page)
+                    pages.append(page)
+                sessions[build.name] = pages
             plan = ["cold start"] + ["warm"] * (rounds - 1)
             plan += ["cold version"] + ["warm"] * (rounds - 1)
             for label in plan:
-                if label == "cold version":
-                    new_version(store)
-                for page in pages:  # all at once: each open returns without waiting
-                    start_open(page, url, how)
-                times = [drawn_after(page) for page in pages]
-                results.setdefault(label, []).extend(times)
-                print(f"  N={n} {label}: " + " ".join(f"{t:.1f}" for t in times), flush=True)
-                for page in pages:
-                    park(page)
+                for build in builds:
+                    pages = sessions[build.name]
+                    if label == "cold version":
+                        new_version(build.store)
+                    cpu = (cpu_seconds(build.proc.pid), cpu_seconds(os.getpid(), "chromium"))
+                    for page in pages:  # all at once: each open returns without waiting
+                        start_open(page, build.url, how)
+                    times = [drawn_after(page) for page in pages]
+                    server = cpu_seconds(build.proc.pid) - cpu[0]
+                    chromium = cpu_seconds(os.getpid(), "chromium") - cpu[1]
+                    results.setdefault((build.name, label), []).extend(times)
+                    used = cpus.setdefault((build.name, label), [0.0, 0.0, 0])
+                    used[0] += server
+                    used[1] += chromium
+                    used[2] += len(pages)
+                    shown = " ".join(f"{t:.1f}" for t in times)
+                    print(
+                        f"  {build.name} N={n} {label}: {shown}  (CPU s: server {server:.1f}, "
+                        f"chromium {chromium:.1f})",
+                        flush=True,
+                    )
+                    for page in pages:
+                        park(page)
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    return results
+        for build in builds:
+            build.stop()
+    return {key: (times, cpus[key]) for key, times in results.items()}
 
 
 def main() -> None:
@@ -292,26 +414,38 @@ def main() -> None:
     ap.add_argument("--sessions", default="1,20", help="comma-separated N (default 1,20)")
     ap.add_argument("--rounds", type=int, default=2, help="warm rounds + 1 per level (default 2)")
     ap.add_argument("--open", dest="how", choices=["click", "goto"], default="click")
+    ap.add_argument("--compare", metavar="REF", help="also serve commit REF, rounds in turn")
     ap.add_argument("--rebuild", action="store_true", help="build the store again")
     ap.add_argument("--build-only", action="store_true")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("CIVIC_SECRET", "bench-load-hashing-key")
     os.environ.setdefault("CIVIC_SESSION_KEY", "bench-load-session-key")
-    store = build_store(STORE, args.rebuild)
+    build_store(STORE, args.rebuild)
     if args.build_only:
         return
+    builds = [Build("now", ROOT)]
+    if args.compare:
+        builds.insert(0, Build(f"ref-{args.compare}".replace("/", "-"), checkout_of(args.compare)))
     rows = []
     for n in (int(x) for x in args.sessions.split(",")):
-        for label, times in run_level(n, max(1, args.rounds), store, args.how).items():
-            rows.append((n, label, times))
-    print(f"\noverview drawn, seconds from navigation start ({args.how}); machine load "
-          f"{os.getloadavg()[0]:.1f}")  # fmt: skip
-    print(f"{'N':>3} {'round':<13} {'samples':>7} {'p50':>7} {'p95':>7} {'max':>7}")
-    for n, label, times in rows:
+        for (name, label), (times, cpu) in run_level(
+            n, max(1, args.rounds), builds, args.how
+        ).items():
+            rows.append((name, n, label, times, cpu))
+    print(
+        f"\noverview drawn, seconds from navigation start ({args.how}); load average now "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; CPU s per session opened"
+    )
+    print(
+        f"{'build':<14} {'N':>3} {'round':<13} {'samples':>7} {'p50':>7} {'p95':>7} {'max':>7}"
+        f" {'server':>7} {'chromium':>8}"
+    )
+    for name, n, label, times, (server, chromium, opened) in rows:
         print(
-            f"{n:>3} {label:<13} {len(times):>7} {statistics.median(times):>7.2f} "
-            f"{pct(times, 95):>7.2f} {max(times):>7.2f}"
+            f"{name:<14} {n:>3} {label:<13} {len(times):>7} {statistics.median(times):>7.2f} "
+            f"{pct(times, 95):>7.2f} {max(times):>7.2f} {server / opened:>7.2f} "
+            f"{chromium / opened:>8.2f}"
         )
 
 

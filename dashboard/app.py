@@ -30,6 +30,8 @@ if problems:  # production mode without its secrets: refuse to start, say where 
     st.error("系统配置不完整，无法启动：\n\n" + "\n\n".join(f"- {p}" for p in problems))
     st.stop()
 
+data.keep_warm()  # the landing page of each database version, computed once for everyone
+
 user = auth.current_user()
 st.session_state["_user"] = user
 if user is None:
