@@ -257,9 +257,11 @@ def sign_in(page, url: str, username: str, password: str) -> None:
 
 # The overview fully drawn, as the DOM shows it, for an administrator on the county:
 # its title, the 8 headline and 3 submission figures, the 3 ranking tables (one per
-# tab; the open tab's grid painted on its canvas), the progress bar, the map's
-# deck.gl canvas created at its size (deck.gl paints it in the same animation
-# frame), no placeholder skeleton and no "running" indicator.
+# tab; the open tab's grid painted on its canvas), the progress bar, no placeholder
+# skeleton and no "running" indicator; and the map drawn: deck.gl has issued its draw
+# calls on its canvas and a 1-pixel readPixels has returned, which waits until the GPU
+# process has run every command before it (with software GL, compiling the layers'
+# shaders is most of the map's cost: the canvas alone would be a few seconds early).
 DRAWN_JS = """
 () => {
   const q = (s) => document.querySelectorAll(s);
@@ -272,8 +274,31 @@ DRAWN_JS = """
   if (!q('[data-testid="stDataFrame"] canvas').length) return false;
   if (!q('[data-testid="stProgress"]').length) return false;
   const deck = document.querySelector('[data-testid="stDeckGlJsonChart"] canvas');
-  return !!deck && deck.width > 0 && deck.height > 0;
+  if (!deck || deck.width === 0 || deck.height === 0) return false;
+  const gl = (window.__glDraws || new Map()).get(deck);
+  if (!gl) return false;
+  gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+  return true;
 }
+"""
+
+# Installed in every document before the app's scripts: remembers, per canvas, the WebGL
+# context that has drawn on it (to read it back above without creating a context).
+GL_DRAWS_JS = """
+(() => {
+  window.__glDraws = new Map();
+  for (const P of [WebGL2RenderingContext.prototype, WebGLRenderingContext.prototype]) {
+    for (const m of ['drawArrays', 'drawElements', 'drawArraysInstanced',
+                     'drawElementsInstanced']) {
+      const own = P[m];
+      if (!own) continue;
+      P[m] = function (...args) {
+        window.__glDraws.set(this.canvas, this);
+        return own.apply(this, args);
+      };
+    }
+  }
+})();
 """
 
 # Checked in every animation frame of the page; the moment it first holds is kept in
@@ -369,6 +394,7 @@ def run_level(n: int, rounds: int, builds: list[Build], how: str) -> dict[tuple,
                     ctx = browser.new_context(
                         viewport={"width": 1400, "height": 1600}, locale="zh-CN"
                     )
+                    ctx.add_init_script(GL_DRAWS_JS)
                     if how == "goto":
                         ctx.add_init_script(WATCH_JS.replace("(t0) =>", "((t0) =>") + ")(0)")
                     page = ctx.new_page()

@@ -232,9 +232,9 @@ def warm(store_dir: Path | None = None) -> str:
     for group in labels.RANK_GROUPS:
         _cached(v, folder, _qualified(metrics.ranking), (month, group))
     _cached(v, folder, _qualified(metrics.submission_status), (month, None))
-    area = ((_qualified(metrics.map_units), (month, None)),
-            (_qualified(metrics.activity_points), (month, None)))  # fmt: skip
-    _derived(v, folder, _qualified(ui.score_deck), area, ())
+    _derived(
+        v, folder, _qualified(ui.score_deck), ((_qualified(metrics.map_units), (month, None)),), ()
+    )
     return v
 
 

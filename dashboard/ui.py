@@ -101,13 +101,16 @@ class SerializedDeck:
         return self.spec
 
 
-def score_deck(units: pl.DataFrame, density: pl.DataFrame) -> SerializedDeck | None:
-    """The overview's map (units coloured by their score, activity density), None if no unit."""
+def score_deck(units: pl.DataFrame) -> SerializedDeck | None:
+    """The overview's map: units coloured by their score in their towns; None if no unit.
+
+    Without the activity heat map (the map page has it): drawing that layer cost each
+    browser about 4 s of CPU (bench/bench_load.py), twice the rest of the map."""
     from presentation import charts
 
     if units.is_empty():
         return None
-    return SerializedDeck(charts.county_map(units, density, "score", "考评得分", theme.score))
+    return SerializedDeck(charts.county_map(units, None, "score", "考评得分", theme.score))
 
 
 def me():

@@ -72,8 +72,7 @@ with right:
 
 st.subheader("各站所考评得分")
 # built and serialised once per database version and area, for every session
-area = (sel.month, sel.members)
-deck = data.derived(ui.score_deck, [(metrics.map_units, area), (metrics.activity_points, area)])
+deck = data.derived(ui.score_deck, [(metrics.map_units, (sel.month, sel.members))])
 if deck is None:
     st.info("所选范围没有带坐标的站所。")
 else:
