@@ -4,12 +4,13 @@ Run:
     uv run python bench/bench_load.py                      # N=1 and N=20, 2 rounds each
     uv run python bench/bench_load.py --sessions 20 --rounds 3
     uv run python bench/bench_load.py --rebuild            # build the scale-1 store again
+    uv run python bench/bench_load.py --compare a50695d    # that commit too, rounds in turn
 
 The store is the demo county at scale 1 (22 months, seed 7), ingested and
 every month ranked, built once into bench/out/load/db (about 3 minutes) and
-reused. Every run opens a throwaway accounts file with one administrator
-per session, starts `civic dashboard` on a free port as a subprocess, and
-launches ONE headless Chromium with one browser context per session (the
+reused (each build served gets a copy). Every run opens a throwaway accounts
+file with one administrator per session, starts `civic dashboard` on a free
+port as a subprocess, and launches ONE headless Chromium with one browser context per session (the
 browsers share this machine's cores with the server, as in the drill of
 issue 17). Each context signs in (`sign_in`, the one place that knows how
 the login looks) and then waits on another page (账号与审计, no data).
