@@ -34,6 +34,8 @@ if problems:  # production mode without its secrets: refuse to start, say where 
     st.error("系统配置不完整，无法启动：\n\n" + "\n\n".join(f"- {md(p)}" for p in problems))
     st.stop()
 
+data.keep_warm()  # the landing page of each database version, computed once for everyone
+
 user = auth.current_user()  # from the signed cookie the gate's login set (dashboard/gate.py)
 st.session_state["_user"] = user
 

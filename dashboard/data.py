@@ -4,12 +4,24 @@ Every query opens a short read-only connection to the current database
 version (core.store), so the ETL and the publisher never wait for the
 dashboard. The version's file name is part of every cache key: a new ingest,
 ranking or edition is seen at the next rerun, and old entries age out.
+
+The cache is the server's, shared by every session: a query is computed once
+per version and arguments, and sessions that miss the same entry at the same
+moment wait for that one computation (Streamlit holds a lock per cache key;
+tests/test_dashboard_load.py holds it to that). `derived` shares what is
+built from query results (the overview's map) the same way, and `warm`
+computes the overview of the current version before its first visitor, and
+again whenever a new version appears (`keep_warm`).
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import logging
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -30,22 +42,52 @@ def reports() -> Path:
     return reports_dir()
 
 
+_pointer: dict[Path, tuple[tuple, str]] = {}  # store → (the pointer file's identity, version)
+
+
 def version() -> str:
-    """The current database file's name ('' when nothing has been ingested yet)."""
+    """The current database file's name ('' when nothing has been ingested yet).
+
+    Every query asks, so the pointer is read again only when the file changed:
+    a version swap replaces it (a new inode)."""
+    folder = store()
     try:
-        return db_store.current_path(store()).name
+        st_ = (folder / db_store.POINTER).stat()
+    except FileNotFoundError:
+        return ""
+    identity = (st_.st_ino, st_.st_mtime_ns, st_.st_size)
+    known = _pointer.get(folder)
+    if known is not None and known[0] == identity:
+        return known[1]
+    try:
+        name = db_store.current_path(folder).name
     except db_store.NoDatabase:
         return ""
+    _pointer[folder] = (identity, name)
+    return name
 
 
 def _plain(value):
     return list(value) if isinstance(value, tuple) else value
 
 
+def _qualified(fn) -> str:
+    return f"{fn.__module__}.{fn.__name__}"
+
+
+def _resolve(qualified: str):
+    module, name = qualified.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
+
+
+# queries computed in this process, by name: what a cache miss cost (for the tests and the bench)
+computed: dict[str, int] = {}
+
+
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
 def _cached(db_version: str, store_dir: str, qualified: str, args: tuple):
-    module, name = qualified.rsplit(".", 1)
-    fn = getattr(importlib.import_module(module), name)
+    computed[qualified] = computed.get(qualified, 0) + 1
+    fn = _resolve(qualified)
     with db_store.reading(Path(store_dir)) as con:
         return fn(con, *[_plain(a) for a in args])
 
@@ -97,9 +139,12 @@ def fetch(user: User | None, fn, *args):
 
     Pass the user explicitly where no script run is active (a download's
     callable runs outside it, where the session's user is unknown)."""
-    args = tuple(tuple(a) if isinstance(a, list) else a for a in args)
-    args = limit_to_user(user, fn, args)
-    return _cached(version(), str(store()), f"{fn.__module__}.{fn.__name__}", args)
+    args = limit_to_user(user, fn, _hashable(args))
+    return _cached(version(), str(store()), _qualified(fn), args)
+
+
+def _hashable(args: tuple) -> tuple:
+    return tuple(tuple(a) if isinstance(a, list) else a for a in args)
 
 
 def get(fn, *args):
@@ -109,7 +154,32 @@ def get(fn, *args):
 
 def clear() -> None:
     """Forget cached results (after this session wrote a new version)."""
+    global _warmed
     _cached.clear()
+    _derived.clear()
+    _warmed = ""
+
+
+def derived(build: Callable, queries: list[tuple], *extra, user: User | None = None):
+    """build(*results, *extra), once per database version for every session reading the same.
+
+    `queries` are (fn, args) pairs, run as `get` runs them (limited to the user's
+    scope, so sessions share a result only where they may read the same rows).
+    The result is one object shared by every session, not a copy: never change it.
+    For what costs to build from the results and is the same for everyone: a
+    figure, a map. `build` and `extra` must be the same for the same result.
+    """
+    user = user if user is not None else st.session_state.get("_user")
+    limited = tuple(
+        (_qualified(fn), limit_to_user(user, fn, _hashable(tuple(args)))) for fn, args in queries
+    )
+    return _derived(version(), str(store()), _qualified(build), limited, extra)
+
+
+@st.cache_resource(ttl=CACHE_TTL_S, show_spinner=False, max_entries=200)
+def _derived(db_version: str, store_dir: str, build: str, limited: tuple, extra: tuple):
+    results = [_cached(db_version, store_dir, q, args) for q, args in limited]
+    return _resolve(build)(*results, *extra)
 
 
 @st.cache_data(ttl=24 * 3600, show_spinner=False)
@@ -121,3 +191,85 @@ def _plain_cached(qualified: str, args: tuple):
 def get_plain(fn, *args):
     """fn(*args) cached for a day: for what does not depend on the database (templates)."""
     return _plain_cached(f"{fn.__module__}.{fn.__name__}", args)
+
+
+# ------------------------------------------------------------------ warming
+
+_warm_lock = threading.Lock()
+_warmed = ""  # the version whose overview has been computed
+_watcher: threading.Thread | None = None
+
+
+def warm(store_dir: Path | None = None) -> str:
+    """Compute the landing page of the current version: the newest month's overview of the
+    county (as an administrator, a reviewer or a leader sees it, and the sidebar's lists).
+
+    Loads the modules a first page draw imports, then puts the overview's queries and
+    its map in the shared cache, so the first visitors of a version find them there.
+    The server's lifespan can call it before the first session. Returns the version.
+    """
+    import pandas  # noqa: F401  (st.pydeck_chart imports it; st.dataframe needs pyarrow)
+    import pyarrow  # noqa: F401
+
+    from core import labels
+    from core.months import shift
+    from dashboard import metrics, ui
+    from publish import queries
+
+    folder = str(store_dir or store())
+    try:
+        v = db_store.current_path(Path(folder)).name
+    except db_store.NoDatabase:
+        return ""
+    available = _cached(v, folder, _qualified(metrics.months), ())
+    _cached(v, folder, _qualified(metrics.areas), ())
+    _cached(v, folder, _qualified(metrics.members), (None,))
+    if not available:
+        return v
+    month = available[0]
+    heads = (shift(month, -12), shift(month, -1), month)
+    _cached(v, folder, _qualified(queries.headline), (heads, None))
+    for group in labels.RANK_GROUPS:
+        _cached(v, folder, _qualified(metrics.ranking), (month, group))
+    _cached(v, folder, _qualified(metrics.submission_status), (month, None))
+    _derived(
+        v, folder, _qualified(ui.score_deck), ((_qualified(metrics.map_units), (month, None)),), ()
+    )
+    return v
+
+
+def ensure_warm() -> None:
+    """Warm the current version once; a caller arriving meanwhile waits for that warm."""
+    global _warmed
+    if version() == _warmed:
+        return
+    with _warm_lock:
+        current = version()
+        if current != _warmed:
+            try:
+                _warmed = warm()
+            except Exception:  # the pages report their own errors; warm once per version
+                _warmed = current
+                logging.getLogger(__name__).exception("warming the dashboard's cache failed")
+
+
+def keep_warm(interval_s: float = 2.0) -> None:
+    """ensure_warm() now, and (once per process) a thread that warms each new version as
+    soon as the CURRENT pointer names it, before the next visitor asks."""
+    global _watcher
+    ensure_warm()
+    with _warm_lock:
+        if _watcher is None:
+            _watcher = threading.Thread(
+                target=_watch, args=(interval_s,), name="civic-warm", daemon=True
+            )
+            _watcher.start()
+
+
+def _watch(interval_s: float) -> None:
+    while True:
+        time.sleep(interval_s)
+        try:
+            ensure_warm()
+        except Exception:  # keep watching: the next version may read fine
+            logging.getLogger(__name__).exception("watching the database version failed")

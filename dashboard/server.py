@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:  # imported by uvicorn as `server`: the project too
     sys.path.insert(0, str(HERE.parent))
 
-from dashboard import errors, gate  # noqa: E402
+from dashboard import data, errors, gate  # noqa: E402
 
 SCRIPT = HERE / "app.py"
 # loaded lazily by Streamlit or the pages otherwise, and not thread-safe to import
@@ -40,7 +40,7 @@ HEAVY = (
 # caches every session shares (e.g. dashboard.data's per-version query results). Append
 # functions taking no argument; they run in a worker thread with the Streamlit runtime
 # started but no session. A warmer that fails is logged and the server starts all the same.
-WARMERS: list[Callable[[], None]] = []
+WARMERS: list[Callable[[], object]] = [data.keep_warm]
 
 
 def script_imports() -> list[str]:

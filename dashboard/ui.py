@@ -153,6 +153,36 @@ def prepared(key: str, token: str, label: str) -> bool:
     return False
 
 
+class SerializedDeck:
+    """A pydeck deck serialised once, to be shown by every session (`data.derived`).
+
+    st.pydeck_chart reads a deck's JSON (`to_json()`), its tooltip (`_tooltip`)
+    and `mapbox_key`; it is given the same, computed once instead of at every
+    run of every session. tests/test_dashboard_load.py checks the overview's
+    chart equals the deck's own serialisation.
+    """
+
+    def __init__(self, deck):
+        self.spec = deck.to_json()
+        self._tooltip = getattr(deck, "_tooltip", None)
+        self.mapbox_key = getattr(deck, "mapbox_key", None)
+
+    def to_json(self) -> str:
+        return self.spec
+
+
+def score_deck(units: pl.DataFrame) -> SerializedDeck | None:
+    """The overview's map: units coloured by their score in their towns; None if no unit.
+
+    Without the activity heat map (the map page has it): drawing that layer cost each
+    browser about 4 s of CPU (bench/bench_load.py), twice the rest of the map."""
+    from presentation import charts
+
+    if units.is_empty():
+        return None
+    return SerializedDeck(charts.county_map(units, None, "score", "考评得分", theme.score))
+
+
 def me():
     """The signed-in user (app.py refuses every page to anyone else)."""
     return st.session_state["_user"]

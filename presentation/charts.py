@@ -343,7 +343,7 @@ def _ramp(value: float | None, low: float, high: float) -> list[int]:
 
 def county_map(
     units: pl.DataFrame,
-    density: pl.DataFrame,
+    density: pl.DataFrame | None,
     metric: str,
     metric_label: str,
     value_text,
@@ -354,8 +354,10 @@ def county_map(
     """Stations and institutes coloured by `metric`, towns drawn from the registry, density.
 
     units: unit_code, name, kind, parent_name, longitude, latitude and the metric;
-    density: longitude, latitude, activities. No basemap unless `map_style` (an
-    intranet Mapbox-GL style URL) is given: the county is drawn from the registry.
+    density: longitude, latitude, activities (None: no density layer, whose heat map is
+    by far the costliest layer to draw; the overview leaves it to the map page). No
+    basemap unless `map_style` (an intranet Mapbox-GL style URL) is given: the county
+    is drawn from the registry.
     `value_text` formats a metric value for the tooltip. Streamlit escapes the
     values it puts into the tooltip's HTML ({name}, {parent}, {value}); the
     template's own text is escaped here.
@@ -379,7 +381,7 @@ def county_map(
         for r in units.iter_rows(named=True)
     ]
     towns = []
-    for parent, rows in stations.group_by("parent_name"):
+    for parent, rows in stations.group_by("parent_name", maintain_order=True):
         hull = convex_hull(list(zip(rows["longitude"], rows["latitude"], strict=True)))
         if len(hull) >= 3:
             towns.append(
@@ -404,14 +406,6 @@ def county_map(
             pickable=True,
         ),
         pdk.Layer(
-            "HeatmapLayer",
-            density.to_dicts(),
-            get_position=["longitude", "latitude"],
-            get_weight="activities",
-            radius_pixels=40,
-            opacity=0.35,
-        ),
-        pdk.Layer(
             "ScatterplotLayer",
             records,
             get_position=["lon", "lat"],
@@ -424,6 +418,18 @@ def county_map(
             pickable=True,
         ),
     ]
+    if density is not None:  # under the units, as before
+        layers.insert(
+            1,
+            pdk.Layer(
+                "HeatmapLayer",
+                density.to_dicts(),
+                get_position=["longitude", "latitude"],
+                get_weight="activities",
+                radius_pixels=40,
+                opacity=0.35,
+            ),
+        )
     # No basemap: map_provider=None with pydeck's default map_style (a sentinel Streamlit
     # reads as "none"); an explicit map_style=None makes Streamlit fetch Carto's instead.
     basemap = {"map_provider": "carto", "map_style": map_style} if map_style else {}

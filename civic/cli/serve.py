@@ -70,6 +70,8 @@ def command(port: int, address: str = "127.0.0.1") -> list[str]:
         "--client.toolbarMode", "minimal", *theme_options(),
         # errors show our message and reference, never Streamlit's traceback (dashboard/errors.py)
         "--client.showErrorDetails", "none",
+        # a served app never reloads its modules under live sessions (they failed mid-run)
+        "--server.fileWatcherType", "none",
         # its welcome message looks the machine's external IP up on the internet
         "--logger.hideWelcomeMessage", "true",
     ]  # fmt: skip

@@ -5,7 +5,6 @@ import streamlit as st
 from core import access, labels, months
 from dashboard import data, metrics, ui
 from dashboard.state import current
-from presentation import charts, theme
 from publish import queries
 from publish.model import figure_value
 
@@ -72,10 +71,9 @@ with right:
     )
 
 st.subheader("各站所考评得分")
-units = data.get(metrics.map_units, sel.month, sel.members)
-density = data.get(metrics.activity_points, sel.month, sel.members)
-if units.is_empty():
+# built and serialised once per database version and area, for every session
+deck = data.derived(ui.score_deck, [(metrics.map_units, (sel.month, sel.members))])
+if deck is None:
     st.info("所选范围没有带坐标的站所。")
 else:
-    deck = charts.county_map(units, density, "score", "考评得分", theme.score)
     st.pydeck_chart(deck, height=360, key="overview-map")

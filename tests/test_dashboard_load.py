@@ -1,0 +1,135 @@
+"""Many sessions at once: what every session shares is computed once per database version.
+
+The dashboard's query cache belongs to the server, not to a session: twenty
+sessions missing the same query at the same moment compute it once; the
+overview's queries and its map are computed for the current version before
+the first visitor (data.warm) and again for each new version, so the
+overview's first visitor computes nothing; the shared map is exactly the one
+each session would have built. bench/bench_load.py times it in a browser.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import copy_store, environment
+from streamlit.testing.v1 import AppTest
+
+from core import accounts
+from core import store as db_store
+from dashboard import data, metrics
+from presentation import charts, theme
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+SESSIONS = 20
+
+_started = threading.Event()
+_release = threading.Event()
+
+
+def held_count(con, n: int) -> int:
+    """A real query that, the first time, holds on until every session has asked for it."""
+    _started.set()
+    _release.wait(timeout=120)
+    return con.sql("select count(*) from range($n)", params={"n": n}).fetchall()[0][0]
+
+
+@pytest.fixture
+def tiny_store(tmp_path) -> Path:
+    store = tmp_path / "db"
+    with db_store.building(store) as b:
+        con = b.connect()
+        con.execute("create table t as select 1 as x")
+        con.close()
+        b.publish()
+    return store
+
+
+def test_simultaneous_misses_compute_a_query_once(tiny_store):
+    version = db_store.current_path(tiny_store).name
+    qualified = f"{held_count.__module__}.{held_count.__name__}"
+    data.clear()
+    before = data.computed.get(qualified, 0)
+    gate = threading.Barrier(SESSIONS)
+    asked = threading.Semaphore(0)
+    results: list[int] = []
+
+    def session() -> None:
+        gate.wait()
+        asked.release()
+        results.append(data._cached(version, str(tiny_store), qualified, (1000,)))
+
+    threads = [threading.Thread(target=session) for _ in range(SESSIONS)]
+    for t in threads:
+        t.start()
+    for _ in range(SESSIONS):  # every session has asked before the first computation ends
+        asked.acquire(timeout=120)
+    _started.wait(timeout=120)
+    threading.Event().wait(0.5)  # let the last of them reach the cache's lock
+    _release.set()
+    for t in threads:
+        t.join(timeout=120)
+    assert results == [1000] * SESSIONS
+    assert data.computed[qualified] - before == 1
+
+
+@pytest.fixture(scope="module")
+def served(ranked_store, tmp_path_factory):
+    """A private copy of the ranked demo store, an administrator's session token."""
+    base = tmp_path_factory.mktemp("load")
+    store = copy_store(ranked_store, base / "db")
+    with environment(CIVIC_DB_DIR=str(store), CIVIC_ACCOUNTS_DB=str(base / "accounts.sqlite")):
+        token = accounts.start_session(accounts.add_user("admin", "管理员", "admin", "pass-1234"))
+        yield store, token
+
+
+def _overview(token: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["_session_token"] = token
+    at.switch_page("views/overview.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _newest(store: Path) -> date:
+    with db_store.reading(store) as con:
+        return con.sql("select max(month) from mart_unit_month").fetchall()[0][0]
+
+
+def _without_ids(spec: dict) -> dict:
+    """A deck's spec without its layers' ids (pydeck draws a new random id per layer)."""
+    return {**spec, "layers": [{k: v for k, v in x.items() if k != "id"} for x in spec["layers"]]}
+
+
+def test_a_warmed_version_is_drawn_without_a_query_and_with_the_same_map(served):
+    store, token = served
+    data.clear()
+    assert data.warm() == db_store.current_path(store).name
+    before = dict(data.computed)
+    at = _overview(token)
+    assert data.computed == before, "the overview's first visitor computed a query"
+    month = _newest(store)
+    assert at.title[0].value.endswith(f"{month.year}年{month.month}月总览")
+    # the shared map is the deck this session would have built from the database
+    with db_store.reading(store) as con:
+        units = metrics.map_units(con, month, None)
+    own = charts.county_map(units, None, "score", "考评得分", theme.score)
+    chart = at.get("deck_gl_json_chart")[0].proto
+    assert _without_ids(json.loads(chart.json)) == _without_ids(json.loads(own.to_json()))
+    assert json.loads(chart.tooltip) == own._tooltip
+
+
+def test_a_new_version_is_warmed_before_its_first_visitor(served):
+    store, token = served
+    data.ensure_warm()
+    with db_store.new_version(store):
+        pass  # the same data under a new version: every cache key changes
+    data.ensure_warm()
+    before = dict(data.computed)
+    _overview(token)
+    assert data.computed == before
