@@ -68,10 +68,16 @@ yoy = this_year.with_columns(m=pl.col("month").dt.month()).join(
     last_year.with_columns(m=pl.col("month").dt.month()).select("m", pl.col(metric).alias("ly")),
     on="m", how="left",
 ).with_columns(change=pl.col(metric) / pl.col("ly") - 1)  # fmt: skip
+# as printed: 1,234 / 4.12万, +5.2%, and — where a year has no such month
 ui.table(
-    yoy.with_columns(month_label=pl.format("{}月", "m")),
+    yoy.select(
+        pl.format("{}月", "m").alias("month_label"),
+        pl.col(metric).map_elements(theme.count, return_dtype=pl.String).fill_null(theme.DASH),
+        pl.col("ly").map_elements(theme.count, return_dtype=pl.String).fill_null(theme.DASH),
+        pl.col("change").map_elements(theme.signed_pct, return_dtype=pl.String)
+        .fill_null(theme.DASH),
+    ),
     {"month_label": "月份", metric: f"{sel.month.year}年", "ly": f"{sel.month.year - 1}年",
      "change": "同比"},
-    {metric: "%.0f", "ly": "%.0f", "change": "pct"},
     key="trend-yoy",
 )  # fmt: skip
