@@ -118,12 +118,15 @@ def ingest(
     names: dict[Path, str] | None = None,
     budget_mb: int | None = None,
     received: Receipt | None = None,
+    isolated: bool = False,
 ) -> IngestReport:
     """Load every new export file under `paths`; publish a new version if anything changed.
 
     `names`: the names files were sent with, for files kept under generated names.
     `budget_mb`: what decompression may produce in this run (else county.toml's).
     `received`: when the office received the files (default: now, when the run starts).
+    `isolated`: read in reader processes (under their memory limit) however few the
+    files: for a server reading what was sent to it, whose own memory must not pay.
     """
     t0 = time.perf_counter()
     clock = Clock()
@@ -139,7 +142,7 @@ def ingest(
         for f in discover(paths, names)
     ]
     n = workers if workers is not None else min(2, os.cpu_count() or 1)
-    with db_store.building(store) as b, _readers(n, len(found), limits) as pool:
+    with db_store.building(store) as b, _readers(n, len(found), limits, isolated) as pool:
         con = b.connect()
         try:
             create_all(con)
@@ -231,8 +234,15 @@ class Clock:
 
 
 @contextmanager
-def _readers(n: int, n_found: int, limits: bounds.Limits) -> Iterator[Readers | None]:
-    """Reader processes (etl/readers.py), when there are enough files to pay for starting them."""
+def _readers(
+    n: int, n_found: int, limits: bounds.Limits, isolated: bool = False
+) -> Iterator[Readers | None]:
+    """Reader processes (etl/readers.py), when there are enough files to pay for starting
+    them, or always when `isolated` (at least one)."""
+    if isolated:
+        with readers(max(1, min(n, n_found)), limits.reader_memory_bytes) as pool:
+            yield pool
+        return
     if n <= 1 or n_found < 2 * MIN_BATCH_FILES:
         yield None
         return

@@ -128,6 +128,26 @@ def test_a_file_that_exhausts_a_readers_memory_is_refused_and_the_rest_loads(tmp
     assert report.rows_accepted == 110 * 2
 
 
+def test_an_isolated_ingest_of_two_files_reads_them_under_the_readers_limit(tmp_path):
+    """The dashboard's uploads (isolated=True): however few the files, they are read in
+    reader processes, so a file that would exhaust memory is refused there, by name, and
+    the server's own memory never pays; the other file loads."""
+    from tests.test_etl_bounds import _registry_with
+
+    reg = load_registry(_registry_with(tmp_path, file_mb=600, reader_memory_mb=700))
+    folder = _many_files(tmp_path / "in", 1, 2)
+    hog = folder / "620623101204_2026-10_活动台账_大.csv"
+    with open(hog, "wb") as f:
+        for _ in range(300):
+            f.write(b"x" * 2**20)
+    report = ingest_files([folder], tmp_path / "db", reg, isolated=True)
+    got = {o.display: o for o in report.outcomes}
+    assert got[str(hog)].status == "refused"
+    assert "内存上限" in got[str(hog)].message
+    assert report.count("loaded") == 1
+    assert report.rows_accepted == 2
+
+
 def test_a_reader_killed_mid_batch_loses_nothing(tmp_path, monkeypatch):
     """A reader that dies (the system killed it): its batch is read again, every file loads."""
     from etl import readers

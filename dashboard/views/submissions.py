@@ -58,6 +58,7 @@ if st.button("导入", type="primary", disabled=not files, key="upload-run"):
                 progress,
                 names=stored,
                 received=Receipt.uploaded(uploaded_at),
+                isolated=True,  # strangers' files are read in memory-limited reader processes
             )
     except RegistryError as e:
         st.error(f"单位登记表有误，无法导入：{ui.md(e)}")
