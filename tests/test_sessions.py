@@ -22,6 +22,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -35,6 +36,7 @@ from dashboard import gate, session_cookie
 from demo.scale import write_registry
 from publish import browser
 from tests import county as c
+from tests.test_dashboard_browser import _settle as browser_settle
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "tests" / "out" / "screenshots"
@@ -403,20 +405,8 @@ def test_ten_parallel_wrong_logins_on_the_route_lock_the_account(site):
         accounts.reset_password("leader", PASSWORD, actor="test")  # the next tests sign in
 
 
-def _settle(page, timeout_s: float = 120) -> None:
-    """Wait until the app has finished running the page."""
-    deadline = time.time() + timeout_s
-    page.wait_for_selector("h1", timeout=timeout_s * 1000)
-    quiet_since = None
-    while time.time() < deadline:
-        if page.locator('[data-testid="stStatusWidget"]').count() > 0:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = time.time()
-        elif time.time() - quiet_since > 1.5:
-            return
-        time.sleep(0.25)
-    raise AssertionError("the page kept running")
+# the browser tests' own wait, given the longer start of a server behind the gate
+_settle = partial(browser_settle, timeout_s=120)
 
 
 @contextmanager
