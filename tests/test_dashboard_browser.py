@@ -13,6 +13,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
@@ -54,7 +55,6 @@ def server(ranked_store, tmp_path_factory):
         accounts.add_user("admin", "管理员甲", "admin", "browser-pass-1")
         accounts.add_user("reviewer", "审核员乙", "reviewer", "browser-pass-2")
         accounts.add_user("leader", "领导戊", "leader", "browser-pass-3")
-    port = _free_port()
     env = {
         **env_accounts,
         **os.environ,
@@ -63,7 +63,15 @@ def server(ranked_store, tmp_path_factory):
         "CIVIC_INBOX_DIR": str(base / "inbox"),
         "CIVIC_LOG_DIR": str(base / "logs"),
     }
-    # served as `civic dashboard` serves it: the login gate in front (dashboard/server.py)
+    with _served(env) as url:
+        yield url, store
+
+
+@contextmanager
+def _served(env: dict[str, str]):
+    """`civic dashboard`'s server (the login gate in front, dashboard/server.py) on a free
+    port with `env`, until the block ends; yields its address."""
+    port = _free_port()
     proc = subprocess.Popen(
         serve.command(port), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -77,9 +85,11 @@ def server(ranked_store, tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("streamlit did not start:\n" + proc.stdout.read().decode(errors="replace"))
-    yield url, store
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def _settle(page, timeout_s: float = 90) -> None:

@@ -18,10 +18,7 @@ import http.server
 import json
 import os
 import re
-import subprocess
 import threading
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -31,7 +28,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import environment
 
-from civic.cli import main, serve
+from civic.cli import main
 from core import accounts
 from core import store as db_store
 from demo.scale import write_registry
@@ -40,7 +37,7 @@ from index import run as index_run
 from presentation import plain
 from publish import browser, workflow
 from tests import county as c
-from tests.test_dashboard_browser import _free_port, _login, _settle
+from tests.test_dashboard_browser import _login, _served, _settle
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "tests" / "out" / "screenshots"
@@ -134,7 +131,6 @@ def site(tmp_path_factory):
     with environment(**env_accounts):
         accounts.add_user("admin", "管理员甲", "admin", "plain-pass-1")
         accounts.add_user("town", "乡镇丁", "town", "plain-pass-2", c.I101)
-    app_port = _free_port()
     env = {
         **os.environ,
         **env_accounts,
@@ -144,23 +140,8 @@ def site(tmp_path_factory):
         "CIVIC_REGISTRY_DIR": str(registry_dir),
         "CIVIC_LOG_DIR": str(base / "logs"),
     }
-    # served as `civic dashboard` serves it: the login gate in front (dashboard/server.py)
-    proc = subprocess.Popen(
-        serve.command(app_port), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{app_port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start:\n" + proc.stdout.read().decode(errors="replace"))
-    yield Site(url, store, site.reports, hits, port)
-    proc.terminate()
-    proc.wait(timeout=20)
+    with _served(env) as url:
+        yield Site(url, store, site.reports, hits, port)
     listener.shutdown()
 
 
