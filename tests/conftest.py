@@ -101,3 +101,22 @@ def _keep_main_module():
     yield
     if main is not None and sys.modules.get("__main__") is not main:
         sys.modules["__main__"] = main
+
+
+def admin_page(view: str):
+    """The app run once (AppTest) as an administrator on page `view` (views/<view>.py), for
+    2026-10 and the whole county. Call it inside an environment() that names the store and
+    CIVIC_ACCOUNTS_DB; the administrator is opened there."""
+    from streamlit.testing.v1 import AppTest
+
+    from core import accounts
+
+    user = accounts.add_user("admin", "管理员甲", "admin", "password-123", None)
+    app = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=180)
+    at.session_state["_session_token"] = accounts.start_session(user)
+    at.session_state["month"] = "2026-10"
+    at.session_state["area"] = ""
+    at.switch_page(f"views/{view}.py")
+    at.run()
+    return at

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from civic.cli import main
 from core import store as db_store
 from etl.receipt import Receipt, parse_time
-from tests.conftest import environment
+from tests.conftest import admin_page, environment
 from tests.exports import (
     STATION,
     STATION_B,
@@ -330,10 +330,6 @@ def test_a_receipt_describes_itself():
 
 
 def test_the_upload_page_shows_the_replacement(tmp_path):
-    from streamlit.testing.v1 import AppTest
-
-    from core import accounts
-
     store = tmp_path / "db"
     ingest_cli(store, original(tmp_path / "a"))
     was = received_of(store, POINTS)
@@ -344,13 +340,7 @@ def test_the_upload_page_shows_the_replacement(tmp_path):
         "CIVIC_ACCOUNTS_DB": str(tmp_path / "accounts.sqlite"),
     }
     with environment(**env):
-        user = accounts.add_user("admin", "管理员甲", "admin", "password-123", None)
-        at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=180)
-        at.session_state["_session_token"] = accounts.start_session(user)
-        at.session_state["month"] = "2026-10"
-        at.session_state["area"] = ""
-        at.switch_page("views/submissions.py")
-        at.run()
+        at = admin_page("submissions")
         at.file_uploader[0].set_value((FIXED, content, "text/csv"))
         at.run()
         next(b for b in at.button if b.label == "导入").click().run()

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import copy_store, environment
+from conftest import admin_page, copy_store, environment
 
 from civic.cli import main
-from core import accounts
 from core import store as db_store
 from demo.scale import write_registry
 from index import review
@@ -334,8 +333,6 @@ def test_a_revision_compares_with_the_database_not_an_edited_report_json(fresh):
 
 
 def _page(store: Path, reports: Path, registry_dir: Path, tmp_path: Path):
-    from streamlit.testing.v1 import AppTest
-
     env = {
         "CIVIC_DB_DIR": str(store),
         "CIVIC_REPORTS_DIR": str(reports),
@@ -343,12 +340,6 @@ def _page(store: Path, reports: Path, registry_dir: Path, tmp_path: Path):
         "CIVIC_ACCOUNTS_DB": str(tmp_path / "accounts.sqlite"),
     }
     with environment(**env):
-        user = accounts.add_user("admin", "管理员甲", "admin", "password-123", None)
-        at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=180)
-        at.session_state["_session_token"] = accounts.start_session(user)
-        at.session_state["month"] = "2026-10"
-        at.session_state["area"] = ""
-        at.switch_page("views/publishing.py")
-        at.run()
+        at = admin_page("publishing")
     assert not at.exception, [e.value for e in at.exception]
     return at
