@@ -20,7 +20,8 @@ per session, the time from the navigation's start (the click on 总览 in the
 sidebar; `--open goto` loads the overview's address instead, which needs a
 login that survives a reload) to the overview fully drawn (`drawn`): its
 title and all 8 headline figures, the 3 ranking tables, the 3 submission
-figures and the progress bar, the map's canvas with its layers painted, and
+figures and the progress bar, the map (its SVG with the units; an older build's
+deck.gl canvas with its layers painted), and
 no Streamlit "running" indicator. Nothing is waited with a sleep.
 
 Rounds: "cold start" is the first round after the server started (nothing
@@ -259,10 +260,11 @@ def sign_in(page, url: str, username: str, password: str) -> None:
 # The overview fully drawn, as the DOM shows it, for an administrator on the county:
 # its title, the 8 headline and 3 submission figures, the 3 ranking tables (one per
 # tab; the open tab's grid painted on its canvas), the progress bar, no placeholder
-# skeleton and no "running" indicator; and the map drawn: deck.gl has issued its draw
-# calls on its canvas and a 1-pixel readPixels has returned, which waits until the GPU
-# process has run every command before it (with software GL, compiling the layers'
-# shaders is most of the map's cost: the canvas alone would be a few seconds early).
+# skeleton and no "running" indicator; and the map drawn: the SVG map with its units laid
+# out, or, for an older build (--compare), deck.gl has issued its draw calls on its
+# canvas and a 1-pixel readPixels has returned, which waits until the GPU process has run
+# every command before it (with software GL, compiling the layers' shaders is most of that
+# map's cost: the canvas alone would be a few seconds early).
 DRAWN_JS = """
 () => {
   const q = (s) => document.querySelectorAll(s);
@@ -274,6 +276,9 @@ DRAWN_JS = """
   if (q('[data-testid="stDataFrame"]').length < 3) return false;
   if (!q('[data-testid="stDataFrame"] canvas').length) return false;
   if (!q('[data-testid="stProgress"]').length) return false;
+  // the map: the overview's SVG with its units, or (an older build's) deck.gl canvas
+  const svg = document.querySelector('[data-testid="stMarkdownContainer"] svg');
+  if (svg) return svg.querySelector('circle') && svg.getBoundingClientRect().width > 0;
   const deck = document.querySelector('[data-testid="stDeckGlJsonChart"] canvas');
   if (!deck || deck.width === 0 || deck.height === 0) return false;
   const gl = (window.__glDraws || new Map()).get(deck);

@@ -34,6 +34,9 @@ MIN_PASSWORD = 8
 MAX_FAILURES = 5  # failed logins in a row before the account is locked
 LOCKOUT = timedelta(minutes=15)
 IDLE_TIMEOUT = timedelta(minutes=30)  # a session unused this long has expired
+# a session's last use is written at most this often: every page run and request reads the
+# session, and a write (a synced transaction) each time costs more than the page's queries
+TOUCH_EVERY = timedelta(minutes=1)
 MAX_SESSION = timedelta(hours=10)  # and none lives longer than a working day
 
 _hasher = PasswordHasher()
@@ -339,8 +342,9 @@ def session_user(token: str | None, now: datetime | None = None,
             con.execute("delete from sessions where token_hmac = ?", (key,))
             log(con, username, "expired", username, "idle" if idle > IDLE_TIMEOUT else "age", now)
             return None
-        con.execute("update sessions set last_seen_at = ? where token_hmac = ?",
-                    (now.isoformat(" "), key))  # fmt: skip
+        if idle >= TOUCH_EVERY:
+            con.execute("update sessions set last_seen_at = ? where token_hmac = ?",
+                        (now.isoformat(" "), key))  # fmt: skip
     return User(username, name, role, town)
 
 

@@ -233,7 +233,7 @@ def warm(store_dir: Path | None = None) -> str:
         _cached(v, folder, _qualified(metrics.ranking), (month, group))
     _cached(v, folder, _qualified(metrics.submission_status), (month, None))
     _derived(
-        v, folder, _qualified(ui.score_deck), ((_qualified(metrics.map_units), (month, None)),), ()
+        v, folder, _qualified(ui.score_map), ((_qualified(metrics.map_units), (month, None)),), ()
     )
     return v
 

@@ -153,34 +153,24 @@ def prepared(key: str, token: str, label: str) -> bool:
     return False
 
 
-class SerializedDeck:
-    """A pydeck deck serialised once, to be shown by every session (`data.derived`).
-
-    st.pydeck_chart reads a deck's JSON (`to_json()`), its tooltip (`_tooltip`)
-    and `mapbox_key`; it is given the same, computed once instead of at every
-    run of every session. tests/test_dashboard_load.py checks the overview's
-    chart equals the deck's own serialisation.
-    """
-
-    def __init__(self, deck):
-        self.spec = deck.to_json()
-        self._tooltip = getattr(deck, "_tooltip", None)
-        self.mapbox_key = getattr(deck, "mapbox_key", None)
-
-    def to_json(self) -> str:
-        return self.spec
+def svg(picture: str) -> None:
+    """An SVG drawn by presentation (every text in it escaped there), inline so that its
+    hover texts work. Not st.html: its sanitiser drops SVG. Inside a <div> block (the SVG
+    is one line, with no blank line) Markdown passes it through as raw HTML, untouched."""
+    st.markdown(f"<div>\n{picture}\n</div>", unsafe_allow_html=True)
 
 
-def score_deck(units: pl.DataFrame) -> SerializedDeck | None:
-    """The overview's map: units coloured by their score in their towns; None if no unit.
+def score_map(units: pl.DataFrame) -> str | None:
+    """The overview's map as SVG: units coloured by their score in their towns; None if no
+    unit.
 
-    Without the activity heat map (the map page has it): drawing that layer cost each
-    browser about 4 s of CPU (bench/bench_load.py), twice the rest of the map."""
-    from presentation import charts
+    Not the deck.gl map of the 地图 page: without a GPU, drawing WebGL cost each browser
+    seconds of CPU, a few hundred SVG shapes cost it milliseconds (bench/bench_load.py)."""
+    from presentation import svg_map
 
     if units.is_empty():
         return None
-    return SerializedDeck(charts.county_map(units, None, "score", "考评得分", theme.score))
+    return svg_map.county_svg(units, "score", "考评得分", theme.score, width=600)
 
 
 def me():

@@ -332,7 +332,7 @@ def fit_zoom(lon_span: float, lat_span: float, width_px: int, height_px: int) ->
     return round(max(3.0, min(zoom_x, zoom_y, 14.0)), 2)
 
 
-def _ramp(value: float | None, low: float, high: float) -> list[int]:
+def score_colour(value: float | None, low: float, high: float) -> list[int]:
     """Light grey-red (low) to party red (high); grey for no value."""
     if value is None or high <= low:
         return [190, 190, 190, 160] if value is None else [178, 34, 34, 220]
@@ -375,7 +375,7 @@ def county_map(
             "lat": r["latitude"],
             "kind": r["kind"],
             "value": value_text(r[metric]),
-            "colour": _ramp(r[metric], low, high),
+            "colour": score_colour(r[metric], low, high),
             "radius": 900 if r["kind"] == "institute" else 420,
         }
         for r in units.iter_rows(named=True)

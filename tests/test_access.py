@@ -111,6 +111,9 @@ def test_disabled_account_cannot_log_in_and_loses_its_sessions(book):
     "steps, alive",
     [
         ([timedelta(minutes=29)], True),
+        # used every 30 s for 35 minutes: the last use is written at most once a minute,
+        # and still keeps the session alive
+        ([timedelta(seconds=30)] * 70, True),
         ([timedelta(minutes=31)], False),  # idle too long
         ([timedelta(minutes=25)] * 30, False),  # busy, but older than a working day
     ],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from core import store as db_store
 from index import run as index_run
 from presentation import plain, theme
 from publish import workflow
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 MONTH = date(2026, 10, 1)
@@ -127,7 +130,25 @@ def test_overview_figures_equal_the_database(site, area):
     )[0][0]
     assert metric(at, "未报送（台账）") == f"{missing:,}"
     assert at.title[0].value.endswith("2026年10月总览")
-    assert at.get("deck_gl_json_chart")
+    # the map: one dot per unit with coordinates in the scope, its hover text from the database
+    shown = next(m.value for m in at.markdown if "<svg" in m.value)
+    svg = ET.fromstring(shown.removeprefix("<div>\n").removesuffix("\n</div>"))
+    tips = [c.findtext(SVG + "title") for c in svg.iter(SVG + "circle")]
+    tips = [t for t in tips if t]
+    units = _db(
+        store,
+        "select u.name, s.score from ref_unit u left join (select s.unit_code, s.score "
+        "from index_score s join index_run r using (run_id) where r.is_current "
+        "and r.month = $m and s.group_key in ('station', 'institute')) s on s.unit_code = u.code "
+        "where u.kind in ('station', 'institute') and u.longitude is not null "
+        "and ($s::varchar[] is null or list_contains($s, u.code))",
+        m=MONTH,
+        s=scope,
+    )
+    assert sorted(t.split("（")[0] for t in tips) == sorted(name for name, _ in units)
+    assert {t.split("（")[0]: t.rsplit("：", 1)[1] for t in tips} == {
+        name: theme.score(score) for name, score in units
+    }
 
 
 def test_overview_rankings_show_the_top_of_each_list(site):

@@ -72,8 +72,9 @@ with right:
 
 st.subheader("各站所考评得分")
 # built and serialised once per database version and area, for every session
-deck = data.derived(ui.score_deck, [(metrics.map_units, (sel.month, sel.members))])
-if deck is None:
+picture = data.derived(ui.score_map, [(metrics.map_units, (sel.month, sel.members))])
+if picture is None:
     st.info("所选范围没有带坐标的站所。")
 else:
-    st.pydeck_chart(deck, height=360, key="overview-map")
+    ui.svg(picture)
+    st.caption("鼠标停在站所上可看名称与得分；可缩放、可看活动热力的地图在「地图」页。")
