@@ -45,19 +45,26 @@ def env() -> jinja2.Environment:
     e.filters.update(
         count=theme.count,
         pct=theme.pct,
-        pct0=lambda x: theme.pct(x, 0),
         score=theme.score,
     )
     tiers = list(theme.TIER_COLOURS)
     e.globals.update(
         theme=theme,
         figure_text=text.figure_text,
-        delta=lambda cur, prev: theme.signed_pct(theme.change(cur, prev)),
+        delta=theme.delta,
+        change_class=lambda kind, cur, prev: _change_class(kind, cur, prev),
         tier_index=lambda t: tiers.index(t) + 1 if t in tiers else 0,
         cn_numbers=CN_NUMBERS,
         published_groups=PUBLISHED_GROUPS,
     )
     return e
+
+
+def _change_class(kind: str, current: float | None, previous: float | None) -> str:
+    """'up' (theme.GAIN) for a shown change for the better, 'down' (theme.LOSS) for worse."""
+    if theme.delta(kind, current, previous) == theme.DASH:
+        return ""
+    return {theme.GAIN: "up", theme.LOSS: "down"}.get(theme.change_colour(current, previous), "")
 
 
 def article_html(report: Report) -> str:
