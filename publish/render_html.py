@@ -104,14 +104,12 @@ def briefing_content(report: Report) -> dict:
     """What the briefing says, shared by its .docx and its PDF."""
     leaders = []
     for t in report.rankings:
-        scored = [r for r in t.rows if r.score is not None]
+        top, bottom = t.top_bottom()
         leaders.append(
             {
                 "label": t.label,
-                "top": [f"{r.unit_name}（{theme.score(r.score)}）" for r in scored[:3]],
-                "bottom": [f"{r.unit_name}（{theme.score(r.score)}）" for r in scored[-3:][::-1]]
-                if len(scored) > 3
-                else [],
+                "top": [f"{r.unit_name}（{theme.score(r.score)}）" for r in top],
+                "bottom": [f"{r.unit_name}（{theme.score(r.score)}）" for r in bottom],
                 "unscored": [r.unit_name for r in t.rows if r.score is None],
             }
         )
@@ -124,23 +122,29 @@ def briefing_content(report: Report) -> dict:
                 "label": f.label,
                 "value": text.figure_text(f),
                 "prev": text.figure_text(_with_value(f, f.prev)),
-                "mom": theme.signed_pct(theme.change(f.value, f.prev)),
+                "mom": theme.delta(f.kind, f.value, f.prev),
                 "last_year": text.figure_text(_with_value(f, f.last_year)),
-                "yoy": theme.signed_pct(theme.change(f.value, f.last_year)),
+                "yoy": theme.delta(f.kind, f.value, f.last_year),
             }
             for f in report.figures
         ],
         "leaders": leaders,
+        "ranking_notes": [
+            *(f"注：{line}。" for line in text.small_groups(report)),
+            text.movers(report),
+            text.margins(report),
+        ],
+        "data_as_of": report.data_as_of,
         "points": text.points(report),
         "brands": text.brands(report),
         "brand_rows": [
             [
                 b.name,
                 b.platform,
-                f"{b.activities}",
+                theme.count(b.activities),
                 theme.count(b.participants),
                 theme.count(b.volunteer_hours),
-                f"{b.towns}",
+                theme.count(b.towns),
             ]
             for b in report.brands[:5]
         ],
