@@ -42,6 +42,18 @@ OUTLIER_REVIEW: dict[str | None, str] = {
     "accept": "数据存疑，已接受原值",
 }
 
+# fct_standards: the eight items of a station's 八有 standard, in the standard's order
+STANDARD_ITEMS: dict[str, str] = {
+    "has_venue": "有场所",
+    "has_position": "有阵地",
+    "has_team": "有队伍",
+    "has_rules": "有制度",
+    "has_plan": "有计划",
+    "has_project": "有项目",
+    "has_funds": "有经费",
+    "has_results": "有成效",
+}
+
 # mart_submission.status
 SUBMISSION_STATUS: dict[str, str] = {"on_time": "按时", "late": "逾期", "missing": "未报送"}
 

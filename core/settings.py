@@ -127,6 +127,14 @@ class Settings:
         default=72,
         positive=True,
     )
+    order_rating_min_n: int = _setting(
+        "orders",
+        "rating_min_n",
+        "the briefing warns of a fall in a unit's (or the county's) average rating only when "
+        "both months have at least this many rated orders; the warning states them",
+        default=10,
+        positive=True,
+    )
     reading_budget_mb: int = _setting(
         "reading",
         "budget_mb",

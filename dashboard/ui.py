@@ -24,14 +24,16 @@ def figure(col, label: str, value: float | None, prev: float | None, last_year: 
            unit: str = "", kind: str = "count") -> None:  # fmt: skip
     """A headline figure with its change against last month, and last year in the help."""
     text = _text(value, unit, kind)
-    mom = theme.change(value, prev)
-    yoy = theme.change(value, last_year)
+    mom = theme.delta(kind, value, prev)  # the theme's style: 个百分点 for rates, — for none
     col.metric(
         label,
         text,
-        delta=None if mom is None else f"{theme.signed_pct(mom)} 环比".replace("−", "-"),
+        # Streamlit reads the sign from a leading "-"; red is better (theme.DELTA_COLOR)
+        delta=None if prev is None or value is None else f"{mom} 环比".replace("−", "-"),
+        delta_color=theme.DELTA_COLOR,
+        delta_arrow="off" if mom == theme.DASH else "auto",
         help=f"上月：{_text(prev, unit, kind)}；去年同月：{_text(last_year, unit, kind)}"
-        f"（同比 {theme.signed_pct(yoy)}）",
+        f"（同比 {theme.delta(kind, value, last_year)}）",
     )
 
 
@@ -57,8 +59,12 @@ def table(frame: pl.DataFrame, columns: dict[str, str], formats: dict[str, str] 
     }
     for c, fmt in (formats or {}).items():
         header = columns.get(c, c)
-        if fmt == "pct":
-            config[header] = st.column_config.NumberColumn(format="percent")
+        if fmt == "pct":  # one decimal (theme): shown ×100, so 0.8462 reads 84.6%
+            if header in shown.columns:
+                shown = shown.with_columns(pl.col(header) * 100)
+            config[header] = st.column_config.NumberColumn(format=theme.DATAFRAME_PCT)
+        elif fmt == "%d":  # counts with separators (theme)
+            config[header] = st.column_config.NumberColumn(format=theme.DATAFRAME_COUNT)
         elif fmt == "bar":
             config[header] = st.column_config.ProgressColumn(
                 min_value=0, max_value=100, format="%.1f"

@@ -15,22 +15,14 @@ from datetime import date, timedelta
 import polars as pl
 import polars.selectors as cs
 
+from core import labels
 from core.access import AREA, query
 from core.months import shift
 from dashboard.metrics import _frame
 
 LEVELS = ("网格员直办", "议事会领办", "村镇联办", "镇党委督办")  # lowest first
 CATEGORIES = ("村里事", "邻里事", "家里事")
-STANDARD_ITEMS = {
-    "has_venue": "有场所",
-    "has_position": "有阵地",
-    "has_team": "有队伍",
-    "has_rules": "有制度",
-    "has_plan": "有计划",
-    "has_project": "有项目",
-    "has_funds": "有经费",
-    "has_results": "有成效",
-}
+STANDARD_ITEMS = labels.STANDARD_ITEMS
 FLAG_RULES = {
     "out_of_range": "分值超出目录范围",
     "same_day": "同户同日多次记分",

@@ -214,8 +214,8 @@ def waterfall(steps: list[tuple[str, float]], start: float | None, title: str) -
             x=names,
             y=values,
             measure=measures,
-            increasing={"marker": {"color": theme.ACCENT}},
-            decreasing={"marker": {"color": "#1E8449"}},
+            increasing={"marker": {"color": theme.GAIN}},  # red is better (theme)
+            decreasing={"marker": {"color": theme.LOSS}},
             totals={"marker": {"color": theme.BALANCE}},
             hovertemplate="%{x}：%{y:+.1f}<extra></extra>",
         )

@@ -4,14 +4,35 @@ The dashboard, the published article, its images, the workbook and the
 briefing all take their look and their number conventions from here, so a
 platform has one colour everywhere and a figure reads the same in every file.
 
-Number conventions (Chinese official writing): counts below 10,000 with
-thousands separators (1,234), larger ones in 万 with two decimals (4.12万) and
-亿 beyond; shares as percentages with one decimal; scores with one decimal.
+Number conventions (Chinese official writing), the one style of every output:
+
+- counts below 10,000 with thousands separators (1,234), larger ones in 万 with
+  two decimals (4.12万) and 亿 beyond (`count`);
+- shares as percentages with one decimal, always (61.5%, never 62% or 61.54%):
+  `pct`, and `XLSX_FORMATS["pct"]` / `DATAFRAME_PCT` for spreadsheets and tables;
+- scores with one decimal (`score`);
+- a change of a count as a relative change with one decimal (+5.2% / −3.1%); a
+  change of a rate as the difference in 个百分点 (点单完成率 +8.2 个百分点, never
+  the relative "+9.8%"); a change of a rating as the difference in 分 (`delta`);
+- no change is "—" (`DASH`), never "+0.0%" or an arrow: a change that rounds
+  to zero at the shown precision is no change;
+- booleans as 是/否 (`yes_no`), never True/False;
+- the data's date as "数据截至 2026年11月5日 18:20，共 11,662 个报送文件"
+  (`as_of`); the data snapshot's hash belongs in the manifest only.
+
+Colours of changes: red (GAIN) is better, green (LOSS) is worse, in every
+output (article, ranking images, briefing charts such as the waterfall,
+dashboard). This is the Chinese convention (红 for rising and for honour, as
+in 红榜) and it applies to "better", not to the sign: a rank that rises, a
+score or a count that grows is red; a place lost is green. Where a smaller
+figure is better (a backlog), `change_colour(..., higher_is_better=False)`
+turns it round. The dashboard's st.metric shows it with DELTA_COLOR.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 from core.contract import PLATFORMS
 
@@ -37,6 +58,12 @@ PLATFORM_COLOURS: dict[str, str] = dict(
 SERIES = ("#B22222", "#2E86C1", "#D68910", "#229954", "#6C3483", "#17A589", "#7F8C8D", "#E75480")
 TIER_COLOURS = {"优秀": "#1E8449", "良好": "#2874A6", "一般": "#B9770E", "较差": "#A93226"}
 
+# Changes: red is better, green is worse (see the module's docstring).
+GAIN = "#C0392B"
+LOSS = "#1E8449"
+# st.metric's delta_color that paints an increase GAIN (red) and a decrease LOSS (green)
+DELTA_COLOR = "inverse"
+
 INK = "#1F2328"
 MUTED = "#6A737D"
 ACCENT = "#B22222"  # headings and the masthead rule, as in the county's news app
@@ -60,7 +87,13 @@ XLSX_FORMATS = {
     "ratio": "0.000",
 }
 
+# Streamlit table (NumberColumn) formats for the same conventions: a share is
+# shown ×100 with this format ("84.6%"), a count with separators.
+DATAFRAME_PCT = "%.1f%%"
+DATAFRAME_COUNT = "%,d"
+
 DASH = "—"
+PP = "个百分点"
 
 
 def count(n: float | None) -> str:
@@ -76,11 +109,11 @@ def count(n: float | None) -> str:
     return f"{n:,.1f}"
 
 
-def pct(x: float | None, digits: int = 1) -> str:
-    """A share as 61.5%; None → —."""
+def pct(x: float | None) -> str:
+    """A share as 61.5% (one decimal, always); None → —."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return DASH
-    return f"{x * 100:.{digits}f}%"
+    return f"{x * 100:.1f}%"
 
 
 def score(x: float | None) -> str:
@@ -107,11 +140,68 @@ def change_words(current: float | None, previous: float | None, compared: str = 
     return f"{compared}{'增长' if c > 0 else '下降'}{abs(c) * 100:.1f}%"
 
 
-def signed_pct(c: float | None) -> str:
-    """+5.2% / −3.1% for a change; None → —."""
-    if c is None:
+def _signed(x: float, digits: int) -> str:
+    """+1.2 / −1.2 at `digits` decimals; a value that rounds to zero → —."""
+    if round(abs(x), digits) == 0:
         return DASH
-    return f"{'+' if c >= 0 else '−'}{abs(c) * 100:.1f}%"
+    return f"{'+' if x > 0 else '−'}{abs(x):,.{digits}f}"
+
+
+def signed_pct(c: float | None) -> str:
+    """+5.2% / −3.1% for a relative change; no change (rounds to 0.0%) or None → —."""
+    if c is None or (isinstance(c, float) and math.isnan(c)):
+        return DASH
+    shown = _signed(c * 100, 1)
+    return shown if shown == DASH else f"{shown}%"
+
+
+def pp(current: float | None, previous: float | None) -> str:
+    """The change of a rate in 个百分点: 0.924 against 0.842 → '+8.2 个百分点'; — when none."""
+    if current is None or previous is None:
+        return DASH
+    shown = _signed((current - previous) * 100, 1)
+    return shown if shown == DASH else f"{shown} {PP}"
+
+
+def delta(kind: str, current: float | None, previous: float | None) -> str:
+    """A figure's change in its kind's style: a count's relative change (+5.2%), a rate's
+    difference in 个百分点, a rating's difference in 分 (two decimals); — for none."""
+    if kind == "pct":
+        return pp(current, previous)
+    if kind == "rating":
+        if current is None or previous is None:
+            return DASH
+        shown = _signed(current - previous, 2)
+        return shown if shown == DASH else f"{shown}分"
+    return signed_pct(change(current, previous))
+
+
+def change_colour(
+    current: float | None, previous: float | None, higher_is_better: bool = True
+) -> str | None:
+    """GAIN (red) when the figure got better, LOSS (green) when worse, None for no change."""
+    if current is None or previous is None or current == previous:
+        return None
+    return GAIN if (current > previous) == higher_is_better else LOSS
+
+
+def yes_no(flag: bool | None) -> str:
+    """是 / 否; None → —."""
+    if flag is None:
+        return DASH
+    return "是" if flag else "否"
+
+
+def long_date(at: datetime) -> str:
+    """2026年11月5日 18:20."""
+    return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
+
+
+def as_of(latest: datetime | None, files: int) -> str:
+    """The data-as-of line: '数据截至 2026年11月5日 18:20，共 11,662 个报送文件'."""
+    if latest is None:
+        return f"数据截至：尚无报送文件（共 {files:,} 个报送文件）"
+    return f"数据截至 {long_date(latest)}，共 {files:,} 个报送文件"
 
 
 def plotly_layout(title: str, **extra) -> dict:

@@ -21,7 +21,9 @@ def changes(previous: dict, report: Report) -> list[str]:
     if previous["methodology"]["sha256"] != new["methodology"]["sha256"]:
         lines.append(f"考评办法由 {previous['methodology']['id']} 改为 {new['methodology']['id']}")
     if previous["data_snapshot"] != new["data_snapshot"]:
-        lines.append(f"数据更新：由「{previous['data_snapshot']}」更新为「{new['data_snapshot']}」")
+        # in words (the data-as-of line); the snapshots' hashes stay in the manifests
+        was = previous.get("data_as_of") or "上一版的数据"
+        lines.append(f"数据更新：由「{was}」更新为「{new['data_as_of']}」")
     old_tables = {t["group_key"]: t for t in previous["rankings"]}
     for table in new["rankings"]:
         before = old_tables.get(table["group_key"], {"rows": []})

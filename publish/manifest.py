@@ -41,6 +41,7 @@ def build(report: Report, out_dir: Path, files: list[Path]) -> dict:
         },
         "index_run_id": report.run_id,
         "data_snapshot": report.data_snapshot,
+        "data_as_of": report.data_as_of,
         "reviewer": e.reviewer,
         "reviewed_at": e.reviewed_at.isoformat() if e.reviewed_at else None,
         "approver": e.approver,

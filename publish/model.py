@@ -7,6 +7,7 @@ disagree with each other, and tests can hold each of them to the database.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -16,14 +17,17 @@ import polars as pl
 from core import labels, months, settings
 from core.contract import SHEETS
 from index import methodology as methodology_file
+from presentation import theme
 from publish import queries, text
 
 # The three published rankings, in the order the article gives them.
 PUBLISHED_GROUPS = ("subcentre", "team", "institute")
 SHEET_TITLES = {s.key: s.title for s in SHEETS}
-# an average rating that fell this much since last month is a concern
-RATING_DROP = 0.3
-RATING_MIN_ORDERS = 3
+# an average rating that fell this much since last month is a concern, when both months
+# have at least county.toml [orders] rating_min_n rated orders (the warning states them)
+RATING_DROP = text.RATING_DROP
+LISTED = text.LISTED
+BACKLOG_MONTHS = 6  # months of the 民事直说 backlog's trend in the briefing
 
 
 class NotRanked(LookupError):
@@ -96,6 +100,22 @@ class RankingTable:
         )
 
     @property
+    def scored(self) -> tuple[RankRow, ...]:
+        return tuple(r for r in self.rows if r.score is not None)
+
+    def top_bottom(self, k: int = LISTED) -> tuple[tuple[RankRow, ...], tuple[RankRow, ...]]:
+        """The first and the last k scored units (the last worst first), never the same unit
+        in both: a group of fewer than 2k lists half of it at each end (5 units: 2 and 2)."""
+        scored = self.scored
+        k = min(k, len(scored) // 2)
+        return scored[:k], tuple(reversed(scored[len(scored) - k :])) if k else ()
+
+    @property
+    def tied_places(self) -> tuple[tuple[int, int], ...]:
+        """The runs of places whose order is within the margin (index/lists.py), in order."""
+        return tuple(sorted({(r.place_first, r.place_last) for r in self.scored if r.is_tied}))
+
+    @property
     def biggest_riser(self) -> RankRow | None:
         risers = [r for r in self.rows if r.rank_change and r.rank_change > 0]
         return max(risers, key=lambda r: (r.rank_change, -r.rank)) if risers else None
@@ -130,6 +150,19 @@ class Points:
     households: int
     budget_yuan_year: float  # households × the yearly budget per household
     budget_per_household: float
+    yuan_per_point: float = 1.0
+
+    @property
+    def redemption_rate(self) -> float | None:
+        """This month's redeemed ÷ issued: above 1 when points issued earlier are redeemed."""
+        return self.redeemed / self.issued if self.issued else None
+
+    @property
+    def redeemed_ytd_share_of_budget(self) -> float | None:
+        """What was redeemed since January, in yuan, against the supermarkets' yearly budget."""
+        if not self.budget_yuan_year:
+            return None
+        return self.redeemed_ytd * self.yuan_per_point / self.budget_yuan_year
 
     @property
     def redemption_rate_ytd(self) -> float | None:
@@ -173,6 +206,45 @@ class RatingDrop:
     unit_name: str
     prev: float
     current: float
+    prev_n: int = 0  # rated orders behind each average
+    n: int = 0
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """民事直说 still open at the end of the month (mart_matter_backlog), and its trend."""
+
+    limit_days: int
+    open_at_end: int
+    open_past_limit: int
+    oldest_days: int | None
+    trend: tuple[tuple[date, int], ...]  # (month, open past the limit), oldest first
+
+    @property
+    def rising_months(self) -> int:
+        """How many months in a row, up to this one, the overdue count rose."""
+        n = 0
+        values = [v for _, v in self.trend]
+        for before, after in zip(values[-2::-1], values[:0:-1], strict=True):
+            if after <= before:
+                break
+            n += 1
+        return n
+
+
+@dataclass(frozen=True)
+class Standards:
+    """八有 among the county's stations this month (mart_standards_month, fct_standards)."""
+
+    stations: int
+    reporting: int
+    compliant: int
+    failing: int  # reported, at least one item missing
+    lacking: tuple[tuple[str, int], ...]  # (item, stations lacking it), most first
+
+    @property
+    def not_reporting(self) -> int:
+        return self.stations - self.reporting
 
 
 @dataclass(frozen=True)
@@ -181,6 +253,11 @@ class Concerns:
     idle_stations: tuple[tuple[str, str], ...]  # (station, institute)
     rating_drops: tuple[RatingDrop, ...]
     points_flags: tuple[tuple[str, int], ...] = ()  # (rule label, flags) of the month's audit
+    rating_min_n: int = 10  # county.toml [orders] rating_min_n
+    rating_drops_small: int = 0  # units whose rating fell as much, on fewer ratings: no warning
+    county_rating: RatingDrop | None = None  # the county's average, both months (any change)
+    backlog: Backlog | None = None
+    standards: Standards | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +305,20 @@ class Report:
     points_series: pl.DataFrame = field(compare=False)  # 12 months
     headline: str = ""
     lead: str = ""
+    data_as_of: str = ""  # theme.as_of: the Chinese data-as-of line (the hash is the manifest's)
+
+    def movers(self, rising: bool, k: int = LISTED) -> tuple[tuple[str, RankRow], ...]:
+        """The k units of the published lists that rose (fell) most since last month, with
+        their list's label. rank_change exists only where the unit was ranked (scored) both
+        months (index/score.py), so a riser was ranked the month before."""
+        moved = [
+            (t.label, r)
+            for t in self.rankings
+            for r in t.rows
+            if r.rank_change and (r.rank_change > 0) == rising
+        ]
+        moved.sort(key=lambda lr: (-abs(lr[1].rank_change), lr[1].rank, lr[1].unit_code))
+        return tuple(moved[:k])
 
     @property
     def month_label(self) -> str:
@@ -331,6 +422,62 @@ def _table(frame: pl.DataFrame, group_key: str, label: str) -> RankingTable:
     )
 
 
+def snapshot_batch(snapshot: str) -> int | None:
+    """The import batch named by index.compute.data_snapshot ('batch 3 · 11662 files · …')."""
+    m = re.match(r"batch (\d+)", snapshot or "")
+    return int(m[1]) if m else None
+
+
+def _rating(name: str, r: dict) -> RatingDrop:
+    return RatingDrop(
+        name,
+        round(r["prev_rating"], 2),
+        round(r["rating"], 2),
+        int(r["prev_rated"]),
+        int(r["rated"]),
+    )
+
+
+def _county_rating(frame: pl.DataFrame, month: date) -> RatingDrop | None:
+    by_month = {r["month"]: r for r in frame.iter_rows(named=True)}
+    now, before = by_month.get(month), by_month.get(months.shift(month, -1))
+    if not now or not before or now["rating"] is None or before["rating"] is None:
+        return None
+    row = {"prev_rating": before["rating"], "rating": now["rating"],
+           "prev_rated": before["rated"], "rated": now["rated"]}  # fmt: skip
+    return _rating("全县", row)
+
+
+def _backlog(frame: pl.DataFrame, month: date) -> Backlog | None:
+    rows = frame.filter(pl.col("month") <= month).sort("month")
+    if rows.is_empty() or rows["month"][-1] != month:
+        return None
+    last = rows.row(-1, named=True)
+    return Backlog(
+        int(last["limit_days"]),
+        int(last["open_at_end"]),
+        int(last["open_past_limit"]),
+        None if last["oldest_days"] is None else int(last["oldest_days"]),
+        tuple((r["month"], int(r["open_past_limit"])) for r in rows.iter_rows(named=True)),
+    )
+
+
+def _standards(row: dict) -> Standards | None:
+    if not row["stations"]:
+        return None
+    lacking = sorted(
+        ((label, int(row[f"lacking_{c}"])) for c, label in labels.STANDARD_ITEMS.items()),
+        key=lambda item: -item[1],
+    )
+    return Standards(
+        int(row["stations"]),
+        int(row["reporting"]),
+        int(row["compliant"]),
+        int(row["failing"]),
+        tuple(item for item in lacking if item[1] > 0),
+    )
+
+
 def build(con, month: date, edition: Edition) -> Report:
     """Read the month's current index run and the marts, and compose the edition's content."""
     run = queries.current_run(con, month)
@@ -379,6 +526,7 @@ def build(con, month: date, edition: Edition) -> Report:
         households,
         households * per_household,
         per_household,
+        county.yuan_per_point,
     )
     brands = tuple(
         Brand(
@@ -415,11 +563,11 @@ def build(con, month: date, edition: Edition) -> Report:
         missing,
         not_submitted,
     )
-    drops = queries.ratings(con, month).filter(
-        (pl.col("rated") >= RATING_MIN_ORDERS)
-        & (pl.col("prev_rated") >= RATING_MIN_ORDERS)
-        & (pl.col("prev_rating") - pl.col("rating") >= RATING_DROP)
+    min_n = county.order_rating_min_n
+    fell = queries.ratings(con, month).filter(
+        pl.col("prev_rating") - pl.col("rating") >= RATING_DROP
     )
+    drops = fell.filter((pl.col("rated") >= min_n) & (pl.col("prev_rated") >= min_n))
     concerns = Concerns(
         not_submitted,
         tuple(
@@ -427,13 +575,19 @@ def build(con, month: date, edition: Edition) -> Report:
             for r in queries.idle_stations(con, month).iter_rows(named=True)
         ),
         tuple(
-            RatingDrop(r["unit_name"], round(r["prev_rating"], 2), round(r["rating"], 2))
+            _rating(r["unit_name"], r)
             for r in drops.sort(pl.col("prev_rating") - pl.col("rating"), descending=True)
             .head(5)
             .iter_rows(named=True)
         ),
         tuple(queries.points_flags(con, month).iter_rows()),
+        rating_min_n=min_n,
+        rating_drops_small=fell.height - drops.height,
+        county_rating=_county_rating(queries.county_rating(con, month), month),
+        backlog=_backlog(queries.matter_backlog(con, month, BACKLOG_MONTHS), month),
+        standards=_standards(queries.standards_shortfall(con, month)),
     )
+    as_of = queries.data_as_of(con, snapshot_batch(run["data_snapshot"]))
     report = Report(
         month=month,
         county_name=county.county_name,
@@ -454,6 +608,7 @@ def build(con, month: date, edition: Edition) -> Report:
         concerns=concerns,
         activity_series=queries.activity_series(con, month),
         points_series=queries.points_series(con, month),
+        data_as_of=theme.as_of(as_of["latest_at"], int(as_of["files"])),
     )
     return text.with_text(report)
 
@@ -474,6 +629,7 @@ def to_dict(report: Report) -> dict:
         },
         "run_id": report.run_id,
         "data_snapshot": report.data_snapshot,
+        "data_as_of": report.data_as_of,
         "methodology": {
             "id": report.method.id,
             "title": report.method.title,
@@ -494,7 +650,9 @@ def to_dict(report: Report) -> dict:
         "rankings": [_table_dict(t) for t in (*report.rankings, report.stations)],
         "points": {
             **{k: getattr(report.points, k) for k in report.points.__dataclass_fields__},
+            "redemption_rate": report.points.redemption_rate,
             "redemption_rate_ytd": report.points.redemption_rate_ytd,
+            "redeemed_ytd_share_of_budget": report.points.redeemed_ytd_share_of_budget,
             "balance_share_of_budget": report.points.balance_share_of_budget,
         },
         "brands": [b.__dict__ for b in report.brands],

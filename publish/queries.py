@@ -13,6 +13,7 @@ from datetime import date
 import polars as pl
 import polars.selectors as cs
 
+from core import labels
 from core.access import AREA, COUNTY, query
 from core.months import shift
 
@@ -282,6 +283,104 @@ def ratings(con, month: date) -> pl.DataFrame:
         join ref_unit_all u on u.code = cur.taker_code
         where cur.month = $m
         order by cur.taker_code
+        """,
+            params={"m": month, "prev": shift(month, -1)},
+        )
+        .pl()
+        .pipe(_plain)
+    )
+
+
+@query(scope=COUNTY, action="view_county_lists")
+def data_as_of(con, batch: int | None) -> dict:
+    """The data an edition rests on: the last file received up to import batch `batch`
+    (None: every batch) and how many files were loaded (source_file)."""
+    return (
+        con.sql(
+            """
+        select max(received_at) as latest_at, count(*) as files from source_file
+        where $batch is null or batch_id <= $batch
+        """,
+            params={"batch": batch},
+        )
+        .pl()
+        .row(0, named=True)
+    )
+
+
+@query(scope=COUNTY, action="view_county_lists")
+def matter_backlog(con, month: date, months: int = 6) -> pl.DataFrame:
+    """民事直说 open at each month's end over the last `months` months (mart_matter_backlog),
+    with the county's limit and, per month, the age in days of the oldest matter still open."""
+    return (
+        con.sql(
+            """
+        with b as (
+            select month, sum(open_at_end) as open_at_end,
+                   sum(open_past_limit) as open_past_limit, max(limit_days) as limit_days
+            from mart_matter_backlog where month between $start and $m group by month
+        ),
+        oldest as (
+            select b.month,
+                   max(date_diff('day', x.accepted_date,
+                       cast(b.month + interval 1 month - interval 1 day as date))) as oldest_days
+            from b join fct_matter x
+              on x.accepted_date <= cast(b.month + interval 1 month - interval 1 day as date)
+             and (x.resolved_date is null
+                  or x.resolved_date > cast(b.month + interval 1 month - interval 1 day as date))
+            group by b.month
+        )
+        select b.month, b.open_at_end, b.open_past_limit, b.limit_days, oldest.oldest_days
+        from b left join oldest using (month)
+        order by b.month
+        """,
+            params={"start": shift(month, -(months - 1)), "m": month},
+        )
+        .pl()
+        .pipe(_plain)
+    )
+
+
+@query(scope=COUNTY, action="view_county_lists")
+def standards_shortfall(con, month: date) -> dict:
+    """八有 among the county's stations this month: registered, reporting, meeting all eight,
+    and for each item how many reporting stations lack it (mart_standards_month, fct_standards)."""
+    lacking = ", ".join(
+        f"count(*) filter (where f.{c} is not true) as lacking_{c}" for c in labels.STANDARD_ITEMS
+    )
+    row = con.sql(
+        f"""
+        with stations as (select code from ref_unit where kind = 'station'),
+        m as (
+            select s.* from mart_standards_month s join stations on stations.code = s.unit_code
+            where s.month = $m
+        ),
+        f as (
+            select x.* from fct_standards x join stations on stations.code = x.unit_code
+            where x.month = $m
+        )
+        select (select count(*) from stations) as stations,
+               (select count(*) from m) as reporting,
+               (select count(*) from m where is_compliant) as compliant,
+               (select count(*) from m where not is_compliant) as failing,
+               {lacking}
+        from f
+        """,
+        params={"m": month},
+    ).pl()
+    return row.row(0, named=True)
+
+
+@query(scope=COUNTY, action="view_county_lists")
+def county_rating(con, month: date) -> pl.DataFrame:
+    """The county's average order rating and rated orders, this month and last."""
+    return (
+        con.sql(
+            """
+        select month, sum(rated) as rated,
+               sum(avg_rating * rated) / nullif(sum(rated), 0) as rating
+        from mart_order_month where month in ($m, $prev)
+        group by month order by month
         """,
             params={"m": month, "prev": shift(month, -1)},
         )

@@ -101,6 +101,8 @@ def render(report: Report, out_dir: Path) -> list[Path]:
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     sub = _para(doc, f"{report.centre_name} · {b['issue']}", 10.5, indent=False)
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    as_of = _para(doc, b["data_as_of"], 8.5, indent=False)
+    as_of.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if report.edition.is_revision:
         _para(doc, f"修订说明：{report.edition.reason}", 10, indent=False, bold=True)
 
@@ -137,6 +139,8 @@ def render(report: Report, out_dir: Path) -> list[Path]:
         [2.8, 7.5, 7.5],
         right_from=99,
     )
+    for line in b["ranking_notes"]:
+        _para(doc, line, 10)
 
     _heading(doc, "三、道德积分")
     _para(doc, b["points"])

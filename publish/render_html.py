@@ -45,19 +45,26 @@ def env() -> jinja2.Environment:
     e.filters.update(
         count=theme.count,
         pct=theme.pct,
-        pct0=lambda x: theme.pct(x, 0),
         score=theme.score,
     )
     tiers = list(theme.TIER_COLOURS)
     e.globals.update(
         theme=theme,
         figure_text=text.figure_text,
-        delta=lambda cur, prev: theme.signed_pct(theme.change(cur, prev)),
+        delta=theme.delta,
+        change_class=lambda kind, cur, prev: _change_class(kind, cur, prev),
         tier_index=lambda t: tiers.index(t) + 1 if t in tiers else 0,
         cn_numbers=CN_NUMBERS,
         published_groups=PUBLISHED_GROUPS,
     )
     return e
+
+
+def _change_class(kind: str, current: float | None, previous: float | None) -> str:
+    """'up' (theme.GAIN) for a shown change for the better, 'down' (theme.LOSS) for worse."""
+    if theme.delta(kind, current, previous) == theme.DASH:
+        return ""
+    return {theme.GAIN: "up", theme.LOSS: "down"}.get(theme.change_colour(current, previous), "")
 
 
 def article_html(report: Report) -> str:
@@ -97,14 +104,12 @@ def briefing_content(report: Report) -> dict:
     """What the briefing says, shared by its .docx and its PDF."""
     leaders = []
     for t in report.rankings:
-        scored = [r for r in t.rows if r.score is not None]
+        top, bottom = t.top_bottom()
         leaders.append(
             {
                 "label": t.label,
-                "top": [f"{r.unit_name}（{theme.score(r.score)}）" for r in scored[:3]],
-                "bottom": [f"{r.unit_name}（{theme.score(r.score)}）" for r in scored[-3:][::-1]]
-                if len(scored) > 3
-                else [],
+                "top": [f"{r.unit_name}（{theme.score(r.score)}）" for r in top],
+                "bottom": [f"{r.unit_name}（{theme.score(r.score)}）" for r in bottom],
                 "unscored": [r.unit_name for r in t.rows if r.score is None],
             }
         )
@@ -117,23 +122,29 @@ def briefing_content(report: Report) -> dict:
                 "label": f.label,
                 "value": text.figure_text(f),
                 "prev": text.figure_text(_with_value(f, f.prev)),
-                "mom": theme.signed_pct(theme.change(f.value, f.prev)),
+                "mom": theme.delta(f.kind, f.value, f.prev),
                 "last_year": text.figure_text(_with_value(f, f.last_year)),
-                "yoy": theme.signed_pct(theme.change(f.value, f.last_year)),
+                "yoy": theme.delta(f.kind, f.value, f.last_year),
             }
             for f in report.figures
         ],
         "leaders": leaders,
+        "ranking_notes": [
+            *(f"注：{line}。" for line in text.small_groups(report)),
+            text.movers(report),
+            text.margins(report),
+        ],
+        "data_as_of": report.data_as_of,
         "points": text.points(report),
         "brands": text.brands(report),
         "brand_rows": [
             [
                 b.name,
                 b.platform,
-                f"{b.activities}",
+                theme.count(b.activities),
                 theme.count(b.participants),
                 theme.count(b.volunteer_hours),
-                f"{b.towns}",
+                theme.count(b.towns),
             ]
             for b in report.brands[:5]
         ],

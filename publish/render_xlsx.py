@@ -159,8 +159,8 @@ def render(report: Report, out_dir: Path) -> list[Path]:
             ("权重", "pct", 8),
             ("贡献分", "decimal", 8),
             ("较上月贡献变化", "decimal", 12),
-            ("超出目标值", "text", 10),
-            ("缺值补齐", "text", 9),
+            ("超出目标值", "bool", 10),
+            ("缺值补齐", "bool", 9),
         ],
         (
             [
@@ -222,7 +222,7 @@ def render(report: Report, out_dir: Path) -> list[Path]:
             ["考评办法", f"{report.method.title}（{report.method.id}）"],
             ["考评办法 SHA-256", report.method.sha256],
             ["指数计算编号", str(report.run_id)],
-            ["数据快照", report.data_snapshot],
+            ["数据截至", report.data_as_of],
         ],
     )
     s.close()

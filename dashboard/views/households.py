@@ -45,7 +45,7 @@ with right:
     if changes.is_empty():
         st.info("还没有两次以上的评定，无法比较星级变化。")
     else:
-        colours = {"升星": theme.ACCENT, "持平": "#B0B7C3", "降星": "#1E8449", "未评": "#DDDDDD"}
+        colours = {"升星": theme.GAIN, "持平": "#B0B7C3", "降星": theme.LOSS, "未评": "#DDDDDD"}
         st.plotly_chart(
             charts.stacked_by(changes, "change", "households", "与上次评定相比", "户", colours),
             key="hh-changes",

@@ -74,6 +74,7 @@ ui.table(
      "balance_points": "%d", "households": "%d"},
     height=320, key=f"pts-by-{level}",
 )  # fmt: skip
+st.caption("兑换率＝今年以来兑换÷今年以来发放；超过100%，是因为兑换了去年及更早发放的积分。")
 
 left, right = st.columns(2)
 with left:

@@ -214,8 +214,9 @@ if every:
         st.text(e["reason"] or "")
         st.text("\n".join(f"- {line}" for line in json.loads(e["changelog"] or "[]")))
     st.caption(
-        f"考评办法 {ui.md(doc['methodology']['id'])} · 数据 {ui.md(doc['data_snapshot'])} · "
-        f"审核 {ui.md(doc['reviewer'])} · 签发 {ui.md(doc['approver'])}"
+        f"考评办法 {ui.md(doc['methodology']['id'])} · "
+        + (f"{ui.md(doc['data_as_of'])} · " if doc.get("data_as_of") else "")  # no hash here
+        + f"审核 {ui.md(doc['reviewer'])} · 签发 {ui.md(doc['approver'])}"
     )
     cols = st.columns(3)
     for n, f in enumerate([*doc["files"], {"path": manifest.NAME}]):

@@ -6,7 +6,7 @@
 -- not_null: yuan_per_point, budget_yuan_per_household_year, matter_open_limit_days
 -- not_null: notable_min_participants, same_day_max_entries, peer_ratio, order_timely_hours
 -- not_null: reading_budget_mb, reading_file_mb, reading_sheet_rows, reading_sheet_cells
--- not_null: reading_reader_memory_mb
+-- not_null: reading_reader_memory_mb, order_rating_min_n
 with setting as (
     select section || '.' || key as name, value from ref_setting
 ),
@@ -33,6 +33,8 @@ final as (
         cast(max(value) filter (where name = 'audit.peer_ratio') as double) as peer_ratio,
         cast(max(value) filter (where name = 'orders.timely_hours') as integer)
             as order_timely_hours,
+        cast(max(value) filter (where name = 'orders.rating_min_n') as integer)
+            as order_rating_min_n,
         cast(max(value) filter (where name = 'reading.budget_mb') as integer)
             as reading_budget_mb,
         cast(max(value) filter (where name = 'reading.file_mb') as integer) as reading_file_mb,
