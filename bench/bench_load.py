@@ -259,7 +259,7 @@ def sign_in(page, url: str, username: str, password: str) -> None:
 
 # The overview fully drawn, as the DOM shows it, for an administrator on the county:
 # its title, the 8 headline and 3 submission figures, the 3 ranking tables (one per
-# tab; the open tab's grid painted on its canvas), the progress bar, no placeholder
+# tab: static tables; an older build's open grid painted on its canvas), the progress bar, no placeholder
 # skeleton and no "running" indicator; and the map drawn: the SVG map with its units laid
 # out, or, for an older build (--compare), deck.gl has issued its draw calls on its
 # canvas and a 1-pixel readPixels has returned, which waits until the GPU process has run
@@ -273,11 +273,13 @@ DRAWN_JS = """
   if (q('[data-testid="stStatusWidget"]').length) return false;
   if (q('[data-testid="stSkeleton"]').length) return false;
   if (q('[data-testid="stMetric"]').length < 11) return false;
-  if (q('[data-testid="stDataFrame"]').length < 3) return false;
-  if (!q('[data-testid="stDataFrame"] canvas').length) return false;
+  // the 3 ranking tables: static tables, or (an older build's) grids with a painted canvas
+  const grids = q('[data-testid="stDataFrame"]').length >= 3
+    && q('[data-testid="stDataFrame"] canvas').length > 0;
+  if (!grids && q('[data-testid="stTable"] table').length < 3) return false;
   if (!q('[data-testid="stProgress"]').length) return false;
   // the map: the overview's SVG with its units, or (an older build's) deck.gl canvas
-  const svg = document.querySelector('[data-testid="stMarkdownContainer"] svg');
+  const svg = document.querySelector('[data-testid="stMarkdownContainer"] svg[aria-label$="地图"]');
   if (svg) return svg.querySelector('circle') && svg.getBoundingClientRect().width > 0;
   const deck = document.querySelector('[data-testid="stDeckGlJsonChart"] canvas');
   if (!deck || deck.width === 0 || deck.height === 0) return false;

@@ -154,15 +154,23 @@ def test_overview_figures_equal_the_database(site, area):
 def test_overview_rankings_show_the_top_of_each_list(site):
     store, _ = site
     at = run_page("overview")
-    shown = table(at, "名次")
-    top = _db(
-        store,
-        "select s.unit_name, s.score from index_score s join index_run r using (run_id) "
-        "where r.is_current and r.month = $m and s.group_key = 'subcentre' order by s.rank",
-        m=MONTH,
-    )
-    assert shown["单位"].tolist() == [t[0] for t in top]
-    assert shown["得分"].tolist() == pytest.approx([t[1] for t in top])
+    # one static table per tab (group), the rows as printed
+    assert len(at.table) == 3
+    for shown, group in zip(at.table, ("subcentre", "team", "institute"), strict=True):
+        frame = shown.value
+        listed = _db(
+            store,
+            "select s.rank, s.unit_name, s.score from index_score s join index_run r "
+            "using (run_id) where r.is_current and r.month = $m and s.group_key = $g "
+            "order by s.rank, s.unit_code",
+            m=MONTH,
+            g=group,
+        )
+        expected = listed if len(listed) <= 6 else listed[:3] + listed[-3:]
+        assert list(frame.columns) == ["名次", "变化", "单位", "得分", "档次"]
+        assert frame["单位"].tolist() == [t[1] for t in expected]
+        assert frame["名次"].tolist() == [str(t[0]) for t in expected]
+        assert frame["得分"].tolist() == [theme.score(t[2]) for t in expected]
 
 
 # ---------------------------------------------------------------- 月度排名

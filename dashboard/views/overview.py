@@ -1,10 +1,12 @@
 """总览: the month's headline figures, the top and bottom of each ranking, submissions, a map."""
 
+import polars as pl
 import streamlit as st
 
 from core import access, labels, months
 from dashboard import data, metrics, ui
 from dashboard.state import current
+from presentation import theme
 from publish import queries
 from publish.model import figure_value
 
@@ -47,12 +49,17 @@ with left:
                     st.info("本月尚未计算考评指数。")
                     continue
                 shown = rows if rows.height <= 6 else rows.head(3).vstack(rows.tail(3))
-                ui.table(
-                    shown,
-                    {"rank": "名次", "change_label": "变化", "unit_name": "单位", "score": "得分",
-                     "tier": "档次"},
-                    {"score": "%.1f"},
-                    key=f"overview-{group}",
+                # a static table of six rows: drawn as text, no grid to load in the browser
+                ui.static_table(
+                    shown.select(
+                        pl.col("rank").cast(pl.String).alias("名次"),
+                        pl.col("change_label").fill_null(theme.DASH).alias("变化"),
+                        pl.col("unit_name").alias("单位"),
+                        pl.col("score").map_elements(theme.score, return_dtype=pl.String)
+                        .alias("得分"),
+                        pl.col("tier").fill_null(theme.DASH).alias("档次"),
+                    ),
+                    hide_index=True,
                 )  # fmt: skip
 with right:
     st.subheader("报送情况")
