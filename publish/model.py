@@ -16,7 +16,7 @@ import polars as pl
 from core import labels, months, settings
 from core.contract import SHEETS
 from index import methodology as methodology_file
-from publish import queries, text
+from publish import queries, reasons, text
 
 # The three published rankings, in the order the article gives them.
 PUBLISHED_GROUPS = ("subcentre", "team", "institute")
@@ -56,10 +56,22 @@ class RankRow:
     partition_name: str = ""
     place_first: int = 0  # the places whose order is within the margin (index/lists.py)
     place_last: int = 0
+    rank_p05: int | None = None  # the places of 90% of the robustness draws (None: 未报送)
+    rank_p95: int | None = None
 
     @property
     def is_tied(self) -> bool:
         return self.place_first != self.place_last
+
+    @property
+    def interval(self) -> str:
+        """'2–5', or '' for a unit without one."""
+        return reasons.interval(self.rank_p05, self.rank_p95)
+
+    @property
+    def rank_text(self) -> str:
+        """'3（2–5）◇': the rank, its interval and the mark of a place within the margin."""
+        return reasons.rank_text(self.rank, self.rank_p05, self.rank_p95, self.is_tied)
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,8 @@ class MethodNote:
     adjustments: tuple[tuple[str, str, float], ...]  # (kind, item, max)
     bonus_cap: float
     penalty_cap: float
+    # the methodology as the run stored it: definitions, goalposts and rules for the appendix
+    spec: methodology_file.Methodology | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -228,6 +242,9 @@ class Report:
     points_series: pl.DataFrame = field(compare=False)  # 12 months
     headline: str = ""
     lead: str = ""
+    draws: int = 0  # the run's robustness draws (the rank intervals)
+    units: tuple[reasons.UnitDetail, ...] = ()  # the published lists' units, explained
+    sensitivity: tuple[reasons.SensitivityRow, ...] = ()
 
     @property
     def month_label(self) -> str:
@@ -300,6 +317,7 @@ def _method_note(run: dict) -> MethodNote:
         tuple((a.kind, a.item, a.max) for a in meth.adjustment_items),
         meth.bonus_cap,
         meth.penalty_cap,
+        meth,
     )
 
 
@@ -324,6 +342,8 @@ def _table(frame: pl.DataFrame, group_key: str, label: str) -> RankingTable:
                 r["partition_name"],
                 r["place_first"],
                 r["place_last"],
+                r["rank_p05"],
+                r["rank_p95"],
             )
             for r in rows.iter_rows(named=True)
         ),
@@ -434,6 +454,15 @@ def build(con, month: date, edition: Edition) -> Report:
         ),
         tuple(queries.points_flags(con, month).iter_rows()),
     )
+    indicators = queries.indicators(con, run["run_id"])
+    units = reasons.unit_details(
+        scores,
+        indicators,
+        queries.previous_scores(con, month),
+        queries.adjustments(con, month),
+        method.spec,
+        PUBLISHED_GROUPS,
+    )
     report = Report(
         month=month,
         county_name=county.county_name,
@@ -447,13 +476,16 @@ def build(con, month: date, edition: Edition) -> Report:
         figures=figures,
         rankings=rankings,
         stations=stations,
-        indicators=queries.indicators(con, run["run_id"]),
+        indicators=indicators,
         points=points,
         brands=brands,
         completeness=completeness,
         concerns=concerns,
         activity_series=queries.activity_series(con, month),
         points_series=queries.points_series(con, month),
+        draws=run["draws"],
+        units=units,
+        sensitivity=reasons.sensitivity_rows(queries.sensitivity(con, run["run_id"])),
     )
     return text.with_text(report)
 
