@@ -58,6 +58,8 @@ XLSX_FORMATS = {
     "score": "0.0",
     "pct": "0.0%",
     "ratio": "0.000",
+    "decimal2": "#,##0.00",
+    "change": '+0.0;"−"0.0;"—"',  # a change in score points; no change reads —
 }
 
 DASH = "—"

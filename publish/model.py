@@ -243,7 +243,7 @@ class Report:
     headline: str = ""
     lead: str = ""
     draws: int = 0  # the run's robustness draws (the rank intervals)
-    units: tuple[reasons.UnitDetail, ...] = ()  # the published lists' units, explained
+    units: tuple[reasons.UnitDetail, ...] = ()  # every ranked unit, explained (list order)
     sensitivity: tuple[reasons.SensitivityRow, ...] = ()
 
     @property
@@ -461,7 +461,7 @@ def build(con, month: date, edition: Edition) -> Report:
         queries.previous_scores(con, month),
         queries.adjustments(con, month),
         method.spec,
-        PUBLISHED_GROUPS,
+        (*PUBLISHED_GROUPS, "station"),
     )
     report = Report(
         month=month,

@@ -59,6 +59,11 @@ def rank_legend(draws: int) -> str:
     )
 
 
+def rank_legend_short() -> str:
+    """The legend of a phone image: the same meaning in fewer words."""
+    return f"括号内为名次区间（90%的重算名次）；{UNSURE_MARK} 与相邻单位的先后在误差范围内"
+
+
 @dataclass(frozen=True)
 class IndicatorLine:
     key: str
@@ -180,7 +185,9 @@ def unit_details(
     previous: publish.queries.previous_scores; adjustments: publish.queries.adjustments.
     """
     specs = _indicator_specs(meth)
-    prev = {(r["group_key"], r["unit_code"]): r["prev_score"] for r in previous.iter_rows(named=True)}
+    prev = {
+        (r["group_key"], r["unit_code"]): r["prev_score"] for r in previous.iter_rows(named=True)
+    }
     adj: dict[str, list[str]] = {}
     for r in adjustments.iter_rows(named=True):
         kind = "加分" if r["points"] > 0 else "扣分"
@@ -292,7 +299,10 @@ def rules(meth: Methodology, draws: int) -> tuple[tuple[str, str], ...]:
     ]
     if meth.missing_owed:
         out.append(
-            ("缺报", "应报送的某类台账未报送的，由该台账计算的指标按0分计，即任何单位可能的最低分。")
+            (
+                "缺报",
+                "应报送的某类台账未报送的，由该台账计算的指标按0分计，即任何单位可能的最低分。",
+            )
         )
     if meth.no_demand:
         out.append(

@@ -110,14 +110,12 @@ def appendix(report: Report) -> dict:
     columns = [k for k in labels if k in present]
     cells: dict[str, dict[str, str]] = {}
     for row in sorted(report.sensitivity, key=lambda x: columns.index(x.group_key)):
-        cells.setdefault(row.label, {})[row.group_key] = (
-            f"{row.mean_shift:.2f} / {row.max_shift}"
-        )
+        cells.setdefault(row.label, {})[row.group_key] = f"{row.mean_shift:.2f} / {row.max_shift}"
     return {
         "units": [
             (label, [u for u in report.units if u.group_key == key])
             for key, label in labels.items()
-            if any(u.group_key == key for u in report.units)
+            if key in PUBLISHED_GROUPS and any(u.group_key == key for u in report.units)
         ],
         "groups": groups,
         "rules": reasons.rules(spec, report.draws) if spec else (),
@@ -134,7 +132,7 @@ def ranking_image_html(report: Report, table) -> str:
     return (
         env()
         .get_template("ranking_image.html.j2")
-        .render(r=report, table=table, rank_legend=reasons.rank_legend(report.draws))
+        .render(r=report, table=table, rank_legend=reasons.rank_legend_short())
     )
 
 
