@@ -70,7 +70,8 @@ def stored(value: float, kind: str) -> float:
 
 def _lines(text: str, width: int) -> int:
     """Lines a wrapped text takes in a column `width` characters wide."""
-    return max(1, math.ceil(display_width(text) / max(1, width - 2)))
+    # a CJK character of 10-point YaHei takes about 1.9 of Excel's width units
+    return max(1, math.ceil(display_width(text) * 0.95 / max(1, width - 1)))
 
 
 def _header_text(text: str) -> str:
@@ -329,7 +330,7 @@ def render(report: Report, out_dir: Path) -> list[Path]:
     if report.stations.rows:
         s.table(
             "实践站排名（所内）",
-            [("所属实践所", "text", 24), *RANK_COLUMNS, ("优势", "wrap", 34), ("短板", "wrap", 34)],
+            [("所属实践所", "text", 24), *RANK_COLUMNS, ("优势", "wrap", 38), ("短板", "wrap", 38)],
             (
                 [r.partition_name, *row, *_strengths(station_units.get(r.unit_code))]
                 for r, row in zip(report.stations.rows, _rank_rows(report.stations), strict=True)
