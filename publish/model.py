@@ -70,7 +70,7 @@ class RankRow:
 
     @property
     def rank_text(self) -> str:
-        """'3（2–5）◇': the rank, its interval and the mark of a place within the margin."""
+        """'3◇（2–5）': the rank, the mark of a place within the margin and its interval."""
         return reasons.rank_text(self.rank, self.rank_p05, self.rank_p95, self.is_tied)
 
 

@@ -45,9 +45,9 @@ def interval(p05: int | None, p95: int | None) -> str:
 
 
 def rank_text(rank: int, p05: int | None, p95: int | None, unsure: bool) -> str:
-    """'3（2–5）◇': the rank, its 5–95% interval and the mark of a place within the margin."""
+    """'3◇（2–5）': the rank, the mark of a place within the margin and its 5–95% interval."""
     span = interval(p05, p95)
-    return f"{rank}{f'（{span}）' if span else ''}{UNSURE_MARK if unsure else ''}"
+    return f"{rank}{UNSURE_MARK if unsure else ''}{f'（{span}）' if span else ''}"
 
 
 def rank_legend(draws: int) -> str:
