@@ -84,7 +84,9 @@ class Sheets:
     A column's kind is text, bool (是/否), date, month, number or a theme.XLSX_FORMATS key.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, as_shown: bool = False):
+        """as_shown: store each number rounded to the decimals its format shows."""
+        self.as_shown = as_shown
         self.book = xlsxwriter.Workbook(
             str(path),
             {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
@@ -151,7 +153,8 @@ class Sheets:
                     or (isinstance(value, float) and math.isnan(value))
                     or (kind in TEXT_KINDS and value == "")
                 ):
-                    ws.write_blank(n, c, None, fmt)
+                    if bold:  # an empty cell needs writing only for its border
+                        ws.write_blank(n, c, None, fmt)
                 elif kind in TEXT_KINDS:
                     ws.write_string(n, c, plain.cell(str(value)), fmt)
                     if kind == "wrap":
@@ -162,7 +165,7 @@ class Sheets:
                 elif kind in ("date", "month"):
                     ws.write_datetime(n, c, datetime(value.year, value.month, value.day), fmt)
                 else:
-                    ws.write_number(n, c, stored(value, kind), fmt)
+                    ws.write_number(n, c, stored(value, kind) if self.as_shown else value, fmt)
             if lines > 1:  # spreadsheets do not grow a row for wrapped text written by a program
                 ws.set_row(n, LINE_HEIGHT * lines + 2)
         ws.freeze_panes(1, 0)
@@ -313,7 +316,7 @@ def _indicator_rows(report: Report, labels: dict[str, str], partitions: dict[str
 
 def render(report: Report, out_dir: Path) -> list[Path]:
     path = out_dir / f"{report.file_stem}_index.xlsx"
-    s = Sheets(path)
+    s = Sheets(path, as_shown=True)
     month = report.month_label
     for table in report.rankings:
         s.table(
