@@ -85,6 +85,8 @@ XLSX_FORMATS = {
     "score": "0.0",
     "pct": "0.0%",
     "ratio": "0.000",
+    "decimal2": "#,##0.00",
+    "change": '+0.0;"−"0.0;"—"',  # a change in score points; no change reads —
 }
 
 # Streamlit table (NumberColumn) formats for the same conventions: a share is

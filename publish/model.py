@@ -18,7 +18,7 @@ from core import labels, months, settings
 from core.contract import SHEETS
 from index import methodology as methodology_file
 from presentation import theme
-from publish import queries, text
+from publish import queries, reasons, text
 
 # The three published rankings, in the order the article gives them.
 PUBLISHED_GROUPS = ("subcentre", "team", "institute")
@@ -60,10 +60,22 @@ class RankRow:
     partition_name: str = ""
     place_first: int = 0  # the places whose order is within the margin (index/lists.py)
     place_last: int = 0
+    rank_p05: int | None = None  # the places of 90% of the robustness draws (None: 未报送)
+    rank_p95: int | None = None
 
     @property
     def is_tied(self) -> bool:
         return self.place_first != self.place_last
+
+    @property
+    def interval(self) -> str:
+        """'2–5', or '' for a unit without one."""
+        return reasons.interval(self.rank_p05, self.rank_p95)
+
+    @property
+    def rank_text(self) -> str:
+        """'3◇（2–5）': the rank, the mark of a place within the margin and its interval."""
+        return reasons.rank_text(self.rank, self.rank_p05, self.rank_p95, self.is_tied)
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,8 @@ class MethodNote:
     adjustments: tuple[tuple[str, str, float], ...]  # (kind, item, max)
     bonus_cap: float
     penalty_cap: float
+    # the methodology as the run stored it: definitions, goalposts and rules for the appendix
+    spec: methodology_file.Methodology | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -320,6 +334,10 @@ class Report:
         moved.sort(key=lambda lr: (-abs(lr[1].rank_change), lr[1].rank, lr[1].unit_code))
         return tuple(moved[:k])
 
+    draws: int = 0  # the run's robustness draws (the rank intervals)
+    units: tuple[reasons.UnitDetail, ...] = ()  # every ranked unit, explained (list order)
+    sensitivity: tuple[reasons.SensitivityRow, ...] = ()
+
     @property
     def month_label(self) -> str:
         return months.label(self.month)
@@ -391,6 +409,7 @@ def _method_note(run: dict) -> MethodNote:
         tuple((a.kind, a.item, a.max) for a in meth.adjustment_items),
         meth.bonus_cap,
         meth.penalty_cap,
+        meth,
     )
 
 
@@ -415,6 +434,8 @@ def _table(frame: pl.DataFrame, group_key: str, label: str) -> RankingTable:
                 r["partition_name"],
                 r["place_first"],
                 r["place_last"],
+                r["rank_p05"],
+                r["rank_p95"],
             )
             for r in rows.iter_rows(named=True)
         ),
@@ -588,6 +609,15 @@ def build(con, month: date, edition: Edition) -> Report:
         standards=_standards(queries.standards_shortfall(con, month)),
     )
     as_of = queries.data_as_of(con, snapshot_batch(run["data_snapshot"]))
+    indicators = queries.indicators(con, run["run_id"])
+    units = reasons.unit_details(
+        scores,
+        indicators,
+        queries.previous_scores(con, month),
+        queries.adjustments(con, month),
+        method.spec,
+        (*PUBLISHED_GROUPS, "station"),
+    )
     report = Report(
         month=month,
         county_name=county.county_name,
@@ -601,7 +631,7 @@ def build(con, month: date, edition: Edition) -> Report:
         figures=figures,
         rankings=rankings,
         stations=stations,
-        indicators=queries.indicators(con, run["run_id"]),
+        indicators=indicators,
         points=points,
         brands=brands,
         completeness=completeness,
@@ -609,6 +639,9 @@ def build(con, month: date, edition: Edition) -> Report:
         activity_series=queries.activity_series(con, month),
         points_series=queries.points_series(con, month),
         data_as_of=theme.as_of(as_of["latest_at"], int(as_of["files"])),
+        draws=run["draws"],
+        units=units,
+        sensitivity=reasons.sensitivity_rows(queries.sensitivity(con, run["run_id"])),
     )
     return text.with_text(report)
 

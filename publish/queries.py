@@ -28,7 +28,7 @@ def current_run(con, month: date) -> dict | None:
     rows = con.sql(
         """
         select r.run_id, r.methodology_id, r.methodology_sha256, r.data_snapshot, r.computed_at,
-               m.title, m.file_name, m.content
+               r.draws, m.title, m.file_name, m.content
         from index_run r
         join index_methodology m
           on m.methodology_id = r.methodology_id and m.sha256 = r.methodology_sha256
@@ -49,7 +49,8 @@ def scores(con, run_id: int) -> pl.DataFrame:
                s.base_score, s.adjustment, s.tier, s.on_red_list, s.on_black_list,
                s.is_submitted, s.units_listed, s.rank_p05, s.rank_p95,
                coalesce(s.place_first, s.rank) as place_first,
-               coalesce(s.place_last, s.rank) as place_last, s.list_note
+               coalesce(s.place_last, s.rank) as place_last, s.list_note,
+               s.strengths, s.weaknesses, s.adjustment_change_shown
         from index_score s
         left join ref_unit_all p on p.code = s.partition_code
         where s.run_id = $run
@@ -61,17 +62,69 @@ def scores(con, run_id: int) -> pl.DataFrame:
 
 @query(scope=COUNTY, action="view_county_lists")
 def indicators(con, run_id: int) -> pl.DataFrame:
+    """One row per unit and indicator of the run: values, weight, contribution, the published
+    change (change_shown) and how the value was treated (imputation; a 数据存疑 value's cap,
+    the medians it was compared with and the office's decision)."""
     return con.sql(
         """
-        select i.group_key, s.unit_name, i.unit_code, i.indicator_name, i.dimension, i.unit,
-               i.raw_value, i.numerator, i.denominator, i.normalised, i.weight, i.contribution,
-               i.contribution_change, i.is_capped, i.is_imputed, s.rank
+        select i.group_key, s.unit_name, i.unit_code, i.indicator_key, i.indicator_name,
+               i.dimension, i.unit, i.raw_value, i.value_used, i.numerator, i.denominator,
+               i.normalised, i.weight, i.contribution, i.contribution_change, i.change_shown,
+               i.is_capped, i.is_imputed, coalesce(i.imputation, 'ok') as imputation,
+               coalesce(i.is_outlier, false) as is_outlier, f.cap_value, f.peer_median,
+               f.history_median, f.review, s.rank
         from index_indicator i
         join index_score s using (run_id, group_key, unit_code)
+        left join index_flag f using (run_id, group_key, unit_code, indicator_key)
         where i.run_id = $run
         order by i.group_key, s.partition_code, s.rank, i.unit_code, i.indicator_key
         """,
         params={"run": run_id},
+    ).pl()
+
+
+@query(scope=COUNTY, action="view_county_lists")
+def previous_scores(con, month: date) -> pl.DataFrame:
+    """Last month's score of each unit and list, as its current run stored it."""
+    return con.sql(
+        """
+        select s.group_key, s.unit_code, s.score as prev_score
+        from index_score s join index_run r using (run_id)
+        where r.is_current and r.month = $prev
+        """,
+        params={"prev": shift(month, -1)},
+    ).pl()
+
+
+@query(scope=COUNTY, action="view_county_lists")
+def sensitivity(con, run_id: int) -> pl.DataFrame:
+    """The run's sensitivity table: the rank shift each changed assumption causes, per list."""
+    return con.sql(
+        """
+        select group_key, assumption, variant, label, mean_abs_shift, max_shift, units_moved,
+               spearman, units
+        from index_sensitivity where run_id = $run
+        order by group_key,
+                 list_position(['weights', 'normalisation', 'goalposts', 'imputation',
+                                'aggregation', 'drop_indicator'], assumption),
+                 try_cast(regexp_extract(variant, '^drop:(\\d+)$', 1) as integer) nulls first,
+                 variant
+        """,
+        params={"run": run_id},
+    ).pl()
+
+
+@query(scope=COUNTY, action="view_county_lists")
+def adjustments(con, month: date) -> pl.DataFrame:
+    """The month's 加分/扣分 in force, with their reasons."""
+    return con.sql(
+        """
+        select unit_code, kind, item, points, reason
+        from index_adjustment
+        where month = $m and voided_at is null
+        order by unit_code, adjustment_id
+        """,
+        params={"m": month},
     ).pl()
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 
 from presentation import theme
-from publish import text
+from publish import reasons, text
 from publish.model import PUBLISHED_GROUPS, Report
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -56,6 +56,9 @@ def env() -> jinja2.Environment:
         tier_index=lambda t: tiers.index(t) + 1 if t in tiers else 0,
         cn_numbers=CN_NUMBERS,
         published_groups=PUBLISHED_GROUPS,
+        unsure_mark=reasons.UNSURE_MARK,
+        signed=reasons.signed,
+        number=reasons.number,
     )
     return e
 
@@ -76,12 +79,68 @@ def article_html(report: Report) -> str:
             completeness=text.completeness(report),
             normalisation=NORMALISATION_WORDS.get(report.method.normalisation, ""),
             unsubmitted=UNSUBMITTED_WORDS.get(report.method.unsubmitted, ""),
+            rank_legend=reasons.rank_legend(report.draws),
+            appendix=appendix(report),
         )
     )
 
 
+def appendix(report: Report) -> dict:
+    """The article's appendices: each published unit explained, and the methodology."""
+    spec = report.method.spec
+    groups = []
+    for key, label, _ in report.method.groups:
+        g = spec.groups.get(key) if spec else None
+        if g is None:
+            continue
+        weights = g.weights()
+        groups.append(
+            {
+                "key": key,
+                "label": label,
+                "indicators": [
+                    {
+                        "name": i.name,
+                        "dimension": i.dimension,
+                        "definition": i.definition,
+                        "goalposts": reasons.goalposts_text(i),
+                        "direction": reasons.direction_text(i),
+                        "weight": theme.pct(weights[i.key]),
+                    }
+                    for i in g.indicators
+                ],
+            }
+        )
+    labels = {key: label for key, label, _ in report.method.groups}
+    # one row per changed assumption, one column per list: mean / largest rank shift
+    present = {row.group_key for row in report.sensitivity}
+    columns = [k for k in labels if k in present]
+    cells: dict[str, dict[str, str]] = {}
+    for row in sorted(report.sensitivity, key=lambda x: columns.index(x.group_key)):
+        cells.setdefault(row.label, {})[row.group_key] = f"{row.mean_shift:.2f} / {row.max_shift}"
+    return {
+        "units": [
+            (label, [u for u in report.units if u.group_key == key])
+            for key, label in labels.items()
+            if key in PUBLISHED_GROUPS and any(u.group_key == key for u in report.units)
+        ],
+        "groups": groups,
+        "rules": reasons.rules(spec, report.draws) if spec else (),
+        "sensitivity": {
+            "columns": [labels.get(k, k) for k in columns],
+            "rows": [
+                (label, [by.get(k, theme.DASH) for k in columns]) for label, by in cells.items()
+            ],
+        },
+    }
+
+
 def ranking_image_html(report: Report, table) -> str:
-    return env().get_template("ranking_image.html.j2").render(r=report, table=table)
+    return (
+        env()
+        .get_template("ranking_image.html.j2")
+        .render(r=report, table=table, rank_legend=reasons.rank_legend_short())
+    )
 
 
 def briefing_html(report: Report, charts: dict[str, bytes]) -> str:

@@ -174,7 +174,9 @@ def test_article_ranking_tables_equal_the_database(edition, article, group):
     expected = _current_scores(store, group)
     assert len(shown) == len(expected) > 0
     for row, (rank, change, name, score, tier) in zip(shown, expected, strict=True):
-        assert row[0] == str(rank)
+        assert re.fullmatch(rf"{rank}◇?(（\d+–\d+）)?", row[0]), row[
+            0
+        ]  # its interval: test_publish_explain
         assert row[1] == change
         assert row[2].startswith(name)
         assert row[3] == (f"{score:.1f}" if score is not None else "—")
@@ -325,8 +327,11 @@ def test_workbook_has_a_sheet_per_ranking_and_the_details(workbook):
         "县级志愿服务队排名",
         "新时代文明实践所排名",
         "实践站排名（所内）",
+        "单位明细",
         "指标明细",
-        "考评办法",
+        "方法说明",
+        "计分规则",
+        "敏感性分析",
         "加扣分项目",
         "发布信息",
     ]
@@ -347,28 +352,34 @@ def test_workbook_has_a_sheet_per_ranking_and_the_details(workbook):
 def test_workbook_rankings_equal_the_database(edition, workbook, group, sheet):
     store, _, _ = edition
     ws = workbook[sheet]
-    assert [c.value for c in ws[1]][:6] == ["名次", "变化", "单位代码", "单位", "得分", "档次"]
-    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    header = [c.value for c in ws[1]]
+    cols = [header.index(h) for h in ("名次", "变化", "单位", "得分", "档次")]
     expected = _current_scores(store, group)
-    assert len(rows) == len(expected)
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2, max_row=len(expected) + 1)]
+    assert ws.auto_filter.ref.endswith(str(len(expected) + 1))  # the legend follows the table
     for row, (rank, change, name, score, tier) in zip(rows, expected, strict=True):
-        assert (row[0], row[1], row[3], row[4], row[5]) == (rank, change, name, score, tier)
-    assert ws["E2"].number_format == theme.XLSX_FORMATS["score"]
+        assert [row[c] for c in cols] == [rank, change, name, score, tier]
+    assert ws.cell(2, cols[3] + 1).number_format == theme.XLSX_FORMATS["score"]
 
 
 def test_workbook_indicator_details_equal_the_database(edition, workbook):
     store, _, _ = edition
     ws = workbook["指标明细"]
-    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    header = [c.value for c in ws[1]]
+    weight, contribution = header.index("权重"), header.index("贡献分")
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2) if r[5].value]
     expected = _db(
         store,
-        "select count(*), sum(contribution), sum(weight) from index_indicator i "
-        "join index_run r using (run_id) where r.is_current and r.month = $m",
+        "select contribution, weight from index_indicator i join index_run r using (run_id) "
+        "where r.is_current and r.month = $m",
         {"m": MONTH},
-    )[0]
-    assert len(rows) == expected[0]
-    assert sum(r[12] for r in rows) == pytest.approx(expected[1])
-    assert sum(r[11] for r in rows) == pytest.approx(expected[2])
+    )
+    assert len(rows) == len(expected)
+    # stored as shown: contributions to 2 decimals, weights as 0.0%
+    assert sum(r[contribution] for r in rows) == pytest.approx(
+        sum(round(c, 2) for c, _ in expected)
+    )
+    assert sum(r[weight] for r in rows) == pytest.approx(sum(round(w, 3) for _, w in expected))
 
 
 # ---------------------------------------------------------------- the briefing
@@ -607,9 +618,9 @@ def test_hostile_unit_names_are_escaped_in_html_and_neutralised_in_the_workbook(
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;站" in html
     ws = openpyxl.load_workbook(folder / "2026-10_index.xlsx")["县级志愿服务队排名"]
-    cell = ws["D2"]
+    cell = ws["F2"]
     assert cell.data_type == "s" and cell.value == "'" + formula
-    names = [ws.cell(r, 4).value for r in range(2, ws.max_row + 1)]
+    names = [ws.cell(r, 6).value for r in range(2, ws.max_row + 1)]
     assert not any(str(n).startswith(("=", "+", "-", "@")) for n in names)
 
 
