@@ -235,9 +235,10 @@ def test_no_output_reads_a_raw_value(edition):
     }
     for name, body in texts.items():
         assert not RAW.findall(body), (name, RAW.findall(body)[:5])
+    # no cell holds a boolean (a spreadsheet shows TRUE/FALSE): flags are said in words
     book = openpyxl.load_workbook(folder / "2026-10_index.xlsx")
-    flags = [row[14:16] for row in book["指标明细"].iter_rows(min_row=2, values_only=True)]
-    assert {v for pair in flags for v in pair} <= {"是", "否"}
+    cells = [v for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row]
+    assert not [v for v in cells if isinstance(v, bool)]
 
 
 def test_rate_changes_are_in_percentage_points(edition):
