@@ -32,6 +32,13 @@ def number(x: float | None) -> str:
     return f"{x:,.2f}" if abs(x) < 1 else f"{x:,.1f}"
 
 
+def measure(x: float | None, unit: str) -> str:
+    """A value in its unit's style: a percentage with one decimal (96.0), else `number`."""
+    if unit == "%" and x is not None and x == x:
+        return f"{x:,.1f}"
+    return number(x)
+
+
 def signed(x: float | None) -> str:
     """A change in score points with one decimal: +1.2 / −0.3; none or zero → —."""
     if x is None or x != x or round(x, 1) == 0:
@@ -151,15 +158,16 @@ def treatment(row: dict, spec: Indicator | None, meth: Methodology) -> str:
         return labels.IMPUTATION[imputation]
     if row["is_outlier"]:
         compared = (
-            f"报送值{number(row['raw_value'])}{unit}，远高于同组中位数"
-            f"{number(row['peer_median'])}{unit}"
+            f"报送值{measure(row['raw_value'], unit)}{unit}，远高于同组中位数"
+            f"{measure(row['peer_median'], unit)}{unit}"
         )
         if row["history_median"] is not None:
-            compared += f"和本单位以往中位数{number(row['history_median'])}{unit}"
+            compared += f"和本单位以往中位数{measure(row['history_median'], unit)}{unit}"
         if row["review"] == "accept":
             return f"数据存疑：{compared}；经办公室核查，接受原值"
         decided = "经办公室核查维持封顶" if row["review"] == "cap" else "待办公室核查"
-        return f"数据存疑：{compared}；按封顶值{number(row['cap_value'])}{unit}计分（{decided}）"
+        cap = measure(row["cap_value"], unit)
+        return f"数据存疑：{compared}；按封顶值{cap}{unit}计分（{decided}）"
     if row["is_capped"] and spec is not None:
         lo, hi = spec.goalposts
         if meth.normalisation != "goalposts":

@@ -59,6 +59,7 @@ def env() -> jinja2.Environment:
         unsure_mark=reasons.UNSURE_MARK,
         signed=reasons.signed,
         number=reasons.number,
+        measure=reasons.measure,
     )
     return e
 
