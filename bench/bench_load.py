@@ -181,6 +181,37 @@ class Build:
             self.proc.wait()
 
 
+class Floor(Build):
+    """Streamlit alone (bench/floor_app.py), served the same way: what the dashboard's
+    overview costs above the cost of opening any Streamlit page."""
+
+    watch_js = ""  # set below WATCH_JS
+
+    def prepare(self, source: Path, n: int) -> list[str]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return [f"floor{i:02d}" for i in range(1, n + 1)]
+
+    def start(self) -> None:
+        port = _free_port()
+        log = open(self.folder / "server.log", "w")  # noqa: SIM115 (the process keeps it)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "bench" / "floor_app.py"),
+             "--server.port", str(port), "--server.headless", "true",
+             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+            stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, start_new_session=True,
+        )  # fmt: skip
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"the floor app did not start: see {self.folder / 'server.log'}")
+
+
 def _descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -259,12 +290,12 @@ def sign_in(page, url: str, username: str, password: str) -> None:
 
 # The overview fully drawn, as the DOM shows it, for an administrator on the county:
 # its title, the 8 headline and 3 submission figures, the 3 ranking tables (one per
-# tab: static tables; an older build's open grid painted on its canvas), the progress bar, no placeholder
-# skeleton and no "running" indicator; and the map drawn: the SVG map with its units laid
-# out, or, for an older build (--compare), deck.gl has issued its draw calls on its
-# canvas and a 1-pixel readPixels has returned, which waits until the GPU process has run
-# every command before it (with software GL, compiling the layers' shaders is most of that
-# map's cost: the canvas alone would be a few seconds early).
+# tab: static tables; an older build's open grid painted on its canvas), the progress
+# bar, no placeholder skeleton and no "running" indicator; and the map drawn: the SVG
+# map with its units laid out, or, for an older build (--compare), deck.gl has issued
+# its draw calls on its canvas and a 1-pixel readPixels has returned, which waits until
+# the GPU process has run every command before it (with software GL, compiling the
+# layers' shaders is most of that map's cost: the canvas alone is seconds early).
 DRAWN_JS = """
 () => {
   const q = (s) => document.querySelectorAll(s);
@@ -309,20 +340,45 @@ GL_DRAWS_JS = """
 })();
 """
 
-# Checked in every animation frame of the page; the moment it first holds is kept in
-# window.__drawnAt (ms on the page's own clock since the navigation started), so 20
-# pages are timed at once while Python waits on them one after the other.
+# Checked in the animation frame after every change of the page's DOM (and every 100 ms,
+# for what draws without one: an older build's WebGL map); the moment it first holds is
+# kept in window.__drawnAt (ms on the page's own clock since the navigation started), so
+# 20 pages are timed at once while Python waits on them one after the other. Not in every
+# frame: 20 pages checking a large DOM 60 times a second cost the machine seconds of CPU
+# that the timed pages then lacked (the floor's tiny DOM much less: an unfair comparison).
 WATCH_JS = """
 (t0) => {
   window.__drawnAt = undefined;
   const drawn = DRAWN;
+  let pending = false, done = false;
   const check = () => {
-    if (drawn()) window.__drawnAt = performance.now() - t0;
-    else requestAnimationFrame(check);
+    pending = false;
+    if (done || !drawn()) return;
+    done = true;
+    window.__drawnAt = performance.now() - t0;
+    observer.disconnect();
+    clearInterval(timer);
   };
-  requestAnimationFrame(check);
+  const soon = () => { if (!pending && !done) { pending = true; requestAnimationFrame(check); } };
+  const observer = new MutationObserver(soon);
+  observer.observe(document, {subtree: true, childList: true, attributes: true,
+                              characterData: true});
+  const timer = setInterval(soon, 100);
+  soon();
 }
 """.replace("DRAWN", DRAWN_JS.strip())
+
+# the floor's page drawn: its title, nothing running
+FLOOR_DRAWN_JS = """
+() => {
+  const h1 = document.querySelector('h1');
+  if (!h1 || !h1.textContent.includes('总览')) return false;
+  if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+  return !document.querySelector('[data-testid="stSkeleton"]');
+}
+"""
+Floor.watch_js = WATCH_JS.replace(DRAWN_JS.strip(), FLOOR_DRAWN_JS.strip())
+Build.watch_js = WATCH_JS
 
 # a click on 总览 in the sidebar, the clock started in the same task
 CLICK_JS = """
@@ -348,12 +404,12 @@ def park(page) -> None:
     )
 
 
-def start_open(page, url: str, how: str) -> None:
+def start_open(page, url: str, how: str, watch_js: str = WATCH_JS) -> None:
     """Open the overview (without waiting) and start watching for it drawn."""
     if how == "goto":  # a new document: its clock starts at the navigation
         page.evaluate(f"window.location.href = {url!r}")
     else:
-        page.evaluate(WATCH_JS, page.evaluate(CLICK_JS))
+        page.evaluate(watch_js, page.evaluate(CLICK_JS))
 
 
 def drawn_after(page) -> float:
@@ -406,7 +462,11 @@ def run_level(n: int, rounds: int, builds: list[Build], how: str) -> dict[tuple,
                     if how == "goto":
                         ctx.add_init_script(WATCH_JS.replace("(t0) =>", "((t0) =>") + ")(0)")
                     page = ctx.new_page()
-                    sign_in(page, build.url, name, PASSWORD)
+                    if isinstance(build, Floor):  # no login
+                        page.goto(build.url, timeout=TIMEOUT_MS)
+                        page.wait_for_selector(NAV, timeout=TIMEOUT_MS)
+                    else:
+                        sign_in(page, build.url, name, PASSWORD)
                     park(page)
                     pages.append(page)
                 sessions[build.name] = pages
@@ -415,11 +475,11 @@ def run_level(n: int, rounds: int, builds: list[Build], how: str) -> dict[tuple,
             for label in plan:
                 for build in builds:
                     pages = sessions[build.name]
-                    if label == "cold version":
+                    if label == "cold version" and not isinstance(build, Floor):
                         new_version(build.store)
                     cpu = (cpu_seconds(build.proc.pid), cpu_seconds(os.getpid(), "chromium"))
                     for page in pages:  # all at once: each open returns without waiting
-                        start_open(page, build.url, how)
+                        start_open(page, build.url, how, build.watch_js)
                     times = [drawn_after(page) for page in pages]
                     server = cpu_seconds(build.proc.pid) - cpu[0]
                     chromium = cpu_seconds(os.getpid(), "chromium") - cpu[1]
@@ -450,6 +510,10 @@ def main() -> None:
     ap.add_argument("--open", dest="how", choices=["click", "goto"], default="click")
     ap.add_argument("--compare", metavar="REF", help="also serve commit REF, rounds in turn")
     ap.add_argument("--rebuild", action="store_true", help="build the store again")
+    ap.add_argument(
+        "--floor", action="store_true",
+        help="also serve Streamlit alone (bench/floor_app.py), rounds in turn",
+    )  # fmt: skip
     ap.add_argument("--build-only", action="store_true")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -459,6 +523,8 @@ def main() -> None:
     if args.build_only:
         return
     builds = [Build("now", ROOT)]
+    if args.floor:
+        builds.insert(0, Floor("floor", ROOT))
     if args.compare:
         builds.insert(0, Build(f"ref-{args.compare}".replace("/", "-"), checkout_of(args.compare)))
     rows = []
