@@ -307,7 +307,7 @@ DRAWN_JS = """
   // the 3 ranking tables: static tables, or (an older build's) grids with a painted canvas
   const grids = q('[data-testid="stDataFrame"]').length >= 3
     && q('[data-testid="stDataFrame"] canvas').length > 0;
-  if (!grids && q('[data-testid="stTable"] table').length < 3) return false;
+  if (!grids && q('[data-testid="stTable"] table, table.civic-text-table').length < 3) return false;
   if (!q('[data-testid="stProgress"]').length) return false;
   // the map: the overview's SVG with its units, or (an older build's) deck.gl canvas
   const svg = document.querySelector('[data-testid="stMarkdownContainer"] svg[aria-label$="地图"]');

@@ -86,6 +86,30 @@ def static_table(frame: pl.DataFrame, **kw):
     return st.table(shown, **kw)
 
 
+def text_table(frame: pl.DataFrame, numeric: tuple[str, ...] = ()) -> None:
+    """A small table of text (every cell already printed) as one HTML table: one element for
+    the browser to draw, where st.table makes a Markdown element of every cell. Cells and
+    headers are escaped here; `numeric` columns are right-aligned."""
+    from html import escape
+
+    def cell(tag: str, name: str, value) -> str:
+        align = ' style="text-align:right"' if name in numeric else ""
+        text = theme.DASH if value is None else " ".join(str(value).split())
+        return f"<{tag}{align}>{escape(text)}</{tag}>"
+
+    head = "".join(cell("th", n, n) for n in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(cell("td", n, v) for n, v in zip(frame.columns, row, strict=True))
+        + "</tr>"
+        for row in frame.iter_rows()
+    )  # fmt: skip
+    st.markdown(
+        f'<div>\n<table class="civic-text-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>\n</div>",
+        unsafe_allow_html=True,
+    )
+
+
 def xlsx_bytes(frames: dict[str, pl.DataFrame]) -> bytes:
     """Frames as one workbook, a sheet each; text stays text (formula-like text neutralised
     with a leading apostrophe, as in the published workbook; no URL becomes a link)."""

@@ -154,11 +154,10 @@ def test_overview_figures_equal_the_database(site, area):
 def test_overview_rankings_show_the_top_of_each_list(site):
     store, _ = site
     at = run_page("overview")
-    # one static table per tab (group), the rows as printed
-    assert len(at.table) == 3
-    for shown, group in zip(at.table, ("subcentre", "team", "institute"), strict=True):
-        # cells are Markdown (ui.static_table escapes text): read them as the browser shows them
-        frame = shown.value.map(lambda v: re.sub(r"\\(.)", r"\1", v))
+    # one table of printed text per tab (group)
+    tables = [_text_table(m.value) for m in at.markdown if "civic-text-table" in m.value]
+    assert len(tables) == 3
+    for (header, rows), group in zip(tables, ("subcentre", "team", "institute"), strict=True):
         listed = _db(
             store,
             "select s.rank, s.unit_name, s.score from index_score s join index_run r "
@@ -168,10 +167,42 @@ def test_overview_rankings_show_the_top_of_each_list(site):
             g=group,
         )
         expected = listed if len(listed) <= 6 else listed[:3] + listed[-3:]
-        assert list(frame.columns) == ["名次", "变化", "单位", "得分", "档次"]
-        assert frame["单位"].tolist() == [t[1] for t in expected]
-        assert frame["名次"].tolist() == [str(t[0]) for t in expected]
-        assert frame["得分"].tolist() == [theme.score(t[2]) for t in expected]
+        assert header == ["名次", "变化", "单位", "得分", "档次"]
+        assert [r[2] for r in rows] == [t[1] for t in expected]
+        assert [r[0] for r in rows] == [str(t[0]) for t in expected]
+        assert [r[3] for r in rows] == [theme.score(t[2]) for t in expected]
+
+
+def _text_table(body: str) -> tuple[list[str], list[list[str]]]:
+    """A ui.text_table's header and rows as the browser reads them."""
+    import lxml.html
+
+    table = lxml.html.fromstring(body).xpath("//table")[0]
+    header = [th.text_content() for th in table.xpath(".//thead//th")]
+    rows = [[td.text_content() for td in tr.xpath("td")] for tr in table.xpath(".//tbody/tr")]
+    return header, rows
+
+
+def test_text_tables_escape_every_cell_and_stay_one_block():
+    def page():
+        import polars as pl
+
+        from dashboard import ui
+
+        ui.text_table(
+            pl.DataFrame({"单位": ["<img src=x onerror=alert(1)>", "甲\n\n**乙**"],
+                          "得分": ["1.0", None]}),
+            numeric=("得分",),
+        )  # fmt: skip
+
+    at = AppTest.from_function(page)
+    at.run()
+    assert not at.exception
+    body = at.markdown[0].value
+    assert "<img" not in body and "\n\n" not in body  # no tag; no blank line ends the block
+    header, rows = _text_table(body)
+    assert header == ["单位", "得分"]
+    assert rows == [["<img src=x onerror=alert(1)>", "1.0"], ["甲 **乙**", "—"]]
 
 
 # ---------------------------------------------------------------- 月度排名

@@ -50,7 +50,7 @@ with left:
                     continue
                 shown = rows if rows.height <= 6 else rows.head(3).vstack(rows.tail(3))
                 # a static table of six rows: drawn as text, no grid to load in the browser
-                ui.static_table(
+                ui.text_table(
                     shown.select(
                         pl.col("rank").cast(pl.String).alias("名次"),
                         pl.col("change_label").fill_null(theme.DASH).alias("变化"),
@@ -59,7 +59,7 @@ with left:
                         .alias("得分"),
                         pl.col("tier").fill_null(theme.DASH).alias("档次"),
                     ),
-                    hide_index=True,
+                    numeric=("名次", "得分"),
                 )  # fmt: skip
 with right:
     st.subheader("报送情况")
