@@ -127,7 +127,9 @@ if last:
                     access.require(user, "rank")
                     with st.spinner("正在计算……"):
                         index_run.rank_and_store(data.store(), last["months"], actor="数据报送页")
-                    st.success("已重新计算。请在「月度排名」页审核。")
+                    st.success(
+                        ui.refer("rankings", "已重新计算。请在{page}页审核。", "已重新计算。")
+                    )
                 except NotReady as e:
                     st.error(ui.md(e))
 
