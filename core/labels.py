@@ -62,6 +62,7 @@ def unit_kind(kind: str) -> str:
     """县中心, 实践站 …; an unknown kind as it is."""
     return UNIT_KINDS.get(kind, kind)
 
+
 # The dashboard's pages (dashboard/views/<key>.py) by their menu titles; who sees which:
 # core/access.py PAGES. Texts that name a page take its title from here (dashboard.ui.refer).
 PAGES: dict[str, str] = {

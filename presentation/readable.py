@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import polars as pl
@@ -75,6 +76,16 @@ def detail_text(text: str | None, keys: dict[str, str] = DETAIL_KEYS) -> str:
         return value_text(text)
     parts = [f"{keys.get(k, k)}：{value_text(v)}" for k, v in found.items()]
     return "；".join(parts) or theme.DASH
+
+
+_CODE = re.compile(r"\b\d{9,12}\b")
+
+
+def codes_named(text: str | None, names: dict[str, str]) -> str:
+    """Unit codes in `text` (an audit subject: 620623101204/H0012) replaced by their names."""
+    if text is None:
+        return theme.DASH
+    return _CODE.sub(lambda m: names.get(m.group(0), m.group(0)), text)
 
 
 def json_columns(frame: pl.DataFrame, column: str) -> pl.DataFrame:

@@ -437,8 +437,12 @@ if published:
     st.success(
         f"本月已发布第{last['edition_no']}版（签发：{ui.md(last['published_by'])}，"
         f"{last['published_at']:%Y-%m-%d %H:%M}）。"
-        + ui.refer("publishing", "如需更正，请在{page}页发布修订版。",
-                   "如需更正，由县中心审核人员发布修订版。", action="publish")
+        + ui.refer(
+            "publishing",
+            "如需更正，请在{page}页发布修订版。",
+            "如需更正，由县中心审核人员发布修订版。",
+            action="publish",
+        )
     )
 if open_editions:
     e = open_editions[-1]
