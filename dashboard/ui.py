@@ -188,6 +188,31 @@ def score_map(units: pl.DataFrame) -> str | None:
     return svg_map.county_svg(units, "score", "考评得分", theme.score, width=600)
 
 
+# Streamlit's uploader draws "Upload" and "<n>MB per file • XLSX, …" in English, with no
+# option to change them (1.67): hidden (display:none, so that no English is in the page's
+# text either) and said in Chinese by CSS content and the caption under it.
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {display: none}
+[data-testid="stFileUploaderDropzone"] button [data-has-shortcut]::after {content: "选择文件"}
+[data-testid="stFileUploaderDropzoneInstructions"] span {display: none}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {content: "%s"}
+</style>"""
+
+
+def upload_limit_mb() -> int:
+    """The largest file the uploader takes (MB): what `civic dashboard` set (civic.cli.serve)."""
+    return int(st.get_option("server.maxUploadSize"))
+
+
+def uploader(label: str, types: list[str], key: str):
+    """st.file_uploader (several files) with its texts in Chinese and the limit in force."""
+    hint = f"拖放文件到此处，或点击选择；单个文件不超过 {upload_limit_mb()} MB · " + "、".join(
+        t.upper() for t in types
+    )
+    st.html(_UPLOADER_CSS % hint.replace('"', ""))
+    return st.file_uploader(label, type=types, accept_multiple_files=True, key=key)
+
+
 def refer(page: str, seen: str, unseen: str, action: str | None = None) -> str:
     """A text that sends the reader to a page, only if their role can open it (and take
     `action` there, when given): `seen` with {page} as 「<title>」; otherwise `unseen`, which

@@ -24,11 +24,9 @@ st.caption(
     "支持 .xlsx、.xls、.csv 以及打包的 .zip；文件名中含单位编码或名称和月份"
     "（如 620623101204_安家河村_2026-10.xlsx）。同一文件重复上传会自动跳过。"
 )
-files = st.file_uploader(
-    "选择文件", type=list(uploads.ALLOWED), accept_multiple_files=True, key="upload-files"
-)
+files = ui.uploader("选择文件", list(uploads.ALLOWED), key="upload-files")
 st.caption(
-    f"单个文件不超过 {uploads.MAX_FILE_BYTES // 2**20} MB，一次共不超过 "
+    f"单个文件不超过 {min(ui.upload_limit_mb(), uploads.MAX_FILE_BYTES // 2**20)} MB，一次共不超过 "
     f"{uploads.MAX_TOTAL_BYTES // 2**20} MB；压缩包内只能是 .xlsx、.xls、.csv 文件。"
     + ("乡镇账号只能上传本乡镇单位的文件。" if access.scoped(user) else "")
 )
