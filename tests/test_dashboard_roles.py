@@ -66,9 +66,7 @@ def _texts(at: AppTest) -> list[str]:
 def named_pages(text: str) -> set[str]:
     """The pages a text sends its reader to: 「<title>」 or <title>页."""
     return {
-        key
-        for key, title in labels.PAGES.items()
-        if f"「{title}」" in text or f"{title}页" in text
+        key for key, title in labels.PAGES.items() if f"「{title}」" in text or f"{title}页" in text
     }
 
 
