@@ -69,6 +69,21 @@ def parse_json(text: str | None) -> dict | None:
     return found if isinstance(found, dict) else None
 
 
+def row_headers(sheet_name: str | None) -> dict[str, str]:
+    """A quarantined row's keys (the contract's column keys) → the export's headers, those of
+    the sheet the name refers to first (core/contract.py)."""
+    from core.contract import SHEETS, sheet_for_name
+
+    headers: dict[str, str] = {}
+    for s in SHEETS:
+        for c in s.columns:
+            headers.setdefault(c.key, c.header)
+    sheet = sheet_for_name(sheet_name) if sheet_name else None
+    if sheet is not None:
+        headers.update({c.key: c.header for c in sheet.columns})
+    return headers
+
+
 def detail_text(text: str | None, keys: dict[str, str] = DETAIL_KEYS) -> str:
     """An audit detail (a JSON object) as 「版次：2；理由：……」; other text as it is."""
     found = parse_json(text)
@@ -88,10 +103,17 @@ def codes_named(text: str | None, names: dict[str, str]) -> str:
     return _CODE.sub(lambda m: names.get(m.group(0), m.group(0)), text)
 
 
-def json_columns(frame: pl.DataFrame, column: str) -> pl.DataFrame:
-    """`column` (JSON objects as text) spread into one text column per key, in the order the
-    keys first appear, in place of `column`; a key a row lacks reads —."""
-    objects = [parse_json(t) or {} for t in frame[column].to_list()]
+def json_columns(
+    frame: pl.DataFrame, column: str, keys: dict[str, str] | None = None
+) -> pl.DataFrame:
+    """`column` (JSON objects as text) spread into one text column per key (named by `keys`
+    where it has the key), in the order the keys first appear, in place of `column`; a key a
+    row lacks reads —."""
+    keys = keys or {}
+    objects = [
+        {keys.get(k, k): v for k, v in (parse_json(t) or {}).items()}
+        for t in frame[column].to_list()
+    ]
     keys = list(dict.fromkeys(k for o in objects for k in o))
     taken = set(frame.columns) - {column}
     spread = {

@@ -72,3 +72,11 @@ def test_cells_word_only_the_columns_that_would_show_raw_values():
     assert out["次数"].to_list() == [1, 2]  # untouched: no missing value
     assert out["锁定"].to_list() == ["是", "否"]
     assert out["日期"].to_list() == ["2026-10-01", "—"]
+
+
+def test_a_quarantined_row_reads_with_its_sheets_headers():
+    points = readable.row_headers("202608_620623100207_积分台账")
+    orders = readable.row_headers("群众点单")
+    assert points["household_id"] == "户编号"
+    assert points["points"] == "积分" and orders["platform"] == "需求平台"
+    assert readable.detail_text('{"household_id": "H0042"}', points) == "户编号：H0042"

@@ -116,7 +116,10 @@ if last:
             shown = {"file_name": "文件", "sheet_name": "工作表", "source_row": "行号",
                      "column_header": "列", "reason": "原因"}  # fmt: skip
             # the row as it was sent: one column per column of the export, not JSON
-            rows = readable.json_columns(rows.select(*shown, "row_values"), "row_values")
+            rows = readable.json_columns(
+                rows.select(*shown, "row_values"), "row_values",
+                readable.row_headers(rows["sheet_name"].first() if rows.height else None),
+            )  # fmt: skip
             ui.table(
                 rows, {**shown, **{c: c for c in rows.columns if c not in shown}},
                 height=300, key="upload-quarantine",
@@ -202,22 +205,24 @@ ALL_SHEETS = "全部工作表"
 sheet = st.selectbox("工作表", [ALL_SHEETS, *sheets], key="sub-q-sheet") if sheets else ALL_SHEETS
 if sheet == ALL_SHEETS:  # sheets of different columns: each row's content as 列：值 text
     q_shown = current_rows.head(SHOWN).with_columns(
-        row_values=pl.col("row_values").map_elements(
-            readable.detail_text, return_dtype=pl.String, skip_nulls=False
+        row_values=pl.struct("sheet_name", "row_values").map_elements(
+            lambda r: readable.detail_text(r["row_values"], readable.row_headers(r["sheet_name"])),
+            return_dtype=pl.String,
         )
     )
     q_columns = {**Q_COLUMNS, "row_values": "该行内容"}
 else:  # one sheet: the row as sent, a column per column of the export
     q_shown = readable.json_columns(
         current_rows.filter(pl.col("sheet_name") == sheet).head(SHOWN)
-        .select(*Q_COLUMNS, "row_values"), "row_values",
+        .select(*Q_COLUMNS, "row_values"), "row_values", readable.row_headers(sheet),
     )  # fmt: skip
     q_columns = {**Q_COLUMNS, **{c: c for c in q_shown.columns if c not in Q_COLUMNS}}
 ui.table(q_shown, q_columns, height=300, key="sub-quarantine")
 ui.download_xlsx(
     {"隔离行": current_rows.with_columns(
-        row_values=pl.col("row_values").map_elements(
-            readable.detail_text, return_dtype=pl.String, skip_nulls=False
+        row_values=pl.struct("sheet_name", "row_values").map_elements(
+            lambda r: readable.detail_text(r["row_values"], readable.row_headers(r["sheet_name"])),
+            return_dtype=pl.String,
         )
     ).select(*Q_COLUMNS, "row_values").rename({**Q_COLUMNS, "row_values": "该行内容"})},
     "隔离行.xlsx", "下载隔离行", key="sub-q-download",
