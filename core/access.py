@@ -24,13 +24,13 @@ EVERYONE = {ADMIN, REVIEWER, TOWN, LEADER}
 PAGES: dict[str, set[str]] = {
     "overview": EVERYONE,
     "rankings": {ADMIN, REVIEWER, LEADER},
-    "map": {ADMIN, REVIEWER, TOWN},
-    "trends": {ADMIN, REVIEWER, TOWN},
-    "points": {ADMIN, REVIEWER, TOWN},
+    "map": EVERYONE,
+    "trends": EVERYONE,
+    "points": EVERYONE,  # the leader reads them (no household names: view_households)
     "matters": EVERYONE,
     "standards": EVERYONE,
     "households": {ADMIN, REVIEWER, TOWN},
-    "brands": {ADMIN, REVIEWER, TOWN},
+    "brands": EVERYONE,
     "submissions": {ADMIN, REVIEWER, TOWN},
     "publishing": {ADMIN, REVIEWER, LEADER},
     "admin": {ADMIN},

@@ -61,3 +61,21 @@ SUBMISSION_STATUS: dict[str, str] = {"on_time": "按时", "late": "逾期", "mis
 def unit_kind(kind: str) -> str:
     """县中心, 实践站 …; an unknown kind as it is."""
     return UNIT_KINDS.get(kind, kind)
+
+
+# The dashboard's pages (dashboard/views/<key>.py) by their menu titles; who sees which:
+# core/access.py PAGES. Texts that name a page take its title from here (dashboard.ui.refer).
+PAGES: dict[str, str] = {
+    "overview": "总览",
+    "rankings": "月度排名",
+    "map": "地图",
+    "trends": "趋势",
+    "points": "积分",
+    "brands": "品牌项目",
+    "matters": "民事直说",
+    "standards": "阵地达标",
+    "households": "星级户",
+    "submissions": "数据报送",
+    "publishing": "发布",
+    "admin": "账号与审计",
+}

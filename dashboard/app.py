@@ -22,7 +22,7 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core import access, secrets  # noqa: E402
-from dashboard import auth, data, errors, state  # noqa: E402
+from dashboard import auth, data, errors, state, ui  # noqa: E402
 from presentation.plain import md  # noqa: E402
 
 VIEWS = Path(__file__).parent / "views"
@@ -98,7 +98,8 @@ with st.sidebar:
 st.session_state["_selection"] = state.sidebar(user)
 if st.session_state["_selection"] is None and page.title not in ("数据报送", "账号与审计"):
     st.title(page.title)
-    st.info("数据库中还没有数据：请先在「数据报送」页上传各单位的报送文件。")
+    st.info(ui.refer("submissions", "数据库中还没有数据：请先在{page}页上传各单位的报送文件。",
+                     "数据库中还没有数据：请联系县中心上传各单位的报送文件。"))  # fmt: skip
 else:
     try:
         page.run()

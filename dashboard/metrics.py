@@ -826,8 +826,15 @@ AUDIT_ACTIONS = {
     "user_enable": "启用账号", "user_reset": "重置密码", "upload": "上传导入",
     "upload_rejected": "拒收上传", "rank": "计算排名", "adjust": "加扣分",
     "void_adjustment": "撤销加扣分", "edition_draft": "生成草稿", "edition_refresh": "刷新草稿",
-    "edition_review": "审核", "edition_publish": "签发发布",
+    "edition_review": "审核", "edition_publish": "签发发布", "review_flag": "疑点核查",
+    "clear_points": "积分清零", "void_clearing": "撤销清零",
 }  # fmt: skip
+
+
+@query(scope=COUNTY, action="view_audit")
+def unit_names(con) -> dict[str, str]:
+    """Every unit's and team's name by its code, for the codes the audit log's subjects hold."""
+    return dict(con.sql("select code, name from ref_unit_all").fetchall())
 
 
 @query(scope=COUNTY, action="view_audit")

@@ -14,7 +14,8 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from presentation import plain, theme
+from core import access, labels
+from presentation import plain, readable, theme
 
 md = plain.md  # the one way data enters Markdown on a page
 DOWNLOAD_TTL_S = 600
@@ -51,6 +52,10 @@ def table(frame: pl.DataFrame, columns: dict[str, str], formats: dict[str, str] 
     shown = frame.select([c for c in columns if c in frame.columns]).rename(
         {c: h for c, h in columns.items() if c in frame.columns}
     )
+    # no None, nan or True/False in a cell: such columns become text in words, formatted here
+    shown, worded = readable.cells(
+        shown, {columns.get(c, c): f for c, f in (formats or {}).items()}
+    )
     # dates as dates (the browser would add a time of day to them)
     config = {
         name: st.column_config.DateColumn(format="YYYY-MM-DD")
@@ -59,6 +64,9 @@ def table(frame: pl.DataFrame, columns: dict[str, str], formats: dict[str, str] 
     }
     for c, fmt in (formats or {}).items():
         header = columns.get(c, c)
+        if header in worded:
+            config[header] = st.column_config.TextColumn(alignment="right")
+            continue
         if fmt == "pct":  # one decimal (theme): shown ×100, so 0.8462 reads 84.6%
             if header in shown.columns:
                 shown = shown.with_columns(pl.col(header) * 100)
@@ -78,6 +86,7 @@ def table(frame: pl.DataFrame, columns: dict[str, str], formats: dict[str, str] 
 
 def static_table(frame: pl.DataFrame, **kw):
     """st.table (words wrap; its cells are Markdown) with every text cell shown literally."""
+    frame, _ = readable.cells(frame)
     shown = frame.with_columns(
         pl.col(n).map_elements(md, return_dtype=pl.String)
         for n, t in frame.schema.items()
@@ -201,6 +210,41 @@ def score_map(units: pl.DataFrame) -> str | None:
     if units.is_empty():
         return None
     return svg_map.county_svg(units, "score", "考评得分", theme.score, width=600)
+
+
+# Streamlit's uploader draws "Upload" and "<n>MB per file • XLSX, …" in English, with no
+# option to change them (1.67): hidden (display:none, so that no English is in the page's
+# text either) and said in Chinese by CSS content and the caption under it.
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {display: none}
+[data-testid="stFileUploaderDropzone"] button [data-has-shortcut]::after {content: "选择文件"}
+[data-testid="stFileUploaderDropzoneInstructions"] span {display: none}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {content: "%s"}
+</style>"""
+
+
+def upload_limit_mb() -> int:
+    """The largest file the uploader takes (MB): what `civic dashboard` set (civic.cli.serve)."""
+    return int(st.get_option("server.maxUploadSize"))
+
+
+def uploader(label: str, types: list[str], key: str):
+    """st.file_uploader (several files) with its texts in Chinese and the limit in force."""
+    hint = f"拖放文件到此处，或点击选择；单个文件不超过 {upload_limit_mb()} MB · " + "、".join(
+        t.upper() for t in types
+    )
+    st.html(_UPLOADER_CSS % hint.replace('"', ""))
+    return st.file_uploader(label, type=types, accept_multiple_files=True, key=key)
+
+
+def refer(page: str, seen: str, unseen: str, action: str | None = None) -> str:
+    """A text that sends the reader to a page, only if their role can open it (and take
+    `action` there, when given): `seen` with {page} as 「<title>」; otherwise `unseen`, which
+    says whom to ask. No page text names a page its reader cannot open."""
+    user = st.session_state.get("_user")
+    if access.sees(user, page) and (action is None or access.can(user, action)):
+        return seen.format(page=f"「{labels.PAGES[page]}」")
+    return unseen
 
 
 def me():

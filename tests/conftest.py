@@ -120,3 +120,29 @@ def admin_page(view: str):
     at.switch_page(f"views/{view}.py")
     at.run()
     return at
+
+
+@pytest.fixture(scope="session")
+def small_site(tmp_path_factory, registry) -> tuple[Path, Path]:
+    """A small demo county (2026-08..2026-10, seed 7): ingested, every month ranked (few
+    draws), 2026-10's flags decided by the demo office and 2026-10 published. (store,
+    reports); do not write to it: copy it. Minutes cheaper than ranked_store."""
+    from datetime import date
+
+    from demo import office
+    from etl.ingest import ingest
+    from etl.receipt import Receipt
+    from index import run as index_run
+    from publish import workflow
+
+    inbox = tmp_path_factory.mktemp("small-inbox")
+    generate(inbox, parse_range("2026-08..2026-10"), seed=7, registry=registry, workers=2)
+    manifest = json.loads((inbox / MANIFEST).read_text(encoding="utf-8"))
+    base = tmp_path_factory.mktemp("small-site")
+    store, reports = base / "db", base / "reports"
+    store.mkdir()
+    ingest([inbox], store, registry, workers=2, received=Receipt.from_file_dates())
+    index_run.rank_and_store(store, None, draws=50)
+    office.review_month(store, date(2026, 10, 1), manifest)
+    workflow.publish_month(store, date(2026, 10, 1), "李签发", "王审核", reports=reports)
+    return store, reports

@@ -468,7 +468,7 @@ def test_a_bookmarked_page_signs_in_lands_there_and_survives_a_reload(site):
 def test_a_page_the_role_may_not_see_says_so_in_chinese(site):
     url, _ = site
     with chromium() as b:
-        for who, path in (("town", "/admin"), ("leader", "/map"), ("town", "/rankings")):
+        for who, path in (("town", "/admin"), ("leader", "/submissions"), ("town", "/rankings")):
             context = b.new_context(locale="zh-CN")
             context.add_cookies([{"name": session_cookie.NAME, "value": _sign_in(url, who),
                                   "url": url}])  # fmt: skip

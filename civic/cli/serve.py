@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -61,7 +62,21 @@ def server_path() -> Path:
     return app_path().parent / "server.py"
 
 
-def command(port: int, address: str = "127.0.0.1") -> list[str]:
+def upload_limit_mb() -> int:
+    """The largest file the uploader takes, in MB: the county's limit on one file as read
+    (county.toml [reading] file_mb), never above what the upload page accepts
+    (dashboard.uploads.MAX_FILE_BYTES)."""
+    from core.registry import RegistryError, load_registry
+    from dashboard.uploads import MAX_FILE_BYTES
+
+    page_mb = MAX_FILE_BYTES // 2**20
+    try:
+        return min(page_mb, load_registry().values.reading_file_mb)
+    except RegistryError:  # a broken registry is reported where it is read; the page's limit
+        return page_mb
+
+
+def command(port: int, address: str = "127.0.0.1", upload_mb: int | None = None) -> list[str]:
     """The server's command line (`streamlit run dashboard/server.py` and its settings)."""
     return [
         sys.executable, "-m", "streamlit", "run", str(server_path()),
@@ -74,12 +89,57 @@ def command(port: int, address: str = "127.0.0.1") -> list[str]:
         "--server.fileWatcherType", "none",
         # its welcome message looks the machine's external IP up on the internet
         "--logger.hideWelcomeMessage", "true",
+        # the uploader says and enforces our limit, not Streamlit's 200 MB
+        "--server.maxUploadSize", str(upload_mb or upload_limit_mb()),
     ]  # fmt: skip
+
+
+STOP_WAIT_S = 20  # how long a stopped server may take to close its sessions before it is killed
+
+
+def _die_with_parent() -> None:  # pragma: no cover (runs in the child, before exec)
+    """Linux: the server gets SIGTERM if `civic dashboard` dies without forwarding (SIGKILL)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def run_server(cmd: list[str], env: dict[str, str]) -> int:
+    """Run the server until it ends; SIGINT and SIGTERM sent to this process go to it, and
+    this process waits for it (killing it after STOP_WAIT_S), so no server is left orphaned
+    on its port. Its exit code."""
+    # its own process group: a Ctrl+C in the terminal reaches it once, through us
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, preexec_fn=_die_with_parent)
+    stopping: list[int] = []
+
+    def forward(signum, _frame) -> None:
+        stopping.append(signum)
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while True:
+            try:
+                return proc.wait(timeout=STOP_WAIT_S if stopping else None)
+            except subprocess.TimeoutExpired:  # asked to stop and still running
+                proc.kill()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if proc.poll() is None:  # this process is ending for another reason
+            proc.terminate()
+            try:
+                proc.wait(timeout=STOP_WAIT_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def serve(port: int, store: Path | None, reports: Path | None, address: str = "127.0.0.1",
           secure_cookies: bool = False) -> None:  # fmt: skip
-    """Serve the dashboard until Ctrl+C, after checking the secrets."""
+    """Serve the dashboard until Ctrl+C (or SIGTERM), after checking the secrets."""
     from core import secrets
 
     problems = secrets.check()
@@ -90,5 +150,5 @@ def serve(port: int, store: Path | None, reports: Path | None, address: str = "1
         env["CIVIC_SECURE_COOKIES"] = "1"
     shown = "localhost" if address in ("127.0.0.1", "localhost") else address
     click.echo(f"看板地址：http://{shown}:{port}  （Ctrl+C 停止）")
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C stops the server: not an error
-        subprocess.run(command(port, address), env=env, check=False)
+    run_server(command(port, address), env)
+    click.echo("看板已停止。")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core import access, accounts
 from dashboard import data, metrics, ui
+from presentation import readable
 
 user = ui.me()
 st.title("账号与审计")
@@ -12,6 +13,12 @@ st.title("账号与审计")
 tab_users, tab_log = st.tabs(["账号", "审计日志"])
 with tab_users:
     access.require(user, "manage_users")  # the accounts themselves, and every change below
+    areas = data.get(metrics.areas) if data.version() else pl.DataFrame()
+    towns = (
+        dict(areas.filter(pl.col("kind") == "institute").select("code", "name").iter_rows())
+        if not areas.is_empty()
+        else {}
+    )
     users = pl.DataFrame(accounts.list_users(), infer_schema_length=None)
     if not users.is_empty():
         ui.table(
@@ -20,18 +27,16 @@ with tab_users:
                 state=pl.when(pl.col("is_active") == 1)
                 .then(pl.lit("启用"))
                 .otherwise(pl.lit("停用")),
+                # the town by its name (the code when the database does not know it)
+                town=pl.col("town_code").replace_strict(towns, default=pl.col("town_code"))
+                if "town_code" in users.columns
+                else pl.lit(None, pl.String),
             ),
-            {"username": "用户名", "display_name": "姓名", "role": "角色", "town_code": "所属乡镇",
+            {"username": "用户名", "display_name": "姓名", "role": "角色", "town": "所属乡镇",
              "state": "状态", "failed_logins": "连续失败", "locked_until": "锁定至",
              "password_set_at": "密码设置时间"},
             key="admin-users",
         )  # fmt: skip
-    areas = data.get(metrics.areas) if data.version() else pl.DataFrame()
-    towns = (
-        dict(areas.filter(pl.col("kind") == "institute").select("code", "name").iter_rows())
-        if not areas.is_empty()
-        else {}
-    )
     with st.form("add-user", clear_on_submit=True):
         st.markdown("**开设账号**")
         c1, c2, c3 = st.columns(3)
@@ -87,12 +92,23 @@ with tab_log:
     labels = metrics.AUDIT_ACTIONS
     kinds = sorted(set(log["action"].to_list()))
     chosen = st.multiselect(
-        "类别", kinds, format_func=lambda a: labels.get(a, a), key="audit-kinds"
-    )
+        "类别", kinds, format_func=lambda a: labels.get(a, a), key="audit-kinds",
+        placeholder="全部类别（可多选）",
+    )  # fmt: skip
     if chosen:
         log = log.filter(pl.col("action").is_in(chosen))
+    names = data.get(metrics.unit_names) if data.version() else {}
+    log = log.with_columns(
+        action=pl.col("action").replace(labels),
+        subject=pl.col("subject").map_elements(
+            lambda t: readable.codes_named(t, names), return_dtype=pl.String, skip_nulls=False
+        ),
+        detail=pl.col("detail").map_elements(
+            readable.detail_text, return_dtype=pl.String, skip_nulls=False
+        ),
+    )
     ui.table(
-        log.with_columns(action=pl.col("action").replace(labels)),
+        log,
         {
             "logged_at": "时间",
             "actor": "操作人",

@@ -38,7 +38,7 @@ left, right = st.columns([3, 2])
 with left:
     if not access.can(user, "view_county_lists"):
         st.subheader("考评排名")
-        st.caption("全县排名由县中心发布；乡镇账号可在发布后的文章中查看。")
+        st.caption("全县排名由县中心审核发布；本乡镇的名次以县中心公开的考评文章为准。")
     else:
         st.subheader("考评排名：前三与后三")
         tabs = st.tabs(list(labels.RANK_GROUPS.values()))
@@ -74,7 +74,7 @@ with right:
     st.progress(received / owed if owed else 0.0, text=f"已收到 {received:,} / {owed:,} 份台账")
     st.caption(
         f"未报送单位 {int(counts.get('missing', {}).get('units', 0))} 个，"
-        "详见「数据报送」页的报送矩阵。"
+        + ui.refer("submissions", "详见{page}页的报送矩阵。", "名单可向县中心了解。")
     )
 
 st.subheader("各站所考评得分")
@@ -84,4 +84,7 @@ if picture is None:
     st.info("所选范围没有带坐标的站所。")
 else:
     ui.svg(picture)
-    st.caption("鼠标停在站所上可看名称与得分；可缩放、可看活动热力的地图在「地图」页。")
+    st.caption(
+        "鼠标停在站所上可看名称与得分。"
+        + ui.refer("map", "可缩放、可看活动热力的地图在{page}页。", "")
+    )

@@ -101,30 +101,34 @@ with right:
     )  # fmt: skip
 
 st.subheader("榜单")
-st.caption("户主姓名已脱敏。")
-boards = ["善行榜（本月获得积分）", "星级榜"]
-if access.can(user, "view_county_lists"):
-    boards.append("红黑榜（考评）")
-tabs = st.tabs(boards)
-t1, t2 = tabs[0], tabs[1]
-with t1:
-    ui.table(
-        data.get(metrics.good_deeds_board, sel.month, sel.members).with_row_index("no", 1),
-        {"no": "名次", "head_name": "户主", "station": "实践站", "points_earned": "本月获得积分",
-         "entries": "记录数"},
-        key="pts-board-good",
-    )  # fmt: skip
-with t2:
-    ui.table(
-        data.get(metrics.star_board, sel.month, sel.members).with_columns(
-            required=pl.when("required_stars_met").then(pl.lit("是")).otherwise(pl.lit("否"))
-        ),
-        {"head_name": "户主", "station": "实践站", "stars": "星数", "required": "三颗必评星",
-         "submitted_month": "评定月份"},
-        key="pts-board-stars",
-    )  # fmt: skip
-if len(tabs) > 2:  # 红黑榜 of every unit: roles that see the county's lists
-    with tabs[2]:
+named = access.can(user, "view_households")  # boards with (masked) household names
+GOOD, STARS, LISTS = "善行榜（本月获得积分）", "星级榜", "红黑榜（考评）"
+boards = [GOOD, STARS] if named else []
+if access.can(user, "view_county_lists"):  # 红黑榜 of every unit
+    boards.append(LISTS)
+if named:
+    st.caption("户主姓名已脱敏。")
+tabs = dict(zip(boards, st.tabs(boards), strict=True))
+if GOOD in tabs:
+    with tabs[GOOD]:
+        ui.table(
+            data.get(metrics.good_deeds_board, sel.month, sel.members).with_row_index("no", 1),
+            {"no": "名次", "head_name": "户主", "station": "实践站",
+             "points_earned": "本月获得积分", "entries": "记录数"},
+            key="pts-board-good",
+        )  # fmt: skip
+if STARS in tabs:
+    with tabs[STARS]:
+        ui.table(
+            data.get(metrics.star_board, sel.month, sel.members).with_columns(
+                required=pl.when("required_stars_met").then(pl.lit("是")).otherwise(pl.lit("否"))
+            ),
+            {"head_name": "户主", "station": "实践站", "stars": "星数", "required": "三颗必评星",
+             "submitted_month": "评定月份"},
+            key="pts-board-stars",
+        )  # fmt: skip
+if LISTS in tabs:
+    with tabs[LISTS]:
         lists = data.get(metrics.red_black_lists, sel.month)
         ui.table(
             lists.with_columns(
@@ -192,80 +196,84 @@ if access.can(user, "audit_points"):
             f"积分核查_{sel.month:%Y-%m}.xlsx", "下载疑点清单（Excel）", key="pts-audit-dl",
         )  # fmt: skip
 
-st.subheader(f"清零（{sel.month.year}年）")
-st.caption(
-    "严重违规的户积分清零：余额归零，当年不再获得积分、不上善行榜。清零可来自实践站积分台账，"
-    "也可由县中心在此录入（须写明理由）；误录的可撤销，记录保留。"
-)
-cleared = data.get(village.clearings, sel.month.year, sel.members)
-ui.table(
-    cleared.with_columns(
-        state=pl.when("is_voided").then(pl.lit("已撤销")).otherwise(pl.lit("有效")),
-        entered_by=pl.col("entered_by").fill_null("（站点台账）"),
-    ),
-    {"cleared_date": "清零日期", "town": "乡镇", "station": "实践站", "household_id": "户编号",
-     "head_name": "户主", "source": "来源", "reason": "理由", "points_cleared": "清除余额",
-     "entered_by": "录入人", "state": "状态", "clearing_id": "录入编号",
-     "void_reason": "撤销理由"},
-    {"points_cleared": "%d"}, height=240, key="pts-clearings",
-)  # fmt: skip
-if access.can(user, "clear_points"):
-    from etl import clearings as clearing_rules
+if named:  # each clearing names its household
+    st.subheader(f"清零（{sel.month.year}年）")
+    st.caption(
+        "严重违规的户积分清零：余额归零，当年不再获得积分、不上善行榜。清零可来自实践站积分台账，"
+        "也可由县中心在此录入（须写明理由）；误录的可撤销，记录保留。"
+    )
+    cleared = data.get(village.clearings, sel.month.year, sel.members)
+    ui.table(
+        cleared.with_columns(
+            state=pl.when("is_voided").then(pl.lit("已撤销")).otherwise(pl.lit("有效")),
+            entered_by=pl.col("entered_by").fill_null("（站点台账）"),
+            clearing_id=pl.col("clearing_id").cast(pl.String).fill_null("（站点台账）"),
+        ),
+        {"cleared_date": "清零日期", "town": "乡镇", "station": "实践站", "household_id": "户编号",
+         "head_name": "户主", "source": "来源", "reason": "理由", "points_cleared": "清除余额",
+         "entered_by": "录入人", "state": "状态", "clearing_id": "录入编号",
+         "void_reason": "撤销理由"},
+        {"points_cleared": "%d"}, height=240, key="pts-clearings",
+    )  # fmt: skip
+    if access.can(user, "clear_points"):
+        from etl import clearings as clearing_rules
 
-    add_tab, void_tab = st.tabs(["录入清零", "撤销清零"])
-    with add_tab:
-        ledgers = data.get(village.notice_stations, sel.members)
-        station_names = dict(zip(ledgers["unit_code"], ledgers["station"], strict=True))
-        with st.form("pts-clear-form", clear_on_submit=False):
-            station = st.selectbox(
-                "实践站",
-                list(station_names),
-                format_func=station_names.get,
-                key="pts-clear-station",
-            )
-            household = st.text_input("户编号", key="pts-clear-household", placeholder="如 H0012")
-            when = st.date_input("清零日期", key="pts-clear-date", format="YYYY-MM-DD")
-            reason = st.text_area("理由（违规事实和处理决定）", key="pts-clear-reason")
-            submitted = st.form_submit_button("确认清零", type="primary")
-        if submitted:
-            try:
-                access.require(user, "clear_points")
-                new_id = clearing_rules.add(
-                    data.store(), station, household, when, reason, user.display_name
+        add_tab, void_tab = st.tabs(["录入清零", "撤销清零"])
+        with add_tab:
+            ledgers = data.get(village.notice_stations, sel.members)
+            station_names = dict(zip(ledgers["unit_code"], ledgers["station"], strict=True))
+            with st.form("pts-clear-form", clear_on_submit=False):
+                station = st.selectbox(
+                    "实践站",
+                    list(station_names),
+                    format_func=station_names.get,
+                    key="pts-clear-station",
                 )
-            except clearing_rules.ClearingError as e:
-                st.error(ui.md(e))
-            else:
-                data.clear()
-                st.success(f"已清零（录入编号 {new_id}），余额、榜单和负债已重新计算。")
-    with void_tab:
-        live = cleared.filter(pl.col("source") == "办公室录入", ~pl.col("is_voided"))
-        if live.is_empty():
-            st.caption(f"{sel.month.year}年没有可撤销的办公室录入清零。")
-        else:
-            with st.form("pts-void-form"):
-                clearing_id = st.selectbox(
-                    "清零记录",
-                    live["clearing_id"].to_list(),
-                    format_func=lambda i: next(
-                        f"{r['clearing_id']}：{r['station']} {r['household_id']} "
-                        f"{r['cleared_date']:%Y-%m-%d}"
-                        for r in live.iter_rows(named=True)
-                        if r["clearing_id"] == i
-                    ),
-                    key="pts-void-id",
+                household = st.text_input(
+                    "户编号", key="pts-clear-household", placeholder="如 H0012"
                 )
-                why = st.text_input("撤销理由", key="pts-void-reason")
-                undo = st.form_submit_button("撤销清零")
-            if undo:
+                when = st.date_input("清零日期", key="pts-clear-date", format="YYYY-MM-DD")
+                reason = st.text_area("理由（违规事实和处理决定）", key="pts-clear-reason")
+                submitted = st.form_submit_button("确认清零", type="primary")
+            if submitted:
                 try:
                     access.require(user, "clear_points")
-                    clearing_rules.void(data.store(), clearing_id, why, user.display_name)
+                    new_id = clearing_rules.add(
+                        data.store(), station, household, when, reason, user.display_name
+                    )
                 except clearing_rules.ClearingError as e:
                     st.error(ui.md(e))
                 else:
                     data.clear()
-                    st.success(f"清零记录 {clearing_id} 已撤销，积分已恢复。")
+                    st.success(f"已清零（录入编号 {new_id}），余额、榜单和负债已重新计算。")
+        with void_tab:
+            live = cleared.filter(pl.col("source") == "办公室录入", ~pl.col("is_voided"))
+            if live.is_empty():
+                st.caption(f"{sel.month.year}年没有可撤销的办公室录入清零。")
+            else:
+                with st.form("pts-void-form"):
+                    clearing_id = st.selectbox(
+                        "清零记录",
+                        live["clearing_id"].to_list(),
+                        format_func=lambda i: next(
+                            f"{r['clearing_id']}：{r['station']} {r['household_id']} "
+                            f"{r['cleared_date']:%Y-%m-%d}"
+                            for r in live.iter_rows(named=True)
+                            if r["clearing_id"] == i
+                        ),
+                        key="pts-void-id",
+                    )
+                    why = st.text_input("撤销理由", key="pts-void-reason")
+                    undo = st.form_submit_button("撤销清零")
+                if undo:
+                    try:
+                        access.require(user, "clear_points")
+                        clearing_rules.void(data.store(), clearing_id, why, user.display_name)
+                    except clearing_rules.ClearingError as e:
+                        st.error(ui.md(e))
+                    else:
+                        data.clear()
+                        st.success(f"清零记录 {clearing_id} 已撤销，积分已恢复。")
 
 if access.can(user, "download_notice"):
     st.subheader("季度积分公示")

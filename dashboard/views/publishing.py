@@ -43,7 +43,7 @@ if not open_flags.is_empty():
         words.open_flags_warning(
             dict(open_flags.group_by("kind_label", maintain_order=True).len().iter_rows()),
             access.can(user, "review_flags"),
-            "「月度排名」页的「疑点核查」中",
+            ui.refer("rankings", "{page}页的「疑点核查」中", "「疑点核查」中"),
         ),
         icon=":material/report:",
     )
@@ -59,7 +59,10 @@ st.markdown(
 )
 
 if not ranked:
-    st.warning("本月尚未计算考评指数：请先在「数据报送」页重新计算，或运行 civic rank。")
+    st.warning(ui.refer(
+        "submissions", "本月尚未计算考评指数：请先在{page}页重新计算，或运行 civic rank。",
+        "本月尚未计算考评指数：由县中心计算后可在此查看。", action="rank",
+    ))  # fmt: skip
 elif open_editions:
     e = open_editions[-1]
     st.info(

@@ -436,7 +436,13 @@ if published:
     last = published[-1]
     st.success(
         f"本月已发布第{last['edition_no']}版（签发：{ui.md(last['published_by'])}，"
-        f"{last['published_at']:%Y-%m-%d %H:%M}）。如需更正，请在「发布」页发布修订版。"
+        f"{last['published_at']:%Y-%m-%d %H:%M}）。"
+        + ui.refer(
+            "publishing",
+            "如需更正，请在{page}页发布修订版。",
+            "如需更正，由县中心审核人员发布修订版。",
+            action="publish",
+        )
     )
 if open_editions:
     e = open_editions[-1]
@@ -467,7 +473,10 @@ elif rows is not None and can_review:
                     e["reason"] or "", data.reports(),
                 )  # fmt: skip
                 workflow.review(data.store(), sel.month, user.display_name, note)
-                st.success("已审核。另一位有签发权限的同事可在「发布」页签发发布。")
+                st.success(
+                    ui.refer("publishing", "已审核。另一位有签发权限的同事可在{page}页签发发布。",
+                             "已审核。另一位有签发权限的同事可签发发布。")
+                )  # fmt: skip
                 st.rerun()
             except workflow.PublishError as e:
                 st.error(ui.md(e))

@@ -13,6 +13,7 @@ from etl.ingest import ingest
 from etl.receipt import Receipt
 from index import run as index_run
 from index.compute import NotReady
+from presentation import readable, theme
 
 sel = current()
 user = ui.me()
@@ -23,11 +24,9 @@ st.caption(
     "支持 .xlsx、.xls、.csv 以及打包的 .zip；文件名中含单位编码或名称和月份"
     "（如 620623101204_安家河村_2026-10.xlsx）。同一文件重复上传会自动跳过。"
 )
-files = st.file_uploader(
-    "选择文件", type=list(uploads.ALLOWED), accept_multiple_files=True, key="upload-files"
-)
+files = ui.uploader("选择文件", list(uploads.ALLOWED), key="upload-files")
 st.caption(
-    f"单个文件不超过 {uploads.MAX_FILE_BYTES // 2**20} MB，一次共不超过 "
+    f"单个文件不超过 {min(ui.upload_limit_mb(), uploads.MAX_FILE_BYTES // 2**20)} MB，一次共不超过 "
     f"{uploads.MAX_TOTAL_BYTES // 2**20} MB；压缩包内只能是 .xlsx、.xls、.csv 文件。"
     + ("乡镇账号只能上传本乡镇单位的文件。" if access.scoped(user) else "")
 )
@@ -103,7 +102,7 @@ if last:
             st.text(line)
     ui.table(
         outcomes,
-        {"file": "文件", "status": "结果", "unit_code": "单位", "month": "月份",
+        {"file": "文件", "status": "结果", "unit_code": "单位编码", "month": "月份",
          "versions": "替换", "received_at": "收到时间", "file_modified_at": "文件日期",
          "rows_accepted": "接受行数", "rows_set_aside": "其中入库检查隔离",
          "rows_quarantined": "隔离行数", "reasons": "隔离原因",
@@ -113,11 +112,16 @@ if last:
     if last["batch_id"] is not None:
         rows = data.get(metrics.quarantine, last["batch_id"])
         if not rows.is_empty():
-            st.markdown("**本次隔离的行**（文件、工作表、行号、列和原因）")
+            st.markdown("**本次隔离的行**（文件、工作表、行号、列和原因，其后是该行各列的内容）")
+            shown = {"file_name": "文件", "sheet_name": "工作表", "source_row": "行号",
+                     "column_header": "列", "reason": "原因"}  # fmt: skip
+            # the row as it was sent: one column per column of the export, not JSON
+            rows = readable.json_columns(
+                rows.select(*shown, "row_values"), "row_values",
+                readable.row_headers(rows["sheet_name"].first() if rows.height else None),
+            )  # fmt: skip
             ui.table(
-                rows,
-                {"file_name": "文件", "sheet_name": "工作表", "source_row": "行号",
-                 "column_header": "列", "reason": "原因", "row_values": "该行内容"},
+                rows, {**shown, **{c: c for c in rows.columns if c not in shown}},
                 height=300, key="upload-quarantine",
             )  # fmt: skip
         if last["months"] and access.can(user, "rank"):
@@ -127,7 +131,9 @@ if last:
                     access.require(user, "rank")
                     with st.spinner("正在计算……"):
                         index_run.rank_and_store(data.store(), last["months"], actor="数据报送页")
-                    st.success("已重新计算。请在「月度排名」页审核。")
+                    st.success(
+                        ui.refer("rankings", "已重新计算。请在{page}页审核。", "已重新计算。")
+                    )
                 except NotReady as e:
                     st.error(ui.md(e))
 
@@ -161,7 +167,8 @@ if kind:
         "unit_code"
     )
     month_cols = sorted(c for c in wide.columns if c[:2] == "20")
-    wide = wide.select("unit_name", *month_cols)
+    # a month a unit had no entry for reads — (never None)
+    wide = wide.select("unit_name", pl.col(month_cols).fill_null(theme.DASH))
     missing_now = shown.filter((pl.col("month") == sel.month) & (pl.col("status") == "missing"))
     owing_now = shown.filter(pl.col("month") == sel.month).height
     st.caption(
@@ -191,13 +198,35 @@ st.caption(
     + (f"，下表显示前 {SHOWN} 行，全部请下载" if current_rows.height > SHOWN else "")
     + "。更正后重新上传即可。"
 )
-ui.table(
-    current_rows.head(SHOWN),
-    {"file_name": "文件", "sheet_name": "工作表", "source_row": "行号", "column_header": "列",
-     "reason": "原因", "row_values": "该行内容"},
-    height=300, key="sub-quarantine",
+Q_COLUMNS = {"file_name": "文件", "sheet_name": "工作表", "source_row": "行号",
+             "column_header": "列", "reason": "原因"}  # fmt: skip
+sheets = sorted(set(current_rows["sheet_name"].drop_nulls().to_list()))
+ALL_SHEETS = "全部工作表"
+sheet = st.selectbox("工作表", [ALL_SHEETS, *sheets], key="sub-q-sheet") if sheets else ALL_SHEETS
+if sheet == ALL_SHEETS:  # sheets of different columns: each row's content as 列：值 text
+    q_shown = current_rows.head(SHOWN).with_columns(
+        row_values=pl.struct("sheet_name", "row_values").map_elements(
+            lambda r: readable.detail_text(r["row_values"], readable.row_headers(r["sheet_name"])),
+            return_dtype=pl.String,
+        )
+    )
+    q_columns = {**Q_COLUMNS, "row_values": "该行内容"}
+else:  # one sheet: the row as sent, a column per column of the export
+    q_shown = readable.json_columns(
+        current_rows.filter(pl.col("sheet_name") == sheet).head(SHOWN)
+        .select(*Q_COLUMNS, "row_values"), "row_values", readable.row_headers(sheet),
+    )  # fmt: skip
+    q_columns = {**Q_COLUMNS, **{c: c for c in q_shown.columns if c not in Q_COLUMNS}}
+ui.table(q_shown, q_columns, height=300, key="sub-quarantine")
+ui.download_xlsx(
+    {"隔离行": current_rows.with_columns(
+        row_values=pl.struct("sheet_name", "row_values").map_elements(
+            lambda r: readable.detail_text(r["row_values"], readable.row_headers(r["sheet_name"])),
+            return_dtype=pl.String,
+        )
+    ).select(*Q_COLUMNS, "row_values").rename({**Q_COLUMNS, "row_values": "该行内容"})},
+    "隔离行.xlsx", "下载隔离行", key="sub-q-download",
 )  # fmt: skip
-ui.download_xlsx({"隔离行": current_rows}, "隔离行.xlsx", "下载隔离行", key="sub-q-download")
 
 st.subheader("空白模板")
 st.download_button(
