@@ -72,7 +72,8 @@ def is_blank(column: pl.Series) -> bool:
 
 
 def table(frame: pl.DataFrame, columns: dict[str, str], formats: dict[str, str] | None = None,
-          height: int | str = "auto", key: str | None = None, keep_blank: bool = False, **kw):  # fmt: skip
+          height: int | str = "auto", key: str | None = None, keep_blank: bool = False,
+          **kw):  # fmt: skip
     """A read-only table with Chinese headers: `columns` maps frame column → header.
 
     Text columns are as wide as their longest value (names are never cut to "…");

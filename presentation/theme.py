@@ -237,7 +237,10 @@ def plotly_layout(title: str, **extra) -> dict:
         "separators": ".,",
         "xaxis": {"gridcolor": RULE, "linecolor": RULE, "automargin": True},
         "yaxis": {
-            "gridcolor": RULE, "linecolor": RULE, "tickformat": ",d", "rangemode": "tozero",
+            "gridcolor": RULE,
+            "linecolor": RULE,
+            "tickformat": ",d",
+            "rangemode": "tozero",
             "automargin": True,
         },  # fmt: skip
     }
