@@ -438,6 +438,14 @@ def view_of(units: pl.DataFrame, width_px: int, height_px: int) -> dict:
     }
 
 
+def _literal(layer, **props):
+    """A layer with these props as plain strings: pydeck reads a string given to pdk.Layer
+    as an expression to evaluate (a font list or a set of characters would fail there)."""
+    for name, value in props.items():
+        setattr(layer, name, value)
+    return layer
+
+
 def _filled(text) -> str:
     """A tooltip value: '—' rather than nothing."""
     return text if isinstance(text, str) and text.strip() else theme.DASH
@@ -540,21 +548,23 @@ def county_map(
         # town names: deck.gl draws text from a font atlas of `character_set` only (ASCII by
         # default), so the atlas gets exactly the characters of these names; the font is the
         # CJK one installed on the machine (no font is fetched)
-        pdk.Layer(
-            "TextLayer",
-            names,
-            get_position=["lon", "lat"],
-            get_text="text",
-            get_size=13,
-            get_color=[80, 70, 62, 255],
-            get_alignment_baseline="'bottom'",
-            get_pixel_offset=[0, -8],
+        _literal(
+            pdk.Layer(
+                "TextLayer",
+                names,
+                get_position=["lon", "lat"],
+                get_text="text",
+                get_size=13,
+                get_color=[80, 70, 62, 255],
+                get_alignment_baseline="'bottom'",
+                get_pixel_offset=[0, -8],
+                font_settings={"sdf": True},
+                outline_width=3,
+                outline_color=[250, 247, 242, 255],
+                pickable=False,
+            ),
             font_family=theme.FONT_CSS,
             character_set="".join(sorted({c for n in names for c in n["text"]})),
-            font_settings={"sdf": True},
-            outline_width=3,
-            outline_color=[250, 247, 242, 255],
-            pickable=False,
         ),
     ]
     if density is not None:  # under the units, as before
