@@ -403,14 +403,20 @@ def convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return lower[:-1] + upper[:-1]
 
 
-def fit_zoom(lon_span: float, lat_span: float, width_px: int, height_px: int) -> float:
-    """The web-mercator zoom that shows the spans in the given pixels, with a margin."""
+def fit_zoom(lon_span: float, lat_span: float, width_px: int, height_px: int,
+             mid_lat: float = 0.0) -> float:  # fmt: skip
+    """The web-mercator zoom that shows the spans (degrees, around latitude `mid_lat`) in
+    the given pixels, with a margin on every side (room for the town names above).
+
+    At zoom z the world is 256·2^z pixels wide; a degree of latitude is 1/cos(lat) times
+    as tall as a degree of longitude there."""
     import math
 
-    margin = 1.25
-    zoom_x = math.log2(width_px * 360 / (256 * max(lon_span * margin, 1e-3)))
-    zoom_y = math.log2(height_px * 170 / (256 * max(lat_span * margin, 1e-3)))
-    return round(max(3.0, min(zoom_x, zoom_y, 14.0)), 2)
+    margin = 1.35
+    world_x = width_px * 360 / max(lon_span * margin, 1e-3)
+    world_y = height_px * 360 * math.cos(math.radians(mid_lat)) / max(lat_span * margin, 1e-3)
+    zoom = math.log2(min(world_x, world_y) / 256)
+    return round(max(3.0, min(zoom, 14.0)), 2)
 
 
 def score_colour(value: float | None, low: float, high: float) -> list[int]:
@@ -434,7 +440,13 @@ def view_of(units: pl.DataFrame, width_px: int, height_px: int) -> dict:
     return {
         "longitude": (min(lons) + max(lons)) / 2,
         "latitude": (min(lats) + max(lats)) / 2,
-        "zoom": fit_zoom(max(lons) - min(lons), max(lats) - min(lats), width_px, height_px),
+        "zoom": fit_zoom(
+            max(lons) - min(lons),
+            max(lats) - min(lats),
+            width_px,
+            height_px,
+            (min(lats) + max(lats)) / 2,
+        ),  # fmt: skip
     }
 
 
