@@ -403,19 +403,22 @@ def convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return lower[:-1] + upper[:-1]
 
 
+WORLD_PX = 512  # deck.gl's world width at zoom 0, pixels
+
+
 def fit_zoom(lon_span: float, lat_span: float, width_px: int, height_px: int,
              mid_lat: float = 0.0) -> float:  # fmt: skip
     """The web-mercator zoom that shows the spans (degrees, around latitude `mid_lat`) in
     the given pixels, with a margin on every side (room for the town names above).
 
-    At zoom z the world is 256·2^z pixels wide; a degree of latitude is 1/cos(lat) times
-    as tall as a degree of longitude there."""
+    At zoom z deck.gl's world is 512·2^z pixels wide (512-pixel tiles, as Mapbox GL); a
+    degree of latitude is 1/cos(lat) times as tall as a degree of longitude there."""
     import math
 
     margin = 1.35
     world_x = width_px * 360 / max(lon_span * margin, 1e-3)
     world_y = height_px * 360 * math.cos(math.radians(mid_lat)) / max(lat_span * margin, 1e-3)
-    zoom = math.log2(min(world_x, world_y) / 256)
+    zoom = math.log2(min(world_x, world_y) / WORLD_PX)
     return round(max(3.0, min(zoom, 14.0)), 2)
 
 

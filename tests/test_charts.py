@@ -248,7 +248,7 @@ def test_the_view_fits_the_selected_area_only():
     assert part["latitude"] == pytest.approx((37.10 + 37.30) / 2)
     assert part["zoom"] > whole["zoom"]  # closer in: the area fills the map
     # the whole area is inside the view, with room around it, at the map's expected size
-    world = 256 * 2 ** part["zoom"]
+    world = charts.WORLD_PX * 2 ** part["zoom"]
     wide = world * (102.90 - 102.80) / 360
     tall = world * (37.30 - 37.10) / 360 / math.cos(math.radians(37.2))
     assert wide < 760 * 0.8 and tall < 560 * 0.8
