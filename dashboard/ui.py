@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import unicodedata
 from pathlib import Path
 
 import polars as pl
@@ -57,10 +58,16 @@ def fit_height(rows: int, most: int = FIT_ROWS) -> int:
     return (max(min(rows, most), 1) + 1) * ROW_PX + 3
 
 
+def _px(text: str) -> int:
+    """The drawn width of text in the table's font: a Chinese character a full em, others
+    about half."""
+    return sum(TEXT_PX if unicodedata.east_asian_width(c) in "WF" else 8 for c in text)
+
+
 def text_width(values: list, header: str) -> int:
     """A text column's width in pixels: its longest value or its header, whole."""
-    longest = max([len(str(v)) for v in values if v is not None] + [len(header)])
-    return min(TEXT_PX * longest + 24, TEXT_MAX_PX)
+    longest = max([_px(str(v)) for v in values if v is not None] + [_px(header)])
+    return min(longest + 20, TEXT_MAX_PX)
 
 
 def is_blank(column: pl.Series) -> bool:
