@@ -192,14 +192,16 @@ def lines_by(
 
 @escaped
 def stacked_by(
-    frame: pl.DataFrame, key: str, value: str, title: str, y_title: str, colours: dict | None = None
-) -> go.Figure:
+    frame: pl.DataFrame, key: str, value: str, title: str, y_title: str,
+    colours: dict | None = None, every_month: bool = True,
+) -> go.Figure:  # fmt: skip
     """Stacked monthly bars per `key` (frame: month, key, value), one category per month.
 
     Also the chart of series that come once a year (the monthly themes): a bar in each
-    month the series has, nothing drawn between them."""
+    month the series has, nothing drawn between them. `every_month=False`: only the
+    months the frame has (ratings made twice a year), no empty months between."""
     frame = frame.sort("month")
-    run = _run(frame)
+    run = _run(frame) if every_month else frame["month"].unique().sort().to_list()
     fig = go.Figure()
     for n, k in enumerate(frame[key].unique(maintain_order=True).to_list()):
         rows = frame.filter(pl.col(key) == k)

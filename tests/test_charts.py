@@ -268,3 +268,12 @@ def test_the_legend_shows_the_scale_of_the_map():
     svg = ET.fromstring(svg_map.legend("积分兑换率", low, high, theme.pct))
     words = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
     assert words[:3] == ["积分兑换率", "10.0%", "75.0%"] and "无数据" in words
+
+
+def test_ratings_twice_a_year_are_two_bars_without_empty_months_between():
+    frame = pl.DataFrame({"month": [date(2026, 1, 1), date(2026, 7, 1)], "change": ["升星"] * 2,
+                          "households": [9, 12]})  # fmt: skip
+    fig = charts.stacked_by(frame, "change", "households", "与上次评定相比", "户",
+                            every_month=False)  # fmt: skip
+    assert list(fig.layout.xaxis.tickvals) == ["2026-01", "2026-07"]
+    assert list(fig.data[0].y) == [9, 12]
