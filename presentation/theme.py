@@ -56,7 +56,8 @@ PLATFORM_COLOURS: dict[str, str] = dict(
     )
 )
 # Series without a colour of their own (projects, themes, units), in this order.
-SERIES = ("#B22222", "#2E86C1", "#D68910", "#229954", "#6C3483", "#17A589", "#7F8C8D", "#E75480")
+# As distinct as the platforms' (tests/test_charts.py).
+SERIES = ("#B22222", "#2E86C1", "#E69F00", "#7CB342", "#8E44AD", "#17A589", "#1B2631", "#F06292")
 TIER_COLOURS = {"优秀": "#1E8449", "良好": "#2874A6", "一般": "#B9770E", "较差": "#A93226"}
 
 # Changes: red is better, green is worse (see the module's docstring).
