@@ -55,7 +55,6 @@ def _month_axis(fig: go.Figure, run: list[date]) -> None:
         tickmode="array",
         tickvals=[months.key(m) for m in run],
         ticktext=months.short_labels(run, year_break="<br>"),  # the year above: no tilted ticks
-        tickangle=0,  # never tilted, even in a half-width chart: 12 labels of 3 characters fit
     )
 
 
