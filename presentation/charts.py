@@ -499,8 +499,10 @@ def county_map(
     low, high = metric_range(units, metric)
     records = [
         {
-            "name": r["name"],
-            "parent": r["parent_name"] if r["kind"] == "station" else labels.unit_kind("institute"),
+            "name": _filled(r["name"]),
+            "parent": _filled(
+                r["parent_name"] if r["kind"] == "station" else labels.unit_kind("institute")
+            ),
             "lon": r["longitude"],
             "lat": r["latitude"],
             "kind": r["kind"],
@@ -517,6 +519,8 @@ def county_map(
     towns, names = [], []
     for parent, rows in stations.group_by("parent_name", maintain_order=True):
         town = parent[0]
+        if not town:  # a station without a town: a dot, no town drawn or named
+            continue
         points = list(zip(rows["longitude"], rows["latitude"], strict=True))
         hull = convex_hull(points)
         if len(hull) >= 3:

@@ -199,6 +199,7 @@ def _units() -> pl.DataFrame:
         ("5", "朵什村新时代文明实践站", "station", TOWN_B, 103.40, 37.60, 0.75),
         ("6", "寺沟村新时代文明实践站", "station", TOWN_B, 103.50, 37.70, 0.1),
         ("7", "代乾村新时代文明实践站", "station", TOWN_B, 103.45, 37.80, 0.3),
+        ("9", "无上级新时代文明实践站", "station", "", 103.00, 37.50, 0.2),
         ("8", TOWN_B, "institute", "", 103.46, 37.69, 0.4),
     ]
     return pl.DataFrame(
@@ -229,7 +230,7 @@ def test_every_tooltip_field_is_filled():
     objects = layers["ScatterplotLayer"]["data"] + [
         f["properties"] for f in layers["GeoJsonLayer"]["data"]["features"]
     ]
-    assert len(objects) == 8 + 2
+    assert len(objects) == 9 + 2
     for obj in objects:
         assert all(str(obj[f]).strip() for f in ("name", "parent", "value")), obj
     towns = {
