@@ -139,7 +139,7 @@ def unit_history(con, unit_code: str, month: date, n: int = 12) -> pl.DataFrame:
     return _frame(
         con,
         """
-        select s.month, s.score, s.rank, s.units_listed, s.tier
+        select s.month, s.score, s.rank, s.units_listed, s.tier, s.is_submitted
         from index_score s join index_run r using (run_id)
         where r.is_current and s.unit_code = $u and s.month between $start and $m
         order by s.month

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import unicodedata
 from pathlib import Path
 
 import polars as pl
@@ -46,12 +47,51 @@ def _text(value: float | None, unit: str, kind: str) -> str:
     return theme.DASH if value is None else f"{theme.count(value)}{unit}"
 
 
+ROW_PX = 35  # st.dataframe's row height (and its header's), pixels
+FIT_ROWS = 25  # a group of up to this many units shows whole, with no scrolling inside
+TEXT_PX = 14  # width of one Chinese character at the table's font size
+TEXT_MAX_PX = 420  # the widest a text column gets (longer text wraps to "…" there)
+
+
+def fit_height(rows: int, most: int = FIT_ROWS) -> int:
+    """The height in pixels at which st.dataframe shows `rows` rows (at most `most`) and its
+    header with no scroll bar inside: (rows + 1) × 35 + 3 (the border)."""
+    return (max(min(rows, most), 1) + 1) * ROW_PX + 3
+
+
+def _px(text: str) -> int:
+    """The drawn width of text in the table's font: a Chinese character a full em, others
+    about half."""
+    return sum(TEXT_PX if unicodedata.east_asian_width(c) in "WF" else 8 for c in text)
+
+
+def text_width(values: list, header: str) -> int:
+    """A text column's width in pixels: its longest value or its header, whole."""
+    longest = max([_px(str(v)) for v in values if v is not None] + [_px(header)])
+    return min(longest + 20, TEXT_MAX_PX)
+
+
+def is_blank(column: pl.Series) -> bool:
+    """A column with nothing to show: every value empty, null or '—'."""
+    if column.dtype == pl.String:
+        return bool(column.is_empty() or column.str.strip_chars().fill_null("").is_in(
+            ["", theme.DASH]).all())  # fmt: skip
+    return column.null_count() == column.len()
+
+
 def table(frame: pl.DataFrame, columns: dict[str, str], formats: dict[str, str] | None = None,
-          height: int | str = "auto", key: str | None = None, **kw):  # fmt: skip
-    """A read-only table with Chinese headers: `columns` maps frame column → header."""
+          height: int | str = "auto", key: str | None = None, keep_blank: bool = False,
+          **kw):  # fmt: skip
+    """A read-only table with Chinese headers: `columns` maps frame column → header.
+
+    Text columns are as wide as their longest value (names are never cut to "…");
+    columns with nothing in them are left out (unless `keep_blank`); up to FIT_ROWS rows
+    show whole, without scrolling (`height` is for longer tables; "auto": FIT_ROWS rows)."""
     shown = frame.select([c for c in columns if c in frame.columns]).rename(
         {c: h for c, h in columns.items() if c in frame.columns}
     )
+    if not keep_blank and shown.height:
+        shown = shown.select([c for c in shown.columns if not is_blank(shown[c])] or shown.columns)
     # no None, nan or True/False in a cell: such columns become text in words, formatted here
     shown, worded = readable.cells(
         shown, {columns.get(c, c): f for c, f in (formats or {}).items()}
@@ -62,14 +102,22 @@ def table(frame: pl.DataFrame, columns: dict[str, str], formats: dict[str, str] 
         for name, dtype in shown.schema.items()
         if dtype == pl.Date
     }
+    config |= {
+        name: st.column_config.TextColumn(width=text_width(shown[name].to_list(), name))
+        for name, dtype in shown.schema.items()
+        if dtype == pl.String
+    }
     for c, fmt in (formats or {}).items():
         header = columns.get(c, c)
+        if header not in shown.columns:
+            continue
         if header in worded:
-            config[header] = st.column_config.TextColumn(alignment="right")
+            config[header] = st.column_config.TextColumn(
+                alignment="right", width=text_width(shown[header].to_list(), header)
+            )
             continue
         if fmt == "pct":  # one decimal (theme): shown ×100, so 0.8462 reads 84.6%
-            if header in shown.columns:
-                shown = shown.with_columns(pl.col(header) * 100)
+            shown = shown.with_columns(pl.col(header) * 100)
             config[header] = st.column_config.NumberColumn(format=theme.DATAFRAME_PCT)
         elif fmt == "%d":  # counts with separators (theme)
             config[header] = st.column_config.NumberColumn(format=theme.DATAFRAME_COUNT)
@@ -79,6 +127,8 @@ def table(frame: pl.DataFrame, columns: dict[str, str], formats: dict[str, str] 
             )
         else:
             config[header] = st.column_config.NumberColumn(format=fmt)
+    if height == "auto" or shown.height <= FIT_ROWS:
+        height = fit_height(shown.height)  # a given height is for longer tables
     return st.dataframe(
         shown, hide_index=True, column_config=config, height=height, width="stretch", key=key, **kw
     )

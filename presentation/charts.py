@@ -133,56 +133,134 @@ def points_flow(frame: pl.DataFrame, title: str = "道德积分发放与兑换")
                 "side": "right",
                 "showgrid": False,
                 "tickformat": ",d",
-                "rangemode": "tozero",
                 "title": "余额（分）",
+                **theme.nice_axis(max(frame["balance_points"].drop_nulls(), default=0)),
             },
         )
     )
+    bars_top = max(
+        [v for c in ("points_issued", "points_redeemed") for v in frame[c].to_list() if v] or [0]
+    )
+    fig.update_layout(yaxis=theme.nice_axis(bars_top))
     fig.update_layout(margin={"l": 70, "r": 80, "t": 56, "b": 40})
     return fig
+
+
+def _run(frame: pl.DataFrame) -> list[date]:
+    """Every month from the frame's first to its last, none skipped (a month no series has
+    still gets its place on the axis)."""
+    present = frame["month"].drop_nulls()
+    if present.is_empty():
+        return []
+    first, last = present.min(), present.max()
+    return [months.shift(first, i) for i in range(months.between(first, last) + 1)]
+
+
+def _on_run(rows: pl.DataFrame, value: str, run: list[date]) -> list:
+    """`value` per month of the run, None where the rows have no such month."""
+    by_month = dict(zip(rows["month"].to_list(), rows[value].to_list(), strict=True))
+    return [by_month.get(m) for m in run]
 
 
 @escaped
 def lines_by(
     frame: pl.DataFrame, key: str, value: str, title: str, y_title: str, colours: dict | None = None
 ) -> go.Figure:
-    """One line per `key` over months (frame: month, key, value)."""
+    """One line per `key` over months (frame: month, key, value), one category per month: a
+    month a series lacks is a gap in its line, never a segment drawn across it."""
     frame = frame.sort("month")
+    run = _run(frame)
     fig = go.Figure()
     for n, k in enumerate(frame[key].unique(maintain_order=True).to_list()):
         rows = frame.filter(pl.col(key) == k)
         colour = (colours or {}).get(k) or theme.SERIES[n % len(theme.SERIES)]
         fig.add_scatter(
             name=str(k),
-            x=rows["month"].to_list(),
-            y=rows[value].to_list(),
+            x=[months.key(m) for m in run],
+            y=_on_run(rows, value, run),
+            customdata=[months.label(m) for m in run],
             mode="lines+markers",
+            connectgaps=False,
             line={"color": colour, "width": 2},
-            hovertemplate="%{fullData.name} %{x|%Y年%m月}：%{y:,.0f}<extra></extra>",
+            hovertemplate="%{fullData.name} %{customdata}：%{y:,.0f}<extra></extra>",
         )
+    _month_axis(fig, run)
     fig.update_layout(**theme.plotly_layout(title, yaxis_title=y_title))
-    fig.update_xaxes(tickformat="%Y年%m月")
     return fig
 
 
 @escaped
 def stacked_by(
-    frame: pl.DataFrame, key: str, value: str, title: str, y_title: str, colours: dict | None = None
-) -> go.Figure:
-    """Stacked monthly bars per `key` (frame: month, key, value)."""
+    frame: pl.DataFrame, key: str, value: str, title: str, y_title: str,
+    colours: dict | None = None, every_month: bool = True,
+) -> go.Figure:  # fmt: skip
+    """Stacked monthly bars per `key` (frame: month, key, value), one category per month.
+
+    Also the chart of series that come once a year (the monthly themes): a bar in each
+    month the series has, nothing drawn between them. `every_month=False`: only the
+    months the frame has (ratings made twice a year), no empty months between."""
     frame = frame.sort("month")
+    run = _run(frame) if every_month else frame["month"].unique().sort().to_list()
     fig = go.Figure()
-    for k in frame[key].unique(maintain_order=True).to_list():
+    for n, k in enumerate(frame[key].unique(maintain_order=True).to_list()):
         rows = frame.filter(pl.col(key) == k)
         fig.add_bar(
             name=str(k),
-            x=rows["month"].to_list(),
-            y=rows[value].to_list(),
-            marker_color=(colours or {}).get(k),
-            hovertemplate="%{fullData.name} %{x|%Y年%m月}：%{y:,.0f}<extra></extra>",
+            x=[months.key(m) for m in run],
+            y=_on_run(rows, value, run),
+            customdata=[months.label(m) for m in run],
+            marker_color=(colours or {}).get(k) or theme.SERIES[n % len(theme.SERIES)],
+            hovertemplate="%{fullData.name} %{customdata}：%{y:,.0f}<extra></extra>",
         )
+    _month_axis(fig, run)
     fig.update_layout(**theme.plotly_layout(title, barmode="stack", yaxis_title=y_title))
-    fig.update_xaxes(tickformat="%Y年%m月")
+    return fig
+
+
+@escaped
+def score_history(frame: pl.DataFrame, run: list[date], title: str = "近12个月得分") -> go.Figure:
+    """A unit's score over a run of months, each month it did not submit (未报送: no
+    score, or no row) marked on the axis rather than left as a silent gap.
+
+    frame: month, score and optionally is_submitted (None score, no row or not submitted:
+    未报送; a rule that gives 未报送 a score of zero still draws that score)."""
+    scores = _on_run(frame, "score", run)
+    sent = _on_run(frame, "is_submitted", run) if "is_submitted" in frame.columns else scores
+    x = [months.key(m) for m in run]
+    full = [months.label(m) for m in run]
+    shown = [v for v in scores if v is not None]
+    low = max(0.0, 10 * ((min(shown) - 5) // 10)) if shown else 0.0
+    high = min(100.0, 10 * -(-(max(shown) + 5) // 10)) if shown else 100.0
+    fig = go.Figure()
+    fig.add_scatter(
+        name="得分",
+        x=x,
+        y=scores,
+        customdata=full,
+        mode="lines+markers",
+        connectgaps=False,
+        line={"color": theme.ACCENT, "width": 2},
+        hovertemplate="%{customdata} 得分：%{y:.1f}<extra></extra>",
+    )
+    missing = [i for i, (v, s) in enumerate(zip(scores, sent, strict=True)) if v is None or not s]
+    if missing:
+        fig.add_scatter(
+            name="未报送",
+            x=[x[i] for i in missing],
+            y=[low] * len(missing),
+            customdata=[full[i] for i in missing],
+            mode="markers+text",
+            text=["未报送"] * len(missing),
+            textposition="top center",
+            textfont={"color": theme.MUTED, "size": 11},
+            marker={"symbol": "x-thin-open", "size": 10, "color": theme.MUTED,
+                    "line": {"width": 2, "color": theme.MUTED}},
+            cliponaxis=False,
+            hovertemplate="%{customdata} 未报送<extra></extra>",
+        )  # fmt: skip
+    _month_axis(fig, run)
+    fig.update_layout(**theme.plotly_layout(title, yaxis_title="得分"))
+    fig.update_yaxes(range=[low, high], dtick=10, tickformat=".0f", rangemode="normal")
     return fig
 
 
@@ -281,6 +359,8 @@ def seasonality(frame: pl.DataFrame, value: str, title: str) -> go.Figure:
 @escaped
 def points_cumulative(frame: pl.DataFrame, title: str = "累计发放与兑换") -> go.Figure:
     """Cumulative points issued and redeemed (frame: month, cum_issued, cum_redeemed)."""
+    frame = frame.sort("month")
+    run = frame["month"].to_list()
     fig = go.Figure()
     for col, name, colour in (
         ("cum_issued", "累计发放", theme.ISSUED),
@@ -288,15 +368,18 @@ def points_cumulative(frame: pl.DataFrame, title: str = "累计发放与兑换")
     ):
         fig.add_scatter(
             name=name,
-            x=frame["month"].to_list(),
+            x=[months.key(m) for m in run],
             y=frame[col].to_list(),
+            customdata=[months.label(m) for m in run],
             mode="lines",
             fill="tozeroy",
             line={"color": colour},
-            hovertemplate=f"%{{x|%Y年%m月}} {name}：%{{y:,}}分<extra></extra>",
+            hovertemplate=f"%{{customdata}} {name}：%{{y:,}}分<extra></extra>",
         )
+    _month_axis(fig, run)
+    top = max([v for c in ("cum_issued", "cum_redeemed") for v in frame[c].to_list() if v] or [0])
     fig.update_layout(**theme.plotly_layout(title, yaxis_title="积分（分）"))
-    fig.update_xaxes(tickformat="%Y年%m月")
+    fig.update_yaxes(**theme.nice_axis(top))
     return fig
 
 
@@ -322,14 +405,23 @@ def convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return lower[:-1] + upper[:-1]
 
 
-def fit_zoom(lon_span: float, lat_span: float, width_px: int, height_px: int) -> float:
-    """The web-mercator zoom that shows the spans in the given pixels, with a margin."""
+WORLD_PX = 512  # deck.gl's world width at zoom 0, pixels
+
+
+def fit_zoom(lon_span: float, lat_span: float, width_px: int, height_px: int,
+             mid_lat: float = 0.0) -> float:  # fmt: skip
+    """The web-mercator zoom that shows the spans (degrees, around latitude `mid_lat`) in
+    the given pixels, with a margin on every side (room for the town names above).
+
+    At zoom z deck.gl's world is 512·2^z pixels wide (512-pixel tiles, as Mapbox GL); a
+    degree of latitude is 1/cos(lat) times as tall as a degree of longitude there."""
     import math
 
-    margin = 1.25
-    zoom_x = math.log2(width_px * 360 / (256 * max(lon_span * margin, 1e-3)))
-    zoom_y = math.log2(height_px * 170 / (256 * max(lat_span * margin, 1e-3)))
-    return round(max(3.0, min(zoom_x, zoom_y, 14.0)), 2)
+    margin = 1.35
+    world_x = width_px * 360 / max(lon_span * margin, 1e-3)
+    world_y = height_px * 360 * math.cos(math.radians(mid_lat)) / max(lat_span * margin, 1e-3)
+    zoom = math.log2(min(world_x, world_y) / WORLD_PX)
+    return round(max(3.0, min(zoom, 14.0)), 2)
 
 
 def score_colour(value: float | None, low: float, high: float) -> list[int]:
@@ -341,6 +433,41 @@ def score_colour(value: float | None, low: float, high: float) -> list[int]:
     return [round(s + (e - s) * t) for s, e in zip(start, end, strict=True)] + [230]
 
 
+def metric_range(units: pl.DataFrame, metric: str) -> tuple[float, float]:
+    """The low and high of a metric over the units drawn: the ends of the colour scale."""
+    values = [v for v in units[metric].to_list() if v is not None]
+    return (min(values), max(values)) if values else (0.0, 1.0)
+
+
+def view_of(units: pl.DataFrame, width_px: int, height_px: int) -> dict:
+    """The centre and zoom that fit these units (the selected area's, nothing else)."""
+    lons, lats = units["longitude"].to_list(), units["latitude"].to_list()
+    return {
+        "longitude": (min(lons) + max(lons)) / 2,
+        "latitude": (min(lats) + max(lats)) / 2,
+        "zoom": fit_zoom(
+            max(lons) - min(lons),
+            max(lats) - min(lats),
+            width_px,
+            height_px,
+            (min(lats) + max(lats)) / 2,
+        ),  # fmt: skip
+    }
+
+
+def _literal(layer, **props):
+    """A layer with these props as plain strings: pydeck reads a string given to pdk.Layer
+    as an expression to evaluate (a font list or a set of characters would fail there)."""
+    for name, value in props.items():
+        setattr(layer, name, value)
+    return layer
+
+
+def _filled(text) -> str:
+    """A tooltip value: '—' rather than nothing."""
+    return text if isinstance(text, str) and text.strip() else theme.DASH
+
+
 def county_map(
     units: pl.DataFrame,
     density: pl.DataFrame | None,
@@ -348,52 +475,74 @@ def county_map(
     metric_label: str,
     value_text,
     map_style: str | None = None,
-    width_px: int = 900,
+    width_px: int = 760,
     height_px: int = 560,
 ):
-    """Stations and institutes coloured by `metric`, towns drawn from the registry, density.
+    """Stations and institutes coloured by `metric`, towns drawn from the registry and
+    named, density.
 
-    units: unit_code, name, kind, parent_name, longitude, latitude and the metric;
-    density: longitude, latitude, activities (None: no density layer, whose heat map is
-    by far the costliest layer to draw; the overview leaves it to the map page). No
+    units: unit_code, name, kind, parent_name, longitude, latitude and the metric (only
+    the selected area's: the view fits them); density: longitude, latitude, activities
+    (None: no density layer, whose heat map is by far the costliest layer to draw). No
     basemap unless `map_style` (an intranet Mapbox-GL style URL) is given: the county
-    is drawn from the registry.
+    is drawn from the registry. `width_px`: the narrowest width the map is expected to
+    get (a view fitted to a wider one would cut the area's edge off).
     `value_text` formats a metric value for the tooltip. Streamlit escapes the
     values it puts into the tooltip's HTML ({name}, {parent}, {value}); the
-    template's own text is escaped here.
+    template's own text is escaped here. Every tooltip field is filled: '—' for none.
     """
     import pydeck as pdk
 
+    from core.registry import short_name
+
     stations = units.filter(pl.col("kind") == "station")
-    values = [v for v in units[metric].to_list() if v is not None]
-    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    low, high = metric_range(units, metric)
     records = [
         {
-            "name": r["name"],
-            "parent": r["parent_name"] if r["kind"] == "station" else labels.unit_kind("institute"),
+            "name": _filled(r["name"]),
+            "parent": _filled(
+                r["parent_name"] if r["kind"] == "station" else labels.unit_kind("institute")
+            ),
             "lon": r["longitude"],
             "lat": r["latitude"],
             "kind": r["kind"],
-            "value": value_text(r[metric]),
+            "value": _filled(value_text(r[metric])),
             "colour": score_colour(r[metric], low, high),
             "radius": 900 if r["kind"] == "institute" else 420,
         }
         for r in units.iter_rows(named=True)
     ]
-    towns = []
+    # a town's own figure is its institute's (the unit whose area the polygon is)
+    institutes = {
+        r["name"]: r[metric] for r in units.iter_rows(named=True) if r["kind"] == "institute"
+    }
+    towns, names = [], []
     for parent, rows in stations.group_by("parent_name", maintain_order=True):
-        hull = convex_hull(list(zip(rows["longitude"], rows["latitude"], strict=True)))
+        town = parent[0]
+        if not town:  # a station without a town: a dot, no town drawn or named
+            continue
+        points = list(zip(rows["longitude"], rows["latitude"], strict=True))
+        hull = convex_hull(points)
         if len(hull) >= 3:
             towns.append(
                 {
                     "type": "Feature",
-                    "properties": {"name": parent[0], "parent": "乡镇范围", "value": ""},
+                    "properties": {
+                        "name": _filled(town),
+                        "parent": f"乡镇范围（{rows.height}个实践站）",
+                        "value": _filled(value_text(institutes.get(town))),
+                    },
                     "geometry": {"type": "Polygon", "coordinates": [[*hull, hull[0]]]},
                 }
             )
-    lons, lats = [r["lon"] for r in records], [r["lat"] for r in records]
-    lon, lat = (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
-    zoom = fit_zoom(max(lons) - min(lons), max(lats) - min(lats), width_px, height_px)
+        names.append(
+            {
+                "text": short_name(town) or town,
+                "lon": sum(p[0] for p in points) / len(points),
+                "lat": max(p[1] for p in points),  # above its stations: the dots stay visible
+            }
+        )
+    view = view_of(units, width_px, height_px)
     layers = [
         pdk.Layer(
             "GeoJsonLayer",
@@ -417,6 +566,27 @@ def county_map(
             line_width_min_pixels=1,
             pickable=True,
         ),
+        # town names: deck.gl draws text from a font atlas of `character_set` only (ASCII by
+        # default), so the atlas gets exactly the characters of these names; the font is the
+        # CJK one installed on the machine (no font is fetched)
+        _literal(
+            pdk.Layer(
+                "TextLayer",
+                names,
+                get_position=["lon", "lat"],
+                get_text="text",
+                get_size=13,
+                get_color=[80, 70, 62, 255],
+                get_alignment_baseline="'bottom'",
+                get_pixel_offset=[0, -8],
+                font_settings={"sdf": True},
+                outline_width=3,
+                outline_color=[250, 247, 242, 255],
+                pickable=False,
+            ),
+            font_family=theme.FONT_CSS,
+            character_set="".join(sorted({c for n in names for c in n["text"]})),
+        ),
     ]
     if density is not None:  # under the units, as before
         layers.insert(
@@ -435,7 +605,7 @@ def county_map(
     basemap = {"map_provider": "carto", "map_style": map_style} if map_style else {}
     deck = pdk.Deck(
         layers=layers,
-        initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom),
+        initial_view_state=pdk.ViewState(**view),
         **({"map_provider": None} | basemap),
         tooltip={
             "html": "<b>{name}</b><br/>{parent}<br/>" + plain.markup(metric_label) + "：{value}",

@@ -109,7 +109,20 @@ def county_svg(
     return "".join(out)
 
 
-def _legend(top: float, label: str, low: float, high: float, value_text) -> str:
+def legend(label: str, low: float, high: float, value_text, none_label: str = "无数据",
+           width: int = WIDTH) -> str:  # fmt: skip
+    """The colour legend alone, as one SVG line: for a map drawn elsewhere (the deck.gl map
+    of the 地图 page), the same scale as the units' colours (charts.score_colour)."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {LEGEND_H - 10}" '
+        f'width="100%" role="img" aria-label="{_text(label)}图例" '
+        f'style="font-family:{escape(theme.FONT_CSS)};max-width:{width}px">'
+        f"{_legend(-14 + 4, label, low, high, value_text, none_label)}</svg>"
+    )
+
+
+def _legend(top: float, label: str, low: float, high: float, value_text,
+            none_label: str = "无得分") -> str:  # fmt: skip
     """A colour bar from low to high with its two values, the two kinds of dot, and the
     grey of no value, in one row under the map."""
     y, x = top + 14, MARGIN
@@ -148,5 +161,5 @@ def _legend(top: float, label: str, low: float, high: float, value_text) -> str:
         parts += [dot(x, r, "#ddd", stroke, w), text(x + 11, name)]
         x += 11 + 12 * len(name) + 16
     grey = _rgb(charts.score_colour(None, low, high))
-    parts += [dot(x, 4.5, grey, grey, 0), text(x + 9, "无得分")]
+    parts += [dot(x, 4.5, grey, grey, 0), text(x + 9, none_label)]
     return "".join(parts)

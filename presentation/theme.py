@@ -36,26 +36,28 @@ from datetime import datetime
 
 from core.contract import PLATFORMS
 
-# One colour per service platform (same order as the contract).
+# One colour per service platform (same order as the contract): every pair at least
+# 20 apart in CIEDE2000 (tests/test_charts.py), so no two platforms read as one colour.
 PLATFORM_COLOURS: dict[str, str] = dict(
     zip(
         PLATFORMS,
         (
             "#C0392B",  # 理论政策宣讲: party red
-            "#D68910",  # 高质量发展
-            "#2E86C1",  # 教育科技
-            "#17A589",  # 卫生健康
-            "#6C3483",  # 法律援助
-            "#CA6F1E",  # 文体旅游
-            "#B03A2E",  # 时代新风传播
-            "#229954",  # 生态环境保护
-            "#E75480",  # 爱心公益奉献
+            "#E69F00",  # 高质量发展: amber
+            "#2E86C1",  # 教育科技: blue
+            "#17A589",  # 卫生健康: teal
+            "#8E44AD",  # 法律援助: purple
+            "#0E6655",  # 文体旅游: dark teal
+            "#1B2631",  # 时代新风传播: ink navy
+            "#7CB342",  # 生态环境保护: leaf green
+            "#F06292",  # 爱心公益奉献: pink
         ),
         strict=True,
     )
 )
 # Series without a colour of their own (projects, themes, units), in this order.
-SERIES = ("#B22222", "#2E86C1", "#D68910", "#229954", "#6C3483", "#17A589", "#7F8C8D", "#E75480")
+# As distinct as the platforms' (tests/test_charts.py).
+SERIES = ("#B22222", "#2E86C1", "#E69F00", "#7CB342", "#8E44AD", "#17A589", "#1B2631", "#F06292")
 TIER_COLOURS = {"优秀": "#1E8449", "良好": "#2874A6", "一般": "#B9770E", "较差": "#A93226"}
 
 # Changes: red is better, green is worse (see the module's docstring).
@@ -206,6 +208,22 @@ def as_of(latest: datetime | None, files: int) -> str:
     return f"数据截至 {long_date(latest)}，共 {files:,} 个报送文件"
 
 
+def nice_step(high: float, ticks: int = 5) -> float:
+    """A round tick step (1, 2 or 5 × 10^k) giving about `ticks` intervals up to `high`."""
+    if not high or high <= 0 or math.isnan(high):
+        return 1.0
+    raw = high / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
+def nice_axis(high: float | None, ticks: int = 5) -> dict:
+    """A y axis from 0 to a round top with round ticks (never 903,569): range and dtick."""
+    step = nice_step(high or 0, ticks)
+    top = step * max(1, math.ceil((high or 0) / step))
+    return {"range": [0, top], "dtick": step, "tick0": 0}
+
+
 def plotly_layout(title: str, **extra) -> dict:
     """The common layout of every chart: fonts, colours, margins, legend below."""
     layout = {
@@ -213,11 +231,19 @@ def plotly_layout(title: str, **extra) -> dict:
         "font": {"family": FONT_CSS, "size": 13, "color": INK},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
-        "margin": {"l": 60, "r": 20, "t": 56, "b": 40},
+        # room on both sides for the first and last tick labels (2026年<br>1月); automargin
+        # grows them further when a label needs it
+        "margin": {"l": 60, "r": 30, "t": 56, "b": 40},
         "legend": {"orientation": "h", "y": -0.18, "x": 0},
         "separators": ".,",
-        "xaxis": {"gridcolor": RULE, "linecolor": RULE},
-        "yaxis": {"gridcolor": RULE, "linecolor": RULE, "tickformat": ",d", "rangemode": "tozero"},
+        "xaxis": {"gridcolor": RULE, "linecolor": RULE, "automargin": True},
+        "yaxis": {
+            "gridcolor": RULE,
+            "linecolor": RULE,
+            "tickformat": ",d",
+            "rangemode": "tozero",
+            "automargin": True,
+        },  # fmt: skip
     }
     layout.update(extra)
     return layout

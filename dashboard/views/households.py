@@ -47,7 +47,9 @@ with right:
     else:
         colours = {"升星": theme.GAIN, "持平": "#B0B7C3", "降星": theme.LOSS, "未评": "#DDDDDD"}
         st.plotly_chart(
-            charts.stacked_by(changes, "change", "households", "与上次评定相比", "户", colours),
+            charts.stacked_by(
+                changes, "change", "households", "与上次评定相比", "户", colours, every_month=False
+            ),  # ratings: twice a year
             key="hh-changes",
         )
 
@@ -63,7 +65,7 @@ unit_columns = {"unit_name": "单位", "households_rated": "已评星户", "avg_
                 "required_share": "必评星达标", "rated_month": "最近评定"}  # fmt: skip
 ui.table(units, unit_columns,
          {"avg_stars": "%.2f", "share_5_plus": "pct", "share_8_plus": "pct",
-          "required_share": "pct"}, height=360, key=f"hh-units-{level}")  # fmt: skip
+          "required_share": "pct"}, key=f"hh-units-{level}")  # fmt: skip
 
 down = data.get(village.households_down, sel.month, sel.members)
 st.subheader(f"降星或失去必评星的户（{down.height:,}户）")

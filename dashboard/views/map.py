@@ -5,7 +5,7 @@ import streamlit as st
 from core import config
 from dashboard import data, metrics, ui
 from dashboard.state import current
-from presentation import charts, theme
+from presentation import charts, svg_map, theme
 
 sel = current()
 st.title(f"{ui.md(sel.area_name)} · {sel.month_label}地图")
@@ -32,9 +32,13 @@ deck = charts.county_map(
     map_style=config.map_style(),
 )  # fmt: skip
 st.pydeck_chart(deck, height=560, key="map-deck")
+# the colour scale, drawn by the overview map's own legend
+ui.svg(svg_map.legend(metrics.MAP_METRICS[metric], *charts.metric_range(units, metric),
+                      FORMATS[metric]))  # fmt: skip
 st.caption(
     "圆点：实践站（小）与实践所（大），颜色越深数值越高，灰色表示无数据；"
-    "浅色区域：各乡镇实践站的分布范围；热力：活动发生地点的密度。"
+    "浅色区域：各乡镇实践站的分布范围（标有乡镇名）；热力：活动发生地点的密度。"
+    "视野按所选范围内的站所确定。"
 )
 ui.table(
     units.sort(metric, descending=True, nulls_last=True),

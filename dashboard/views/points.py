@@ -93,12 +93,14 @@ with right:
     s[2].metric(
         "达到三颗必评星", theme.pct(stars["required_stars_met"].sum() / rated if rated else None)
     )
-    ui.table(
-        stars.sort("avg_stars", descending=True),
-        {"unit_name": "实践站", "institute_name": "实践所", "households_rated": "评星户",
-         "avg_stars": "平均星数", "stars_8_plus": "八星以上"},
-        {"avg_stars": "%.2f"}, height=220, key="pts-stars",
-    )  # fmt: skip
+
+# the stations' table under both columns, at full width: in the half column it was cut off
+ui.table(
+    stars.sort("avg_stars", descending=True),
+    {"unit_name": "实践站", "institute_name": "实践所", "households_rated": "评星户",
+     "avg_stars": "平均星数", "stars_8_plus": "八星以上"},
+    {"avg_stars": "%.2f"}, height=ui.fit_height(10), key="pts-stars",
+)  # fmt: skip
 
 st.subheader("榜单")
 named = access.can(user, "view_households")  # boards with (masked) household names

@@ -4,7 +4,7 @@ the review."""
 import polars as pl
 import streamlit as st
 
-from core import access, labels
+from core import access, labels, months
 from dashboard import data, metrics, ui, village, words
 from dashboard.state import current
 from index import methodology
@@ -151,9 +151,8 @@ if rows is not None:
     inds = data.get(metrics.unit_indicators, unit, sel.month)
     left, right = st.columns(2)
     with left:
-        fig = charts.lines_by(
-            history.with_columns(key=pl.lit("得分")), "key", "score", "近12个月得分", "得分"
-        )
+        run = [months.shift(sel.month, -i) for i in range(11, -1, -1)]
+        fig = charts.score_history(history, run, "近12个月得分")
         st.plotly_chart(fig, key=f"rank-trend-{unit}", config={"displaylogo": False})
     with right:
         # the published change per indicator (one decimal, adding up exactly to the change)

@@ -29,9 +29,10 @@ with tab_t:
     top = (
         by_theme.group_by("key").agg(pl.col(metric).sum()).sort(metric, descending=True).head(8)
     )["key"]
+    # a theme comes once a year: bars in its months, never a line joining them a year apart
     st.plotly_chart(
-        charts.lines_by(by_theme.filter(pl.col("key").is_in(top.implode())), "key", metric,
-                        f"主要月度主题{label}", f"{label}（{unit}）"),
+        charts.stacked_by(by_theme.filter(pl.col("key").is_in(top.implode())), "key", metric,
+                          f"主要月度主题{label}", f"{label}（{unit}）"),
         key="trend-theme",
     )  # fmt: skip
 
