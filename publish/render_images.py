@@ -27,9 +27,21 @@ def chart_figures(report: Report) -> dict:
     }
 
 
+# the last report's chart images: the briefing's .docx and its PDF both show them, and
+# drawing them costs a second of the edition (an edition is written by one writer at once)
+_last: tuple[Report, dict[str, bytes]] | None = None
+
+
 def chart_images(report: Report) -> dict[str, bytes]:
+    """The briefing's charts as PNGs, drawn once per report (the same object)."""
+    global _last
+    if _last is not None and _last[0] is report:
+        return _last[1]
     with browser.use() as b:
-        return {name: b.figure_png(fig, *CHART_SIZE) for name, fig in chart_figures(report).items()}
+        figures = chart_figures(report)
+        images = {name: b.figure_png(fig, *CHART_SIZE) for name, fig in figures.items()}
+    _last = (report, images)
+    return images
 
 
 def render(report: Report, out_dir: Path) -> list[Path]:
