@@ -305,21 +305,3 @@ def export_year(
         int(frame["cleared"].sum()),
         short_name(scope),
     )
-
-
-# --- the cooperative's list ----------------------------------------------------------------
-
-# Reading the cooperative's list, checking its ID numbers and joining it is
-# publish/cooperative.py, which builds on this module; its names stay
-# reachable from here (imported on first use, so neither module imports the other first).
-_COOPERATIVE = frozenset(
-    {"MatchReport", "Problem", "id_problem", "match_cooperative", "read_cooperative", "write_match"}
-)
-
-
-def __getattr__(name: str):
-    if name in _COOPERATIVE:
-        from publish import cooperative
-
-        return getattr(cooperative, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,14 +23,8 @@ from core.contract import SHEET_BY_KEY
 from etl.clearings import add as add_clearing
 from etl.ingest import ingest
 from etl.privacy import keyed_hash
-from publish.credit import (
-    EXPORT_COLUMNS,
-    CreditError,
-    credit_rows,
-    match_cooperative,
-    write_export,
-    write_match,
-)
+from publish.cooperative import match_cooperative, write_match
+from publish.credit import EXPORT_COLUMNS, CreditError, credit_rows, write_export
 from tests.conftest import copy_store, environment
 from tests.exports import STATION, STATION_B, header, points_row, redemption_row, write_csv
 
@@ -466,7 +460,7 @@ SCIENTIFIC = "身份证号被存成了数字（科学计数法），末几位已
     ],
 )  # fmt: skip
 def test_id_number_checks(value, problem):
-    from publish.credit import id_problem
+    from publish.cooperative import id_problem
 
     assert id_problem(value) == problem
 

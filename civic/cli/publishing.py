@@ -227,7 +227,7 @@ def credit_cmd(year, town_code, out, coop_path, match_out, store) -> None:
     from core.secrets import MissingSecret
     from core.store import NoDatabase
     from etl.privacy import load_secret
-    from publish import credit
+    from publish import cooperative, credit
 
     if match_out and not coop_path:
         raise click.UsageError("--match-out needs --cooperative")
@@ -241,9 +241,9 @@ def credit_cmd(year, town_code, out, coop_path, match_out, store) -> None:
         )
         click.echo(f"  {out}")
         if coop_path:
-            joined, report = credit.match_cooperative(frame, coop_path, load_secret())
+            joined, report = cooperative.match_cooperative(frame, coop_path, load_secret())
             match_out = match_out or out.with_name(f"{out.stem}_匹配结果.xlsx")
-            credit.write_match(joined, report, match_out)
+            cooperative.write_match(joined, report, match_out)
             click.echo(
                 f"信用社名单 {report.file_name}：读取 {report.rows_read:,} 行，"
                 f"已匹配 {report.matched:,}，未找到 {report.not_found:,}，"
