@@ -1022,3 +1022,22 @@ def _names(store: Path, codes: set[str]) -> set[str]:
             store, "select name from ref_unit where list_contains($c, code)", c=sorted(codes)
         )
     }
+
+
+# ---------------------------------------------------------------- 账号与审计
+
+
+def test_accounts_page_with_no_town_account(site, tmp_path):
+    """Only county accounts: the town column is empty (polars reads it as Null) and the page
+    still draws, the column left out as empty."""
+    with environment(CIVIC_ACCOUNTS_DB=str(tmp_path / "accounts.sqlite")):
+        user = accounts.add_user("solo", "独管理员", "admin", "solo-pass-1234")
+        at = AppTest.from_file(APP, default_timeout=180)
+        at.session_state["_session_token"] = accounts.start_session(user)
+        at.switch_page("views/admin.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert not at.error, [e.value for e in at.error]
+        shown = table(at, "用户名")
+        assert shown["用户名"].tolist() == ["solo"]
+        assert "所属乡镇" not in shown.columns

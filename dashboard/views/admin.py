@@ -28,7 +28,10 @@ with tab_users:
                 .then(pl.lit("启用"))
                 .otherwise(pl.lit("停用")),
                 # the town by its name (the code when the database does not know it)
-                town=pl.col("town_code").replace_strict(towns, default=pl.col("town_code"))
+                # (a String column even when no account has a town: polars reads that as Null)
+                town=pl.col("town_code").cast(pl.String).replace_strict(
+                    towns, default=pl.col("town_code").cast(pl.String), return_dtype=pl.String
+                )
                 if "town_code" in users.columns
                 else pl.lit(None, pl.String),
             ),
