@@ -158,17 +158,21 @@ class Build:
             start_new_session=True,
         )  # fmt: skip
         self.url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 180
+        self.wait_healthy("civic dashboard", 180)
+
+    def wait_healthy(self, what: str, timeout_s: float) -> None:
+        """Wait until the server started at self.url answers its health check."""
+        deadline = time.time() + timeout_s
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise SystemExit(f"civic dashboard stopped: see {self.folder / 'server.log'}")
+                raise SystemExit(f"{what} stopped: see {self.folder / 'server.log'}")
             try:
                 urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1)
                 return
             except OSError:
                 time.sleep(0.2)
         self.stop()
-        raise SystemExit(f"civic dashboard did not start: see {self.folder / 'server.log'}")
+        raise SystemExit(f"{what} did not start: see {self.folder / 'server.log'}")
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -201,15 +205,7 @@ class Floor(Build):
             stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, start_new_session=True,
         )  # fmt: skip
         self.url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise SystemExit(f"the floor app did not start: see {self.folder / 'server.log'}")
+        self.wait_healthy("the floor app", 120)
 
 
 def _descendants(root: int) -> list[int]:
