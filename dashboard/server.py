@@ -11,6 +11,7 @@ sessions importing pandas at once on a fresh server saw it half-initialised.
 from __future__ import annotations
 
 import ast
+import gc
 import importlib
 import sys
 import time
@@ -83,6 +84,9 @@ async def lifespan(_app: App):
     started = time.perf_counter()
     loaded = await run_in_threadpool(preload)
     await run_in_threadpool(warm)
+    # what is loaded now lives as long as the server: out of the collector's sight, so that
+    # a collection walks only what sessions allocate
+    gc.freeze()
     errors.logger().info(
         "dashboard ready: %d modules preloaded, %d warmers, %.1f s",
         len(loaded), len(WARMERS), time.perf_counter() - started,
@@ -92,6 +96,10 @@ async def lifespan(_app: App):
 
 # never Streamlit's traceback box, however the server was started (civic dashboard says so too)
 streamlit_config.set_option("client.showErrorDetails", "none")
+# Streamlit runs a full garbage collection after every script run, holding the interpreter
+# lock: 70-100 ms with the modules loaded here, every page view of every session waiting
+# behind it (bench/bench_load.py). Python's own generational collection still runs.
+streamlit_config.set_option("runner.postScriptGC", False)
 
 app = App(
     SCRIPT,
