@@ -70,18 +70,20 @@ def version_of(path: Path) -> int:
     return int(m.group(1)) if m else 0
 
 
-def connect(config: dict | None = None, store: Path | None = None):
-    """A read-only connection to the current version; close it soon (or use `reading`)."""
+def connect(config: dict | None = None, store: Path | None = None, version: str = ""):
+    """A read-only connection to the current version, or to `version` (a database file's
+    name in the store, e.g. civic-000041.duckdb); close it soon (or use `reading`)."""
+    path = (store or default_store()) / version if version else current_path(store)
     return duckdb.connect(
-        str(current_path(store)),
+        str(path),
         read_only=True,
         config={"autoinstall_known_extensions": False, **(config or {})},
     )
 
 
 @contextmanager
-def reading(store: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(store=store)
+def reading(store: Path | None = None, version: str = "") -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(store=store, version=version)
     try:
         yield con
     finally:
@@ -100,6 +102,15 @@ def writer_lock(store: Path, wait: bool = True) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+_made_here: dict[Path, str] = {}  # store → the newest version this process made current
+
+
+def made_here(store: Path) -> str:
+    """The name of the newest version this process made current in `store` ('' if none): a
+    reader in the process that wrote it can tell its own write from another's."""
+    return _made_here.get(store.resolve(), "")
 
 
 class Building:
@@ -135,6 +146,7 @@ class Building:
             os.fsync(f.fileno())
         os.replace(tmp, self.store / POINTER)
         _fsync_dir(self.store)
+        _made_here[self.store.resolve()] = self.final.name
         shutil.rmtree(self.spool, ignore_errors=True)
         _prune(self.store, self.final)
         return self.final

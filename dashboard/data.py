@@ -12,15 +12,21 @@ tests/test_dashboard_load.py holds it to that). `derived` shares what is
 built from query results (the overview's map) the same way, and `warm`
 computes the overview of the current version before its first visitor, and
 again whenever a new version appears (`keep_warm`).
+
+A new version is served once it is warm: while the watcher warms it, pages
+go on reading the version before (still on disk, core.store.KEEP_VERSIONS),
+so no visitor waits for a warm and twenty visitors are not released at once
+when it ends. A session that wrote the new version itself waits for it
+(`ensure_warm` after an ingest, an edition, a clearing).
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import inspect
 import logging
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,12 +51,13 @@ def reports() -> Path:
 _pointer: dict[Path, tuple[tuple, str]] = {}  # store → (the pointer file's identity, version)
 
 
-def version() -> str:
-    """The current database file's name ('' when nothing has been ingested yet).
+def latest(folder: Path | None = None) -> str:
+    """The name of the database file the store's pointer names ('' when nothing has been
+    ingested yet).
 
     Every query asks, so the pointer is read again only when the file changed:
     a version swap replaces it (a new inode)."""
-    folder = store()
+    folder = folder or store()
     try:
         st_ = (folder / db_store.POINTER).stat()
     except FileNotFoundError:
@@ -65,6 +72,23 @@ def version() -> str:
         return ""
     _pointer[folder] = (identity, name)
     return name
+
+
+def version() -> str:
+    """The database version this run reads: the latest once it is warm; while the watcher
+    warms a newer one that another process wrote, the warm one before it (if its file is
+    still there). A version this server wrote (an upload, an edition) is read at once: the
+    session that wrote it must see what it did."""
+    folder = store()
+    newest = latest(folder)
+    served = _warmed.get(folder, "")
+    if (
+        newest == served or not served or _watcher is None
+        or newest == db_store.made_here(folder) or not (folder / served).exists()
+    ):  # fmt: skip
+        return newest
+    _wake.set()  # the watcher warms the newest now rather than at its next look
+    return served
 
 
 def _plain(value):
@@ -88,7 +112,7 @@ computed: dict[str, int] = {}
 def _cached(db_version: str, store_dir: str, qualified: str, args: tuple):
     computed[qualified] = computed.get(qualified, 0) + 1
     fn = _resolve(qualified)
-    with db_store.reading(Path(store_dir)) as con:
+    with db_store.reading(Path(store_dir), db_version) as con:  # the version of the key
         return fn(con, *[_plain(a) for a in args])
 
 
@@ -154,10 +178,9 @@ def get(fn, *args):
 
 def clear() -> None:
     """Forget cached results (after this session wrote a new version)."""
-    global _warmed
     _cached.clear()
     _derived.clear()
-    _warmed = ""
+    _warmed.clear()
 
 
 def derived(build: Callable, queries: list[tuple], *extra, user: User | None = None):
@@ -196,8 +219,11 @@ def get_plain(fn, *args):
 # ------------------------------------------------------------------ warming
 
 _warm_lock = threading.Lock()
-_warmed = ""  # the version whose overview has been computed
+_warmed: dict[Path, str] = {}  # store → the version whose overview has been computed
 _watcher: threading.Thread | None = None
+_watcher_lock = threading.Lock()  # not _warm_lock: starting it never waits for a warm
+_stopping = threading.Event()
+_wake = threading.Event()  # set when a page saw a version newer than the warm one
 
 
 def warm(store_dir: Path | None = None) -> str:
@@ -217,9 +243,8 @@ def warm(store_dir: Path | None = None) -> str:
     from publish import queries
 
     folder = str(store_dir or store())
-    try:
-        v = db_store.current_path(Path(folder)).name
-    except db_store.NoDatabase:
+    v = latest(Path(folder))
+    if not v:
         return ""
     available = _cached(v, folder, _qualified(metrics.months), ())
     _cached(v, folder, _qualified(metrics.areas), ())
@@ -239,36 +264,55 @@ def warm(store_dir: Path | None = None) -> str:
 
 
 def ensure_warm() -> None:
-    """Warm the current version once; a caller arriving meanwhile waits for that warm."""
-    global _warmed
-    if version() == _warmed:
+    """Warm the latest version once; a caller arriving meanwhile waits for that warm."""
+    folder = store()
+    if latest(folder) == _warmed.get(folder):
         return
     with _warm_lock:
-        current = version()
-        if current != _warmed:
+        newest = latest(folder)
+        if newest != _warmed.get(folder):
             try:
-                _warmed = warm()
+                _warmed[folder] = warm(folder)
             except Exception:  # the pages report their own errors; warm once per version
-                _warmed = current
+                _warmed[folder] = newest
                 logging.getLogger(__name__).exception("warming the dashboard's cache failed")
 
 
 def keep_warm(interval_s: float = 2.0) -> None:
-    """ensure_warm() now, and (once per process) a thread that warms each new version as
-    soon as the CURRENT pointer names it, before the next visitor asks."""
+    """Warm the latest version now if there is no warm one to serve meanwhile (the first
+    version a server sees) or if this server wrote it; and (once per process) start a
+    thread that warms each new version as soon as the pointer names it or a page saw it."""
     global _watcher
-    ensure_warm()
-    with _warm_lock:
+    folder = store()
+    served, newest = _warmed.get(folder, ""), latest(folder)
+    if not served or not (folder / served).exists() or newest == db_store.made_here(folder):
+        ensure_warm()
+    elif newest != served:
+        _wake.set()
+    with _watcher_lock:
         if _watcher is None:
             _watcher = threading.Thread(
                 target=_watch, args=(interval_s,), name="civic-warm", daemon=True
             )
             _watcher.start()
+            atexit.register(_stop_watching)
+
+
+def _stop_watching() -> None:
+    """At exit, before the interpreter ends: let a warm under way finish. A daemon thread
+    killed inside DuckDB aborts the process ("terminate called…")."""
+    _stopping.set()
+    _wake.set()
+    if _watcher is not None:
+        _watcher.join(timeout=300)
 
 
 def _watch(interval_s: float) -> None:
-    while True:
-        time.sleep(interval_s)
+    while not _stopping.is_set():
+        _wake.wait(interval_s)
+        _wake.clear()
+        if _stopping.is_set():
+            return
         try:
             ensure_warm()
         except Exception:  # keep watching: the next version may read fine

@@ -10,6 +10,8 @@ each session would have built. bench/bench_load.py times it in a browser.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import date
 from pathlib import Path
@@ -22,6 +24,7 @@ from core import accounts
 from core import store as db_store
 from dashboard import data, metrics
 from presentation import svg_map, theme
+from presentation.plain import md
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 SESSIONS = 20
@@ -126,3 +129,60 @@ def test_a_new_version_is_warmed_before_its_first_visitor(served):
     before = dict(data.computed)
     _overview(token)
     assert data.computed == before
+
+
+def marker(con) -> int:
+    """A real query that tells the versions of the test below apart."""
+    found = con.sql("select count(*) from duckdb_tables() where table_name = 'load_marker'")
+    return found.fetchall()[0][0]
+
+
+def _write_elsewhere(store: Path) -> str:
+    """A new version made by another process (as `civic ingest` makes one): the same data
+    and a marker table. Returns its name."""
+    script = (
+        "import sys; from pathlib import Path; from core import store as s\n"
+        "with s.new_version(Path(sys.argv[1])) as con:\n"
+        "    con.execute('create table load_marker as select 1 as x')\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-c", script, str(store)], cwd=root, check=True)
+    return db_store.current_path(store).name
+
+
+def test_another_process_s_version_is_served_once_warm(served):
+    """While the watcher warms a version another process wrote, pages read the warm one
+    before it (no visitor waits, and all are not released at once); then the new one."""
+    store, token = served
+    data.clear()
+    data.keep_warm(interval_s=0.2)
+    before = data.version()
+    assert before == db_store.current_path(store).name
+    qualified = f"{marker.__module__}.{marker.__name__}"
+    with data._warm_lock:  # the watcher cannot finish a warm meanwhile
+        after = _write_elsewhere(store)
+        assert after != before and data.latest(store) == after
+        assert data.version() == before
+        at = _overview(token)  # drawn at once, from the version before
+        assert at.sidebar.caption[-1].value == f"数据版本：{md(before)}"
+        # a query reads the version of its key, whatever the pointer says now
+        assert data._cached(before, str(store), qualified, ()) == 0
+        assert data._cached(after, str(store), qualified, ()) == 1
+    for _ in range(2400):  # the watcher is woken by the page that saw the new version
+        if data.version() == after:
+            break
+        threading.Event().wait(0.05)
+    assert data.version() == after
+    assert _overview(token).sidebar.caption[-1].value == f"数据版本：{md(after)}"
+
+
+def test_this_server_s_own_version_is_read_at_once(served):
+    """A session that wrote a version (an upload, an edition) sees it on its next run."""
+    store, token = served
+    data.clear()
+    data.keep_warm(interval_s=60)
+    with db_store.new_version(store):
+        pass
+    newest = db_store.current_path(store).name
+    assert data.version() == newest
+    assert _overview(token).sidebar.caption[-1].value == f"数据版本：{md(newest)}"
