@@ -31,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core import access
 from core import store as db_store
@@ -74,11 +75,23 @@ def latest(folder: Path | None = None) -> str:
     return name
 
 
+_run = threading.local()  # the version a page run reads, chosen once at its start (keep_warm)
+
+
 def version() -> str:
-    """The database version this run reads: the latest once it is warm; while the watcher
-    warms a newer one that another process wrote, the warm one before it (if its file is
-    still there). A version this server wrote (an upload, an edition) is read at once: the
-    session that wrote it must see what it did."""
+    """The database version this run reads: the one chosen when the run started, so that a
+    page reads one version throughout (see choose_version)."""
+    pinned = getattr(_run, "version", None)
+    if pinned is not None and pinned[0] == store():
+        return pinned[1]
+    return choose_version()
+
+
+def choose_version() -> str:
+    """The latest version once it is warm; while the watcher warms a newer one that another
+    process wrote, the warm one before it (if its file is still there). A version this
+    server wrote (an upload, an edition) is read at once: the session that wrote it must
+    see what it did."""
     folder = store()
     newest = latest(folder)
     served = _warmed.get(folder, "")
@@ -181,6 +194,7 @@ def clear() -> None:
     _cached.clear()
     _derived.clear()
     _warmed.clear()
+    _run.version = None  # the rest of this run reads what the session just wrote
 
 
 def derived(build: Callable, queries: list[tuple], *extra, user: User | None = None):
@@ -279,16 +293,21 @@ def ensure_warm() -> None:
 
 
 def keep_warm(interval_s: float = 2.0) -> None:
-    """Warm the latest version now if there is no warm one to serve meanwhile (the first
-    version a server sees) or if this server wrote it; and (once per process) start a
+    """Called at the start of every page run: choose the version the run reads.
+
+    Warms the latest version now if there is no warm one to serve meanwhile (the first
+    version a server sees) or if this server wrote it; and (once per process) starts a
     thread that warms each new version as soon as the pointer names it or a page saw it."""
     global _watcher
     folder = store()
+    _run.version = None
     served, newest = _warmed.get(folder, ""), latest(folder)
     if not served or not (folder / served).exists() or newest == db_store.made_here(folder):
         ensure_warm()
     elif newest != served:
         _wake.set()
+    if get_script_run_ctx(suppress_warning=True) is not None:  # a page run, not a script
+        _run.version = (folder, choose_version())  # it reads this version throughout
     with _watcher_lock:
         if _watcher is None:
             _watcher = threading.Thread(
