@@ -262,14 +262,19 @@ def score_map(units: pl.DataFrame) -> str | None:
     return svg_map.county_svg(units, "score", "考评得分", theme.score, width=600)
 
 
-# Streamlit's uploader draws "Upload" and "<n>MB per file • XLSX, …" in English, with no
-# option to change them (1.67): hidden (display:none, so that no English is in the page's
+# Streamlit's uploader draws "Upload", "<n>MB per file • XLSX, …" and, while files are
+# dragged over it, "Drag and drop files here" in English, with no option to change them
+# (1.67): hidden (display:none, so that no English is in the page's
 # text either) and said in Chinese by CSS content and the caption under it.
 _UPLOADER_CSS = """<style>
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {display: none}
 [data-testid="stFileUploaderDropzone"] button [data-has-shortcut]::after {content: "选择文件"}
 [data-testid="stFileUploaderDropzoneInstructions"] span {display: none}
 [data-testid="stFileUploaderDropzoneInstructions"] > div::after {content: "%s"}
+[data-testid="stFileUploaderDropzone"] > input + div:not(:has(button)) * {display: none}
+[data-testid="stFileUploaderDropzone"] > input + div:not(:has(button))::after {
+  content: "松开鼠标即可添加文件"; font-size: 1rem;
+}
 </style>"""
 
 

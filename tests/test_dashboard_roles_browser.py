@@ -84,3 +84,32 @@ def test_every_role_opens_every_page_of_its_menu(site):
             context.close()
         b.close()
     assert not problems, problems
+
+
+def test_the_uploader_speaks_chinese_while_files_are_dragged_over_it(site):
+    """Streamlit's "Drag and drop files here" overlay, shown while a file is over the
+    uploader, says it in Chinese."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=browser.executable(), args=browser.ARGS)
+        page = b.new_context(viewport={"width": 1400, "height": 1200}, locale="zh-CN").new_page()
+        _login(page, site, "admin", PASSWORD)
+        page.locator('[data-testid="stSidebarNavLink"]', has_text="数据报送").click()
+        _settle(page)
+        zone = page.locator('[data-testid="stFileUploaderDropzone"]').first
+        zone.evaluate(
+            """(zone) => {
+              const files = new DataTransfer();
+              files.items.add(new File(["x"], "站点.xlsx"));
+              zone.dispatchEvent(new DragEvent('dragenter', {dataTransfer: files, bubbles: true}));
+            }"""
+        )
+        overlay = zone.locator(":scope > input + div:not(:has(button))")
+        overlay.wait_for(state="attached")
+        page.screenshot(path=str(SHOTS / "admin-数据报送-dragging.png"))
+        said = overlay.evaluate("(e) => getComputedStyle(e, '::after').content")
+        shown = zone.inner_text()
+        b.close()
+    assert said == '"松开鼠标即可添加文件"'
+    assert "Drag" not in shown and "drop" not in shown, shown
