@@ -11,6 +11,7 @@ import math
 
 from core import labels
 from presentation import theme
+from publish.reasons import UNSURE_MARK
 
 TIED = "差距在误差范围内"
 
@@ -20,13 +21,14 @@ def _missing(x) -> bool:
 
 
 def place(rank: int, first: int | None, last: int | None, scored: bool = True) -> str:
-    """第3名, or 第3–4名（差距在误差范围内） for a block of places within the margin.
+    """第3名, or 第3–4名◇ for a block of places within the margin (◇ as in the edition,
+    said under the table by uncertainty_caption).
 
     Units that did not submit tie at the end of the list by rule, not by margin: they
     read as their own place (the list says 未报送 beside them).
     """
     if scored and first is not None and last is not None and first != last:
-        return f"第{first}–{last}名（{TIED}）"
+        return f"第{first}–{last}名{UNSURE_MARK}"
     return f"第{rank}名"
 
 
@@ -107,7 +109,8 @@ def uncertainty_caption(u: dict | None) -> str:
         + "；".join(varied)
         + f"——该单位名次的 5%–95% 范围（九成重算的名次在此区间内）。"
         f"只有在至少 {u['robust_share']:.0%} 的重算中"
-        "都领先下一名，才单独列出名次、上红黑榜；否则相邻单位并列，注明「差距在误差范围内」。"
+        f"都领先下一名，才单独列出名次、上红黑榜；否则相邻单位并列，名次后标{UNSURE_MARK}"
+        f"（{TIED}）。"
         "「领先下一名」是该单位在重算中排在下一名之前的比例。"
     )
 

@@ -314,7 +314,7 @@ def test_rankings_show_tied_places_intervals_and_the_methodologys_uncertainty(si
     )
     assert any(e[2] != e[3] for e in expected), "the demo's subcentre list has a tied block"
     assert shown["名次"].tolist() == [
-        f"第{first}–{last}名（差距在误差范围内）" if first != last else f"第{rank}名"
+        f"第{first}–{last}名◇" if first != last else f"第{rank}名"
         for _, rank, first, last, _, _ in expected
     ]
     assert shown["排名区间"].tolist() == [f"{e[4]}–{e[5]}" for e in expected]
@@ -581,7 +581,7 @@ def test_a_leader_sees_the_flags_but_cannot_decide(site, monkeypatch):
 @pytest.mark.parametrize(
     "fn, args, expected",
     [
-        ("place", (3, 3, 4), "第3–4名（差距在误差范围内）"),
+        ("place", (3, 3, 4), "第3–4名◇"),
         ("place", (2, 2, 2), "第2名"),
         ("place", (8, 8, 9, False), "第8名"),  # 未报送 tie by rule, not by margin
         ("interval", (2, 4), "2–4"),
@@ -624,6 +624,7 @@ def test_the_caption_names_only_what_a_methodology_varies():
     caption = words.uncertainty_caption(old)
     assert "25%" in caption and "至少 75%" in caption
     assert "目标值区间" not in caption and "几何平均" not in caption and "缺报" not in caption
+    assert "名次后标◇（差距在误差范围内）" in caption  # the mark the table's 名次 carries
 
 
 # ---------------------------------------------------------------- 地图
