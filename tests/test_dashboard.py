@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import accounts
 from core import store as db_store
+from dashboard import words
 from index import run as index_run
 from presentation import plain, theme
 from publish import workflow
@@ -228,6 +229,10 @@ def test_rankings_list_and_profile_equal_the_database(site):
     assert shown["得分"].tolist() == pytest.approx([e[2] for e in expected])
     assert metric(at, "得分") == theme.score(expected[0][2])
     assert metric(at, "名次") == f"1 / {len(expected)}"
+    # adjustments as printed: +2.0 / −1.0, and 0.0 (never +0.0) without one
+    assert shown["加扣分"].tolist() == [words.signed(e[4]) for e in expected]
+    assert metric(at, "加扣分") == words.signed(expected[0][4])
+    assert "+0.0" not in shown["加扣分"].tolist()
     charts = at.get("plotly_chart")
     assert len(charts) == 2  # trend and waterfall
 

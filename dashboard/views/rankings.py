@@ -64,6 +64,9 @@ if rows is not None:
         ),
         ahead=pl.col("ahead_share").map_elements(words.share, return_dtype=pl.String,
                                                  skip_nulls=False),
+        # no adjustment reads 0.0, not +0.0
+        adjustment=pl.col("adjustment").map_elements(words.signed, return_dtype=pl.String,
+                                                     skip_nulls=False),
         list_mark=pl.when("on_red_list").then(pl.lit("红榜"))
         .when("on_black_list").then(pl.lit("黑榜")).otherwise(pl.lit("")),
     )  # fmt: skip
@@ -75,7 +78,7 @@ if rows is not None:
         "tier": "档次", "list_mark": "红黑榜", "adjustment": "加扣分", "interval": "排名区间",
         "ahead": "领先下一名",
     }  # fmt: skip
-    ui.table(shown, columns, {"score": "bar", "adjustment": "%+.1f"}, key=f"rank-table-{group}")
+    ui.table(shown, columns, {"score": "bar"}, key=f"rank-table-{group}")
     st.caption(words.uncertainty_caption(data.get(metrics.uncertainty, sel.month)))
 
     with st.expander("敏感性分析"):
@@ -146,7 +149,7 @@ if rows is not None:
         me["change_label"] if me["change_label"] not in ("—", "新") else None,
     )
     c3.metric("档次", ui.md(me["tier"]))
-    c4.metric("加扣分", f"{me['adjustment']:+.1f}")
+    c4.metric("加扣分", words.signed(me["adjustment"]))
     history = data.get(metrics.unit_history, unit, sel.month)
     inds = data.get(metrics.unit_indicators, unit, sel.month)
     left, right = st.columns(2)
