@@ -85,8 +85,8 @@ def store_for(scale: int, rebuild: bool = False) -> tuple[Path, Path | None]:
     scaled = scale_registry(load_registry(), scale)
     write_registry(scaled, registry_dir)
     reg = load_registry(registry_dir)
-    generate(inbox, parse_range(load.MONTHS), seed=7, scale=scale, registry=reg, workers=2,
-             file_format="csv")  # fmt: skip
+    # generate scales the registry itself: give it the county's own
+    generate(inbox, parse_range(load.MONTHS), seed=7, scale=scale, workers=2, file_format="csv")
     print(f"  generated in {time.perf_counter() - t:.0f} s", flush=True)
     ingest([inbox], store, reg, workers=2)
     print(f"  ingested at {time.perf_counter() - t:.0f} s", flush=True)
