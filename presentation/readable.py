@@ -7,6 +7,7 @@ keys and values in words, a number the format its table gives it.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -69,9 +70,10 @@ def parse_json(text: str | None) -> dict | None:
     return found if isinstance(found, dict) else None
 
 
+@functools.cache  # asked once per quarantined row (tens of thousands at scale 10): read only
 def row_headers(sheet_name: str | None) -> dict[str, str]:
     """A quarantined row's keys (the contract's column keys) → the export's headers, those of
-    the sheet the name refers to first (core/contract.py)."""
+    the sheet the name refers to first (core/contract.py). Shared: never change it."""
     from core.contract import SHEETS, sheet_for_name
 
     headers: dict[str, str] = {}

@@ -765,6 +765,11 @@ def test_submissions_matrix_and_quarantine_equal_the_database(site):
     matrix = next(d.value for d in at.dataframe if "2026-10" in d.value.columns)
     assert (matrix["2026-10"] == "未报送").sum() == missing
     assert any(b.label == "下载全部报送模板（.zip）" for b in at.get("download_button"))
+    # the workbook of every quarantined row is built when asked for, then offered
+    assert not any(b.label == "下载隔离行" for b in at.get("download_button"))
+    next(b for b in at.button if b.label == f"生成隔离行工作簿（{q:,} 行）").click().run()
+    assert not at.exception
+    assert any(b.label == "下载隔离行" for b in at.get("download_button"))
 
 
 PLAIN_STYLE = ("title_row", "blank_after_header", "total_row", "notes_row", "thousands")

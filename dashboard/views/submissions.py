@@ -218,15 +218,20 @@ else:  # one sheet: the row as sent, a column per column of the export
     )  # fmt: skip
     q_columns = {**Q_COLUMNS, **{c: c for c in q_shown.columns if c not in Q_COLUMNS}}
 ui.table(q_shown, q_columns, height=300, key="sub-quarantine")
-ui.download_xlsx(
-    {"隔离行": current_rows.with_columns(
-        row_values=pl.struct("sheet_name", "row_values").map_elements(
-            lambda r: readable.detail_text(r["row_values"], readable.row_headers(r["sheet_name"])),
-            return_dtype=pl.String,
-        )
-    ).select(*Q_COLUMNS, "row_values").rename({**Q_COLUMNS, "row_values": "该行内容"})},
-    "隔离行.xlsx", "下载隔离行", key="sub-q-download",
-)  # fmt: skip
+# every row in words is costly at scale 10 (seconds per run): built when asked for, once
+if current_rows.height and ui.prepared(
+    "sub-q", f"{data.version()}|{sel.members}", f"生成隔离行工作簿（{current_rows.height:,} 行）"
+):
+    ui.download_xlsx(
+        {"隔离行": current_rows.with_columns(
+            row_values=pl.struct("sheet_name", "row_values").map_elements(
+                lambda r: readable.detail_text(r["row_values"],
+                                               readable.row_headers(r["sheet_name"])),
+                return_dtype=pl.String,
+            )
+        ).select(*Q_COLUMNS, "row_values").rename({**Q_COLUMNS, "row_values": "该行内容"})},
+        "隔离行.xlsx", "下载隔离行", key="sub-q-download",
+    )  # fmt: skip
 
 st.subheader("空白模板")
 st.download_button(
