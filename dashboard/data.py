@@ -16,8 +16,8 @@ again whenever a new version appears (`keep_warm`).
 A new version is served once it is warm: while the watcher warms it, pages
 go on reading the version before (still on disk, core.store.KEEP_VERSIONS),
 so no visitor waits for a warm and twenty visitors are not released at once
-when it ends. A session that wrote the new version itself waits for it
-(`ensure_warm` after an ingest, an edition, a clearing).
+when it ends. A version this server wrote (an upload, an edition, a
+clearing) is read at once, and warmed by the run that first reads it.
 """
 
 from __future__ import annotations
@@ -93,15 +93,17 @@ def choose_version() -> str:
     server wrote (an upload, an edition) is read at once: the session that wrote it must
     see what it did."""
     folder = store()
-    newest = latest(folder)
-    served = _warmed.get(folder, "")
-    if (
-        newest == served or not served or _watcher is None
-        or newest == db_store.made_here(folder) or not (folder / served).exists()
-    ):  # fmt: skip
+    newest, served = latest(folder), _warmed.get(folder, "")
+    if newest == served or _watcher is None or not _may_serve_before(folder, newest, served):
         return newest
     _wake.set()  # the watcher warms the newest now rather than at its next look
     return served
+
+
+def _may_serve_before(folder: Path, newest: str, served: str) -> bool:
+    """Whether pages may read the warm version `served` while `newest` is warmed: there is
+    one, its file is still there, and this server did not write `newest` itself."""
+    return bool(served) and (folder / served).exists() and newest != db_store.made_here(folder)
 
 
 def _plain(value):
@@ -302,7 +304,7 @@ def keep_warm(interval_s: float = 2.0) -> None:
     folder = store()
     _run.version = None
     served, newest = _warmed.get(folder, ""), latest(folder)
-    if not served or not (folder / served).exists() or newest == db_store.made_here(folder):
+    if not _may_serve_before(folder, newest, served):
         ensure_warm()
     elif newest != served:
         _wake.set()

@@ -203,13 +203,13 @@ Q_COLUMNS = {"file_name": "文件", "sheet_name": "工作表", "source_row": "�
 sheets = sorted(set(current_rows["sheet_name"].drop_nulls().to_list()))
 ALL_SHEETS = "全部工作表"
 sheet = st.selectbox("工作表", [ALL_SHEETS, *sheets], key="sub-q-sheet") if sheets else ALL_SHEETS
+# a quarantined row's content as 列：值 text (its sheet's headers)
+in_words = pl.struct("sheet_name", "row_values").map_elements(
+    lambda r: readable.detail_text(r["row_values"], readable.row_headers(r["sheet_name"])),
+    return_dtype=pl.String,
+)
 if sheet == ALL_SHEETS:  # sheets of different columns: each row's content as 列：值 text
-    q_shown = current_rows.head(SHOWN).with_columns(
-        row_values=pl.struct("sheet_name", "row_values").map_elements(
-            lambda r: readable.detail_text(r["row_values"], readable.row_headers(r["sheet_name"])),
-            return_dtype=pl.String,
-        )
-    )
+    q_shown = current_rows.head(SHOWN).with_columns(row_values=in_words)
     q_columns = {**Q_COLUMNS, "row_values": "该行内容"}
 else:  # one sheet: the row as sent, a column per column of the export
     q_shown = readable.json_columns(
@@ -223,13 +223,8 @@ if current_rows.height and ui.prepared(
     "sub-q", f"{data.version()}|{sel.members}", f"生成隔离行工作簿（{current_rows.height:,} 行）"
 ):
     ui.download_xlsx(
-        {"隔离行": current_rows.with_columns(
-            row_values=pl.struct("sheet_name", "row_values").map_elements(
-                lambda r: readable.detail_text(r["row_values"],
-                                               readable.row_headers(r["sheet_name"])),
-                return_dtype=pl.String,
-            )
-        ).select(*Q_COLUMNS, "row_values").rename({**Q_COLUMNS, "row_values": "该行内容"})},
+        {"隔离行": current_rows.with_columns(row_values=in_words)
+         .select(*Q_COLUMNS, "row_values").rename({**Q_COLUMNS, "row_values": "该行内容"})},
         "隔离行.xlsx", "下载隔离行", key="sub-q-download",
     )  # fmt: skip
 
