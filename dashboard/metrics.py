@@ -765,12 +765,14 @@ def submission_matrix(con, start: date, end: date, member_list: list[str] | None
     return _frame(
         con,
         """
-        select s.unit_code, u.name as unit_name, u.kind, s.month,
+        select s.unit_code, u.name as unit_name, u.kind, u.parent_code, p.name as parent_name,
+               s.month,
                case when bool_or(s.status = 'missing') then 'missing'
                     when bool_or(s.status = 'late') then 'late' else 'on_time' end as status,
                count(*) filter (where s.status = 'missing') as sheets_missing,
                count(*) as sheets_owed
         from mart_submission s join ref_unit_all u on u.code = s.unit_code
+        left join ref_unit_all p on p.code = u.parent_code
         where s.is_expected and s.month between $start and $end
           and ($members is null or list_contains($members, s.unit_code))
         group by all order by s.unit_code, s.month

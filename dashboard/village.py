@@ -393,7 +393,8 @@ def households_down(con, month: date, members: list[str] | None) -> pl.DataFrame
             where month <= $m and ($members is null or list_contains($members, unit_code))
             group by all
         )
-        select t.name as town, s.name as station, c.household_id, h.head_name_masked as head_name,
+        select t.code as town_code, t.name as town, c.unit_code as station_code,
+               s.name as station, c.household_id, h.head_name_masked as head_name,
                c.previous_stars, c.stars, c.stars_change,
                c.previous_required_met, c.required_stars_met, c.previous_month, c.month
         from mart_household_star_change c

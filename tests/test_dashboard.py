@@ -761,9 +761,42 @@ def test_submissions_matrix_and_quarantine_equal_the_database(site):
         m=MONTH,
     )[0][0]
     assert any(f"未报送 {missing} 个" in c.value for c in at.caption)
-    # the matrix shows the units with gaps: every station missing this month is there
-    matrix = next(d.value for d in at.dataframe if "2026-10" in d.value.columns)
-    assert (matrix["2026-10"] == "未报送").sum() == missing
+    # stations are counted per town: the month's 未报送 counts add up to the stations missing
+    towns = table(at, "乡镇")
+    counted = towns["2026-10"].str.extract(r"未报送(\d+)", expand=False).astype(float).sum()
+    assert counted == missing
+    # the first town listed has the most stations missing; its stations are the matrix below
+    first = _db(
+        store,
+        """
+        with station as (  -- a station's worst status over the sheets it owes
+            select u.parent_code, s.unit_code, bool_or(s.status = 'missing') as missing,
+                   bool_or(s.status = 'late') and not bool_or(s.status = 'missing') as late
+            from mart_submission s join ref_unit u on u.code = s.unit_code
+            where s.month = $m and s.is_expected and u.kind = 'station' group by all)
+        select parent_code, count(*) filter (where missing), count(*) filter (where late)
+        from station group by all order by 2 desc, 3 desc, 1 limit 1
+        """,
+        m=MONTH,
+    )[0]
+    picker = next(s for s in at.selectbox if s.label == "查看一个乡镇的各实践站")
+    assert picker.value == first[0]
+    stations = table(at, "实践站")
+    in_town = _db(
+        store,
+        "select count(distinct s.unit_code) from mart_submission s "
+        "join ref_unit u on u.code = s.unit_code "
+        "where s.is_expected and u.kind = 'station' and u.parent_code = $t "
+        "and s.month between $a and $m",
+        t=first[0],
+        a=date(2025, 11, 1),
+        m=MONTH,
+    )[0][0]
+    assert len(stations) == in_town
+    assert (stations["2026-10"] == "未报送").sum() == first[1]
+    # institutes are few: a row per institute with gaps
+    at.segmented_control(key="sub-kind").set_value("institute").run()
+    assert not at.exception and "2026-10" in table(at, "单位").columns
     assert any(b.label == "下载全部报送模板（.zip）" for b in at.get("download_button"))
     # the workbook of every quarantined row is built when asked for, then offered
     assert not any(b.label == "下载隔离行" for b in at.get("download_button"))
@@ -949,6 +982,37 @@ def test_households_page_counts_each_household_at_its_latest_rating(site):
     )[0]
     assert metric(at, "已评星户") == f"{rated:,}"
     assert metric(at, "三颗必评星全部达标") == theme.pct(required / rated)
+
+
+def test_households_that_lost_stars_are_counted_per_unit_and_listed_per_station(site):
+    store, _ = site
+    at = run_page("households")
+    down = _db(
+        store,
+        """
+        with latest as (select unit_code, household_id, max(month) as month
+                        from mart_household_star_change where month <= $m group by all)
+        select c.unit_code, count(*) from mart_household_star_change c
+        join latest using (unit_code, household_id, month)
+        where c.change = '降星' or (c.previous_required_met and not c.required_stars_met)
+        group by all order by 2 desc, 1
+        """,
+        m=MONTH,
+    )
+    total = sum(n for _, n in down)
+    assert total and any(f"（{total:,}户）" in h.value for h in at.subheader)
+    # every town's count in the units table adds up to the county's
+    assert table(at, "单位")["降星或失去必评星"].sum() == total
+    # one station listed at a time, the one with the most first; the rows are its own
+    picker = next(s for s in at.selectbox if s.label == "实践站")
+    assert len(picker.options) == len(down) and picker.value == down[0][0]
+    assert len(table(at, "乡镇")) == down[0][1]
+    picker.set_value(down[-1][0]).run()
+    assert not at.exception and len(table(at, "乡镇")) == down[-1][1]
+    # the workbook of every household is built when asked for
+    assert not any(b.label == "下载（Excel）" for b in at.get("download_button"))
+    next(b for b in at.button if b.label.startswith("生成星级户工作簿")).click().run()
+    assert any(b.label == "下载（Excel）" for b in at.get("download_button"))
 
 
 def test_points_audit_shows_each_rule_with_its_evidence_and_only_to_the_office(site):

@@ -53,6 +53,7 @@ with right:
             key="hh-changes",
         )
 
+down = data.get(village.households_down, sel.month, sel.members)
 level = st.radio("按", ["institute", "station"], horizontal=True, key="hh-level",
                  format_func=labels.BREAKDOWN.get)  # fmt: skip
 units = (
@@ -60,22 +61,49 @@ units = (
     if level == "institute"
     else data.get(village.stars_by_unit, sel.month, "station", sel.members)
 )
+# each unit's households that lost stars: counted here, listed below one station at a time
+down_per_unit = down.group_by(
+    unit_code="town_code" if level == "institute" else "station_code"
+).agg(households_down=pl.len())
+units = units.join(down_per_unit, on="unit_code", how="left").with_columns(
+    pl.col("households_down").fill_null(0)
+)
 unit_columns = {"unit_name": "单位", "households_rated": "已评星户", "avg_stars": "平均星数",
                 "share_5_plus": "五星以上", "share_8_plus": "八星以上",
-                "required_share": "必评星达标", "rated_month": "最近评定"}  # fmt: skip
+                "required_share": "必评星达标", "households_down": "降星或失去必评星",
+                "rated_month": "最近评定"}  # fmt: skip
 ui.table(units, unit_columns,
          {"avg_stars": "%.2f", "share_5_plus": "pct", "share_8_plus": "pct",
-          "required_share": "pct"}, key=f"hh-units-{level}")  # fmt: skip
+          "required_share": "pct", "households_down": "%d"}, key=f"hh-units-{level}")  # fmt: skip
 
-down = data.get(village.households_down, sel.month, sel.members)
 st.subheader(f"降星或失去必评星的户（{down.height:,}户）")
 down_columns = {"town": "乡镇", "station": "实践站", "household_id": "户编号",
                 "head_name": "户主", "previous_stars": "上次星级", "stars": "本次星级",
                 "stars_change": "变化", "required_stars_met": "必评星达标",
                 "previous_month": "上次评定", "month": "本次评定"}  # fmt: skip
-ui.table(down, down_columns, height=320, key="hh-down")
-ui.download_xlsx(
-    {"各单位": units.select(list(unit_columns)).rename(unit_columns),
-     "降星户": down.select(list(down_columns)).rename(down_columns)},
-    f"星级户_{sel.month:%Y-%m}.xlsx", "下载（Excel）", key="hh-dl",
-)  # fmt: skip
+if down.is_empty():
+    st.info("截至本月没有降星或失去必评星的户。")
+else:
+    # a station's households at a time (the whole county is tens of thousands of rows):
+    # the stations with the most first
+    stations = (
+        down.group_by("station_code", "town", "station")
+        .agg(n=pl.len())
+        .sort(["n", "station_code"], descending=[True, False])
+    )
+    names = {c: f"{t} · {s}（{n:,}户）" for c, t, s, n in stations.iter_rows()}
+    station = st.selectbox("实践站", list(names), format_func=names.get, key="hh-down-station")
+    ui.table(down.filter(pl.col("station_code") == station), down_columns, height=320,
+             key="hh-down")  # fmt: skip
+    st.caption(
+        f"共 {stations.height:,} 个实践站有降星或失去必评星的户；全部户的名单请生成工作簿下载。"
+    )
+if ui.prepared(
+    "hh-dl", f"{data.version()}|{sel.month}|{sel.members}|{level}",
+    f"生成星级户工作簿（各单位 {units.height:,} 个，降星户 {down.height:,} 户）",
+):  # fmt: skip
+    ui.download_xlsx(
+        {"各单位": units.select(list(unit_columns)).rename(unit_columns),
+         "降星户": down.select(list(down_columns)).rename(down_columns)},
+        f"星级户_{sel.month:%Y-%m}.xlsx", "下载（Excel）", key="hh-download",
+    )  # fmt: skip

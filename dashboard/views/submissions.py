@@ -8,12 +8,13 @@ import streamlit as st
 from core import access, accounts, labels, months
 from core.registry import RegistryError, load_registry
 from dashboard import data, metrics, ui, uploads
+from dashboard import submission_grid as grid
 from dashboard.state import current
 from etl.ingest import ingest
 from etl.receipt import Receipt
 from index import run as index_run
 from index.compute import NotReady
-from presentation import readable, theme
+from presentation import readable
 
 sel = current()
 user = ui.me()
@@ -151,44 +152,53 @@ kind = st.segmented_control(
     "单位类别", present, format_func=kinds.get, default=present[0] if present else None,
     key="sub-kind",
 )  # fmt: skip
+
+
+def status_matrix(rows: pl.DataFrame, name: str, key: str) -> None:
+    """Units by months, missing and late coloured."""
+    wide = grid.by_unit(rows, name)
+    styled = wide.to_pandas().style.map(
+        lambda v: grid.COLOURS.get(v, ""), subset=grid.month_columns(wide)
+    )
+    st.dataframe(styled, hide_index=True, height=ui.fit_height(wide.height, 12), width="stretch",
+                 key=key)  # fmt: skip
+
+
 if kind:
-    mark = labels.SUBMISSION_STATUS
-    shown = matrix.filter(pl.col("kind") == kind).with_columns(
-        label=pl.col("status").replace_strict(mark),
-        col=pl.col("month").dt.strftime("%Y-%m"),
-    )
-    only_gaps = st.toggle("只看有逾期或未报送的单位", value=True, key="sub-gaps")
-    if only_gaps:
-        gaps = shown.filter(pl.col("status") != "on_time")["unit_code"].unique()
-        shown_units = shown.filter(pl.col("unit_code").is_in(gaps.implode()))
-    else:
-        shown_units = shown
-    wide = shown_units.pivot("col", index=["unit_code", "unit_name"], values="label").sort(
-        "unit_code"
-    )
-    month_cols = sorted(c for c in wide.columns if c[:2] == "20")
-    # a month a unit had no entry for reads — (never None)
-    wide = wide.select("unit_name", pl.col(month_cols).fill_null(theme.DASH))
+    shown = grid.labelled(matrix.filter(pl.col("kind") == kind))
     missing_now = shown.filter((pl.col("month") == sel.month) & (pl.col("status") == "missing"))
     owing_now = shown.filter(pl.col("month") == sel.month).height
     st.caption(
         f"{months.label(sel.month)}：{kinds[kind]}共 {owing_now} 个，"
         f"未报送 {missing_now.height} 个。逾期：截止日后才收到。"
     )
-    colours = {
-        mark["missing"]: "background-color: #F5B7B1",
-        mark["late"]: "background-color: #FAD7A0",
-    }
-    styled = (
-        wide.rename({"unit_name": "单位"})
-        .to_pandas()
-        .style.map(lambda v: colours.get(v, ""), subset=month_cols)
-    )
-    st.dataframe(styled, hide_index=True, height=420, width="stretch", key=f"sub-matrix-{kind}")
-    ui.download_xlsx(
-        {"报送矩阵": wide, "明细": shown.drop("col", "label")},
-        f"报送情况_{sel.month:%Y-%m}.xlsx", "下载报送情况", key="sub-download",
-    )  # fmt: skip
+    if kind == "station" and shown["parent_code"].n_unique() > 1:
+        # hundreds of stations: a row per town with its stations' gaps counted, then the
+        # stations of one town (the browser gets the county's aggregates, not every station)
+        towns = grid.by_town(shown, f"{sel.month:%Y-%m}")
+        st.markdown("**各乡镇实践站报送情况**（每格为该月未报送、逾期的实践站数）")
+        ui.table(towns, {"parent_name": "乡镇", **{c: c for c in grid.month_columns(towns)}},
+                 height=ui.fit_height(towns.height, 12), key="sub-towns")  # fmt: skip
+        names = dict(towns.select("parent_code", "parent_name").iter_rows())
+        town = st.selectbox("查看一个乡镇的各实践站", list(names), format_func=names.get,
+                            key="sub-town")  # fmt: skip
+        status_matrix(shown.filter(pl.col("parent_code") == town), "实践站", "sub-matrix-town")
+    else:
+        only_gaps = st.toggle("只看有逾期或未报送的单位", value=True, key="sub-gaps")
+        gaps = shown.filter(pl.col("status") != "on_time")["unit_code"].unique()
+        status_matrix(
+            shown.filter(pl.col("unit_code").is_in(gaps.implode())) if only_gaps else shown,
+            "单位", f"sub-matrix-{kind}",
+        )  # fmt: skip
+    if ui.prepared("sub-dl", f"{data.version()}|{start}|{sel.month}|{sel.members}|{kind}",
+                   f"生成报送情况工作簿（{shown['unit_code'].n_unique():,} 个单位）"):  # fmt: skip
+        ui.download_xlsx(
+            {"报送矩阵": grid.by_unit(shown, "单位"),
+             "明细": shown.sort("unit_code", "month").select(
+                 单位编码="unit_code", 单位="unit_name", 月份="col", 报送情况="label",
+                 未报送表数="sheets_missing", 应报表数="sheets_owed")},
+            f"报送情况_{sel.month:%Y-%m}.xlsx", "下载报送情况", key="sub-download",
+        )  # fmt: skip
 
 st.subheader("当前隔离的行")
 current_rows = data.get(metrics.quarantine, None, sel.members)
