@@ -70,20 +70,34 @@ def parse_json(text: str | None) -> dict | None:
     return found if isinstance(found, dict) else None
 
 
-@functools.cache  # asked once per quarantined row (tens of thousands at scale 10): read only
-def row_headers(sheet_name: str | None) -> dict[str, str]:
-    """A quarantined row's keys (the contract's column keys) → the export's headers, those of
-    the sheet the name refers to first (core/contract.py). Shared: never change it."""
-    from core.contract import SHEETS, sheet_for_name
+@functools.cache  # asked per quarantined row; CSV files name their sheet by the file name
+def sheet_title(sheet_name: str | None) -> str | None:
+    """The export kind (the contract sheet's title, 活动台账 …) a workbook tab or CSV file
+    name refers to; None when it refers to none."""
+    from core.contract import sheet_for_name
+
+    sheet = sheet_for_name(sheet_name) if sheet_name else None
+    return sheet.title if sheet is not None else None
+
+
+@functools.cache  # one per export kind: read only
+def _headers(title: str | None) -> dict[str, str]:
+    from core.contract import SHEETS
 
     headers: dict[str, str] = {}
     for s in SHEETS:
         for c in s.columns:
             headers.setdefault(c.key, c.header)
-    sheet = sheet_for_name(sheet_name) if sheet_name else None
-    if sheet is not None:
-        headers.update({c.key: c.header for c in sheet.columns})
+    for s in SHEETS:
+        if s.title == title:
+            headers.update({c.key: c.header for c in s.columns})
     return headers
+
+
+def row_headers(sheet_name: str | None) -> dict[str, str]:
+    """A quarantined row's keys (the contract's column keys) → the export's headers, those of
+    the sheet the name refers to first (core/contract.py). Shared: never change it."""
+    return _headers(sheet_title(sheet_name))
 
 
 def detail_text(text: str | None, keys: dict[str, str] = DETAIL_KEYS) -> str:

@@ -23,7 +23,7 @@ from core import accounts
 from core import store as db_store
 from dashboard import words
 from index import run as index_run
-from presentation import plain, theme
+from presentation import plain, readable, theme
 from publish import workflow
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -798,6 +798,18 @@ def test_submissions_matrix_and_quarantine_equal_the_database(site):
     at.segmented_control(key="sub-kind").set_value("institute").run()
     assert not at.exception and "2026-10" in table(at, "单位").columns
     assert any(b.label == "下载全部报送模板（.zip）" for b in at.get("download_button"))
+    # quarantined rows filtered by export kind (a CSV file's sheet is its file name)
+    names = _db(store, "select sheet_name, count(*) from mart_quarantine where is_current "
+                "group by all")  # fmt: skip
+    per_kind: dict[str, int] = {}
+    for name, n in names:
+        kind = readable.sheet_title(name) or "未能识别的表"
+        per_kind[kind] = per_kind.get(kind, 0) + n
+    picker = next(s for s in at.selectbox if s.label == "表格类别")
+    assert picker.options == ["全部", *sorted(per_kind)]
+    kind = max(per_kind, key=per_kind.get)
+    picker.set_value(kind).run()
+    assert not at.exception and len(table(at, "文件")) == min(per_kind[kind], 500)
     # the workbook of every quarantined row is built when asked for, then offered
     assert not any(b.label == "下载隔离行" for b in at.get("download_button"))
     next(b for b in at.button if b.label == f"生成隔离行工作簿（{q:,} 行）").click().run()

@@ -210,20 +210,32 @@ st.caption(
 )
 Q_COLUMNS = {"file_name": "文件", "sheet_name": "工作表", "source_row": "行号",
              "column_header": "列", "reason": "原因"}  # fmt: skip
-sheets = sorted(set(current_rows["sheet_name"].drop_nulls().to_list()))
-ALL_SHEETS = "全部工作表"
-sheet = st.selectbox("工作表", [ALL_SHEETS, *sheets], key="sub-q-sheet") if sheets else ALL_SHEETS
+# rows by export kind (活动台账 …): a CSV file names its sheet by the file name, so sheet
+# names are as many as the files
+UNKNOWN_KIND = "未能识别的表"
+kind_of = {n: readable.sheet_title(n) or UNKNOWN_KIND for n in current_rows["sheet_name"].unique()}
+current_rows = current_rows.with_columns(
+    kind=pl.col("sheet_name").replace_strict(kind_of, return_dtype=pl.String)
+)
+sheet_kinds = sorted(set(current_rows["kind"].to_list()))
+ALL_SHEETS = "全部"
+sheet = (
+    st.selectbox("表格类别", [ALL_SHEETS, *sheet_kinds], key="sub-q-sheet")
+    if sheet_kinds
+    else ALL_SHEETS
+)
 # a quarantined row's content as 列：值 text (its sheet's headers)
 in_words = pl.struct("sheet_name", "row_values").map_elements(
     lambda r: readable.detail_text(r["row_values"], readable.row_headers(r["sheet_name"])),
     return_dtype=pl.String,
 )
-if sheet == ALL_SHEETS:  # sheets of different columns: each row's content as 列：值 text
-    q_shown = current_rows.head(SHOWN).with_columns(row_values=in_words)
+if sheet in (ALL_SHEETS, UNKNOWN_KIND):  # sheets of different columns: 列：值 text per row
+    q_rows = current_rows if sheet == ALL_SHEETS else current_rows.filter(pl.col("kind") == sheet)
+    q_shown = q_rows.head(SHOWN).with_columns(row_values=in_words)
     q_columns = {**Q_COLUMNS, "row_values": "该行内容"}
-else:  # one sheet: the row as sent, a column per column of the export
+else:  # one kind: the row as sent, a column per column of the export
     q_shown = readable.json_columns(
-        current_rows.filter(pl.col("sheet_name") == sheet).head(SHOWN)
+        current_rows.filter(pl.col("kind") == sheet).head(SHOWN)
         .select(*Q_COLUMNS, "row_values"), "row_values", readable.row_headers(sheet),
     )  # fmt: skip
     q_columns = {**Q_COLUMNS, **{c: c for c in q_shown.columns if c not in Q_COLUMNS}}
