@@ -186,3 +186,28 @@ def test_this_server_s_own_version_is_read_at_once(served):
     newest = db_store.current_path(store).name
     assert data.version() == newest
     assert _overview(token).sidebar.caption[-1].value == f"数据版本：{md(newest)}"
+
+
+def test_the_versions_read_stay_open_the_newest_two_per_store(tiny_store):
+    """Each version pages read keeps one connection open, so a query's own connection joins
+    the open database; a third version lets go of the oldest, and what is open still reads
+    the version it was opened on."""
+    data.clear()
+    qualified = f"{marker.__module__}.{marker.__name__}"
+    folder = str(tiny_store)
+    names = [db_store.current_path(tiny_store).name]
+    for _ in range(2):
+        with db_store.new_version(tiny_store) as con:
+            con.execute("create or replace table load_marker as select 1 as x")
+        names.append(db_store.current_path(tiny_store).name)
+    assert data._cached(names[0], folder, qualified, ()) == 0
+    assert data._cached(names[1], folder, qualified, ()) == 1
+    assert {v for s, v in data._held if s == folder} == {names[0], names[1]}
+    held = data._held[(folder, names[1])]
+    assert data._cached(names[2], folder, qualified, ()) == 1
+    assert {v for s, v in data._held if s == folder} == {names[1], names[2]}
+    # the kept connection reads its own version's file
+    assert held.sql("select count(*) from duckdb_tables() where table_name = 'load_marker'"
+                    ).fetchall() == [(1,)]  # fmt: skip
+    data.clear()
+    assert not any(s == folder for s, _ in data._held)
