@@ -19,6 +19,10 @@ one headless Chromium, and times, all on the page's own clock:
   later. First visit: the first time the page is opened since the server started
   (the server warms the overview's queries at start, nothing else); second visit:
   the menu walked again.
+- a new version: another process (this one) writes a new database version, as an
+  ingest or a ranking does; once the overview's sidebar names it (the server warms it
+  and computes the queries the pages asked before, then serves it: reported in
+  seconds), the menu is walked a third time: each page's first visit on that version.
 - the floor: a bare Streamlit app of two one-line pages (`st.title`), served by
   `streamlit run` on the same machine and timed the same way (open, page switch).
 
@@ -343,7 +347,9 @@ def one_run(store: Path, registry_dir: Path | None, label: str) -> dict:
             result["login"] = timed_login(page, build.url, name)
             pages = menu(page)
             order = [x for x in pages if x != "总览"] + ["总览"]
-            for walk in ("first", "second"):
+            for walk in ("first", "second", "new"):
+                if walk == "new":  # another process writes a version (an ingest, a ranking)
+                    result["served after"] = new_version_served(page, build.store)
                 for label_ in order:
                     seconds = visit(page, label_)
                     result["pages"].setdefault(label_, {})[walk] = seconds
@@ -357,6 +363,23 @@ def one_run(store: Path, registry_dir: Path | None, label: str) -> dict:
     return result
 
 
+def new_version_served(page, store: Path, timeout_s: float = 600) -> float:
+    """Write a new database version from this process (as `civic ingest` would, the same
+    data) and open the overview until its sidebar names it: the server warms a version and
+    computes the queries pages asked before serving it. Seconds until served."""
+    from core import store as db_store
+
+    load.new_version(store)
+    newest = db_store.current_path(store).name
+    t = time.perf_counter()
+    while time.perf_counter() - t < timeout_s:
+        visit(page, "总览")
+        if newest in page.locator('[data-testid="stSidebar"]').inner_text():
+            return time.perf_counter() - t
+        time.sleep(1)
+    raise SystemExit(f"{newest} not served within {timeout_s:.0f} s")
+
+
 def mark(ok: bool) -> str:
     return "✔" if ok else "✘"
 
@@ -367,21 +390,24 @@ def report(result: dict, scale: int, n: int) -> None:
         f"\nrun {n}, scale {scale}: seconds from the click to the page drawn; load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    print(f"{'page':<10} {'first':>6} {'second':>7}  target")
+    print(f"{'page':<10} {'first':>6} {'second':>7} {'new v.':>7}  target")
     print(
-        f"{'登录→总览':<10} {result['login']:>6.2f} {'':>7}  < {TARGET_LOGIN:g} s "
+        f"{'登录→总览':<10} {result['login']:>6.2f} {'':>7} {'':>7}  < {TARGET_LOGIN:g} s "
         f"{mark(result['login'] < TARGET_LOGIN)}"
     )
     for label in result["order"]:
         t = result["pages"][label]
-        ok = t["first"] < TARGET_FIRST and t["second"] < TARGET_SECOND
+        ok = t["first"] < TARGET_FIRST and t["second"] < TARGET_SECOND and t["new"] < TARGET_FIRST
         print(
-            f"{label:<10} {t['first']:>6.2f} {t['second']:>7.2f}  first < {TARGET_FIRST:g} s, "
-            f"second < {TARGET_SECOND:g} s {mark(ok)}"
+            f"{label:<10} {t['first']:>6.2f} {t['second']:>7.2f} {t['new']:>7.2f}  first and "
+            f"new version < {TARGET_FIRST:g} s, second < {TARGET_SECOND:g} s {mark(ok)}"
         )
     print(
-        f"{'空白页(下限)':<10} {f['switch 1']:>6.2f} {f['switch 2']:>7.2f}  "
+        f"{'空白页(下限)':<10} {f['switch 1']:>6.2f} {f['switch 2']:>7.2f} {'':>7}  "
         f"(page switch; open by address {f['open']:.2f} s)"
+    )
+    print(
+        f"a new version written by another process was served after {result['served after']:.1f} s"
     )
 
 

@@ -29,6 +29,7 @@ import importlib
 import inspect
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from core import access
 from core import store as db_store
 from core.accounts import User
 from core.config import reports_dir
+from dashboard import asked
 
 CACHE_TTL_S = 600
 
@@ -211,7 +213,10 @@ def fetch(user: User | None, fn, *args):
     Pass the user explicitly where no script run is active (a download's
     callable runs outside it, where the session's user is unknown)."""
     args = limit_to_user(user, fn, _hashable(args))
-    return _cached(version(), str(store()), _qualified(fn), args)
+    folder = store()
+    if get_script_run_ctx(suppress_warning=True) is not None:  # a page asked: replay it later
+        asked.note(folder, _qualified(fn), args)
+    return _cached(version(), str(folder), _qualified(fn), args)
 
 
 def _hashable(args: tuple) -> tuple:
@@ -228,6 +233,8 @@ def clear() -> None:
     _cached.clear()
     _derived.clear()
     _warmed.clear()
+    _replayed.clear()
+    _generation[0] += 1
     _let_go()
     _run.version = None  # the rest of this run reads what the session just wrote
 
@@ -312,8 +319,11 @@ def warm(store_dir: Path | None = None) -> str:
     return v
 
 
-def ensure_warm() -> None:
-    """Warm the latest version once; a caller arriving meanwhile waits for that warm."""
+def ensure_warm(replay: bool = False) -> None:
+    """Warm the latest version once; a caller arriving meanwhile waits for that warm.
+
+    With `replay` (the watcher, while pages read the version before): the queries pages
+    asked lately are computed too before the version is served (`replay_asked`)."""
     folder = store()
     if latest(folder) == _warmed.get(folder):
         return
@@ -321,10 +331,46 @@ def ensure_warm() -> None:
         newest = latest(folder)
         if newest != _warmed.get(folder):
             try:
-                _warmed[folder] = warm(folder)
+                v = warm(folder)
+                if replay:
+                    replay_asked(folder, v)
+                _warmed[folder] = v
             except Exception:  # the pages report their own errors; warm once per version
                 _warmed[folder] = newest
                 logging.getLogger(__name__).exception("warming the dashboard's cache failed")
+
+
+_replayed: dict[Path, str] = {}  # store → the version whose asked queries have been computed
+_generation = [0]  # counts `clear`s: a replay the cache was cleared under is done again
+REPLAY_BUDGET_S = 120.0
+
+
+def replay_asked(folder: Path, v: str, budget_s: float = REPLAY_BUDGET_S) -> int:
+    """Compute on version `v` the queries pages asked lately (the most recent first, as the
+    record keeps them across restarts: dashboard/asked.py), so that a page's first visit on
+    a new version, or after the server started, finds its data computed. Stops when a newer
+    version appears, at exit, or after `budget_s`; a query that fails is left to its page.
+    Returns how many were computed or found."""
+    generation, done, until = _generation[0], 0, time.monotonic() + budget_s
+    for qualified, args in asked.recent(folder):
+        if _stopping.is_set() or time.monotonic() > until or latest(folder) != v:
+            break
+        try:
+            _cached(v, str(folder), qualified, args)
+            done += 1
+        except Exception:  # noqa: BLE001  (the page shows its own error when it asks)
+            continue
+    if generation == _generation[0]:  # not cleared meanwhile (else: again, from the start)
+        _replayed[folder] = v
+    return done
+
+
+def _catch_up(folder: Path) -> None:
+    """Replay the asked queries on the version served before they were (the first version
+    a server sees, a version this server wrote), in the background."""
+    v = _warmed.get(folder, "")
+    if v and _replayed.get(folder) != v and latest(folder) == v:
+        replay_asked(folder, v)
 
 
 def keep_warm(interval_s: float = 2.0) -> None:
@@ -369,6 +415,7 @@ def _watch(interval_s: float) -> None:
         if _stopping.is_set():
             return
         try:
-            ensure_warm()
+            ensure_warm(replay=True)
+            _catch_up(store())
         except Exception:  # keep watching: the next version may read fine
             logging.getLogger(__name__).exception("watching the database version failed")

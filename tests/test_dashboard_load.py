@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import accounts
 from core import store as db_store
-from dashboard import data, metrics
+from dashboard import asked, data, metrics
 from presentation import svg_map, theme
 from presentation.plain import md
 
@@ -143,7 +143,7 @@ def _write_elsewhere(store: Path) -> str:
     script = (
         "import sys; from pathlib import Path; from core import store as s\n"
         "with s.new_version(Path(sys.argv[1])) as con:\n"
-        "    con.execute('create table load_marker as select 1 as x')\n"
+        "    con.execute('create or replace table load_marker as select 1 as x')\n"
     )
     root = Path(__file__).resolve().parents[1]
     subprocess.run([sys.executable, "-c", script, str(store)], cwd=root, check=True)
@@ -211,3 +211,89 @@ def test_the_versions_read_stay_open_the_newest_two_per_store(tiny_store):
                     ).fetchall() == [(1,)]  # fmt: skip
     data.clear()
     assert not any(s == folder for s, _ in data._held)
+
+
+def _page(token: str, page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["_session_token"] = token
+    at.switch_page(f"views/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _until(condition, seconds: float = 120) -> bool:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        threading.Event().wait(0.05)
+    return condition()
+
+
+def test_the_queries_pages_asked_are_computed_on_a_new_version_before_it_is_served(served):
+    """A page visited on one version: when another process writes the next, the watcher
+    computes that page's queries too before serving it, so its first visit computes none."""
+    store, token = served
+    data.clear()
+    asked.forget()
+    data.keep_warm(interval_s=0.2)
+    _page(token, "households")  # its queries are now asked ones
+    households = {q for q, _ in asked.recent(store) if q.startswith("dashboard.village")}
+    assert "dashboard.village.households_down" in households
+    after = _write_elsewhere(store)
+    assert _until(lambda: data.version() == after)
+    before = dict(data.computed)
+    _page(token, "households")
+    assert data.computed == before, "the first visit on the new version computed a query"
+
+
+def test_after_a_restart_the_asked_queries_are_replayed_from_the_store(served):
+    store, token = served
+    data.clear()
+    asked.forget()
+    data.keep_warm(interval_s=0.2)
+    _page(token, "points")
+    assert (store / asked.ASKED_FILE).exists()
+    # a new server: nothing in memory, the record read from the store's file
+    data.clear()
+    asked.forget()
+    data.keep_warm(interval_s=0.2)
+    version = data.version()
+    assert _until(lambda: data._replayed.get(store) == version)
+    before = dict(data.computed)
+    _page(token, "points")
+    assert data.computed == before, "the first visit after the restart computed a query"
+
+
+def test_the_record_keeps_arguments_as_asked_and_runs_only_declared_queries(tmp_path):
+    folder = tmp_path
+    args = (date(2026, 10, 1), ("620623100", "620623101"), None, 3, "station")
+    asked.note(folder, "dashboard.village.households_down", args)
+    asked.note(folder, "dashboard.metrics.months", ())
+    asked.note(folder, "dashboard.village.households_down", args)  # asked again: most recent
+    assert asked.recent(folder) == [
+        ("dashboard.village.households_down", args),
+        ("dashboard.metrics.months", ()),
+    ]
+    asked.forget(folder)  # read back from the file, as a new server does
+    assert set(asked.recent(folder)) == {
+        ("dashboard.village.households_down", args),
+        ("dashboard.metrics.months", ()),
+    }
+    # a file that names anything but a declared query: those keys are dropped
+    (folder / asked.ASKED_FILE).write_text(
+        '{"asked": [["os.system", ["rm -rf /"]], ["dashboard.data.clear", []],'
+        ' ["dashboard.metrics.months", []]]}',
+        encoding="utf-8",
+    )
+    asked.forget(folder)
+    assert asked.recent(folder) == [("dashboard.metrics.months", ())]
+    (folder / asked.ASKED_FILE).write_text("not json", encoding="utf-8")
+    asked.forget(folder)
+    assert asked.recent(folder) == []
+    # at most MAX keys, the oldest dropped
+    for i in range(asked.MAX + 5):
+        asked.note(folder, "dashboard.metrics.months", (i,))
+    assert len(asked.recent(folder)) == asked.MAX
+    assert asked.recent(folder)[0] == ("dashboard.metrics.months", (asked.MAX + 4,))
+    asked.forget(folder)
