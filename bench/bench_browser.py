@@ -406,9 +406,7 @@ def report(result: dict, scale: int, n: int) -> None:
         f"{'空白页(下限)':<10} {f['switch 1']:>6.2f} {f['switch 2']:>7.2f} {'':>7}  "
         f"(page switch; open by address {f['open']:.2f} s)"
     )
-    print(
-        f"a new version written by another process was served after {result['served after']:.1f} s"
-    )
+    print(f"a version written by another process was served after {result['served after']:.1f} s")
 
 
 def main() -> None:
