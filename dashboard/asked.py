@@ -5,8 +5,9 @@ and after the server starts, so that a page's first visit finds its data
 computed (`data.replay_asked`). A key is a declared query's name (core.access.query)
 and the arguments it ran with, already limited to the asker's scope; the most
 recently asked first, at most MAX. The file (ASKED_FILE in the store) is
-written when a key is new (the order it keeps is as of then), atomically; a file that does not read, or a name
-that is not a declared query, is ignored: nothing in it can run anything else.
+written when a key is new (the order it keeps is as of then), atomically; a
+file that does not read, or a name that is not a declared query, is ignored:
+nothing in it can run anything else.
 """
 
 from __future__ import annotations

@@ -428,11 +428,12 @@ def map_units(con, month: date, member_list: list[str] | None) -> pl.DataFrame:
 
 @query(scope=AREA, area="member_list")
 def activity_points(con, month: date, member_list: list[str] | None) -> pl.DataFrame:
-    """Where activities happened (rounded to ~100 m), with how many: the density layer."""
+    """Where activities happened, counted per cell of 0.01° (about 1 km; the cell's centre):
+    the density layer."""
     return _frame(
         con,
         """
-        select round(longitude, 3) as longitude, round(latitude, 3) as latitude,
+        select round(longitude, 2) as longitude, round(latitude, 2) as latitude,
                count(*) as activities
         from fct_activity
         where month = $m and longitude is not null

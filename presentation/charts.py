@@ -468,6 +468,14 @@ def _filled(text) -> str:
     return text if isinstance(text, str) and text.strip() else theme.DASH
 
 
+# the density layer: activities counted per cell of 0.01° (metrics.activity_points), each
+# cell a translucent disc about its size, coloured by its count. Aggregated on the server:
+# deck.gl's HeatmapLayer aggregated thousands of points in the browser and kept a software-
+# rendered GPU (no graphics card) busy for seconds after the map was drawn.
+DENSITY_CELL_M = 1000
+DENSITY_LOW, DENSITY_HIGH = (253, 190, 120, 35), (217, 72, 1, 120)
+
+
 def county_map(
     units: pl.DataFrame,
     density: pl.DataFrame | None,
@@ -483,7 +491,7 @@ def county_map(
 
     units: unit_code, name, kind, parent_name, longitude, latitude and the metric (only
     the selected area's: the view fits them); density: longitude, latitude, activities
-    (None: no density layer, whose heat map is by far the costliest layer to draw). No
+    per cell (None: no density layer). No
     basemap unless `map_style` (an intranet Mapbox-GL style URL) is given: the county
     is drawn from the registry. `width_px`: the narrowest width the map is expected to
     get (a view fitted to a wider one would cut the area's edge off).
@@ -557,6 +565,7 @@ def county_map(
         pdk.Layer(
             "ScatterplotLayer",
             records,
+            id="units",
             get_position=["lon", "lat"],
             get_fill_color="colour",
             get_radius="radius",
@@ -588,16 +597,35 @@ def county_map(
             character_set="".join(sorted({c for n in names for c in n["text"]})),
         ),
     ]
-    if density is not None:  # under the units, as before
+    if density is not None and density.height:  # under the units
+        most = max(float(density["activities"].max() or 1), 1.0)
+        cells = [
+            {
+                "lon": r["longitude"],
+                "lat": r["latitude"],
+                # light to deep orange by the square root of the count (a few busy cells
+                # would leave every other one pale on a linear scale)
+                "colour": [
+                    round(a + (b - a) * (r["activities"] / most) ** 0.5)
+                    for a, b in zip(DENSITY_LOW, DENSITY_HIGH, strict=True)
+                ],
+            }
+            for r in density.iter_rows(named=True)
+        ]
         layers.insert(
             1,
             pdk.Layer(
-                "HeatmapLayer",
-                density.to_dicts(),
-                get_position=["longitude", "latitude"],
-                get_weight="activities",
-                radius_pixels=40,
-                opacity=0.35,
+                "ScatterplotLayer",
+                cells,
+                id="density",
+                get_position=["lon", "lat"],
+                get_fill_color="colour",
+                get_radius=DENSITY_CELL_M / 2,
+                # seen from the whole county a cell is a few pixels: a soft disc at least
+                # this wide, whose overlaps deepen where activities cluster
+                radius_min_pixels=14,
+                stroked=False,
+                pickable=False,
             ),
         )
     # No basemap: map_provider=None with pydeck's default map_style (a sentinel Streamlit

@@ -641,14 +641,24 @@ def test_map_draws_every_station_and_institute_from_the_registry(site):
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     # no basemap from the internet: pydeck's sentinel, which Streamlit reads as none
     assert spec.get("mapStyle") == "__MAP_STYLE__" and "mapProvider" not in spec
-    layers = {layer["@@type"]: layer for layer in spec["layers"]}
+    layers = {layer.get("id", layer["@@type"]): layer for layer in spec["layers"]}
     expected = _db(
         store,
         "select count(*) from ref_unit where kind in ('station', 'institute') "
         "and longitude is not null",
     )[0][0]
-    assert len(layers["ScatterplotLayer"]["data"]) == expected
-    towns = layers["GeoJsonLayer"]["data"]["features"]
+    assert len(layers["units"]["data"]) == expected
+    # the density layer: the month's activities counted per cell of 0.01°, drawn as discs
+    # (aggregated on the server: no HeatmapLayer aggregating rows in the browser)
+    cells = _db(
+        store,
+        "select count(distinct (round(longitude, 2), round(latitude, 2))) from fct_activity "
+        "where month = $m and longitude is not null",
+        m=MONTH,
+    )[0][0]
+    assert cells and len(layers["density"]["data"]) == cells
+    assert "HeatmapLayer" not in {layer["@@type"] for layer in spec["layers"]}
+    towns = next(x for x in spec["layers"] if x["@@type"] == "GeoJsonLayer")["data"]["features"]
     assert len(towns) >= 15
     tooltip = json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["html"]
     assert "考评得分" in tooltip
