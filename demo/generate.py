@@ -102,7 +102,7 @@ def generate(
     dirt = [d for r in results for d in r.dirt]
     integrity = [p for r in results for p in r.integrity]
     padded = [p for r in results for p in r.outliers]
-    files += _plant_file_faults(out, months, seed)
+    files += _plant_file_faults(out, months, seed, reg.county_code)
     totals: dict[str, float] = {}
     for r in results:
         for k, v in r.totals.items():
@@ -437,12 +437,14 @@ def _write_zip(out: Path, job: Job, month: date, members, reg: Registry, res: Re
     return []
 
 
-def _plant_file_faults(out: Path, months: list[date], seed: int) -> list[dict]:
+def _plant_file_faults(
+    out: Path, months: list[date], seed: int, county: str = "620623"
+) -> list[dict]:
     """A file nobody can read and a note that is not an export: both must be reported."""
     m = months[len(months) // 2]
     after = shift(m, 1)
     when = datetime(after.year, after.month, 3, 10, 0)
-    broken = f"{m:%Y-%m}/620623999201_损坏文件_{m:%Y-%m}.xlsx"
+    broken = f"{m:%Y-%m}/{county}999201_损坏文件_{m:%Y-%m}.xlsx"
     rng = np.random.default_rng([seed, 1])
     write_file(out / broken, b"PK\x03\x04" + rng.bytes(600), when)
     note = f"{m:%Y-%m}/报送说明.txt"

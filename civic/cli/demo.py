@@ -67,6 +67,15 @@ DEFAULT_SEED = 7
     show_default=True,
     help="mixed: the field's mix; csv or xlsx: every file in one format, no zips (benchmarks).",
 )
+@click.option(
+    "--counties",
+    default=0,
+    type=click.IntRange(0, 990),
+    metavar="N",
+    help="Make N distinct counties (their own codes, names, towns and stations, from the "
+    "registry as a template) into data/counties/<code>/ (registry/ and inbox/), for the "
+    "city and province roll-ups.",
+)
 @registry_option
 def generate_cmd(
     months: str,
@@ -76,17 +85,69 @@ def generate_cmd(
     workers: int,
     clean: bool,
     file_format: str,
+    counties: int,
     registry_dir: Path | None,
 ) -> None:
     """Write the demo county's monthly export files, dirt included.
 
     The files of every unit and month as the field sends them (xlsx, xls, csv, zips of a
     town's stations; faults planted) into data/inbox/, with _generation.json listing
-    every file and fault. --scale N and --format csv|xlsx are for benchmarks.
+    every file and fault. --scale N and --format csv|xlsx are for benchmarks; --counties N
+    makes N counties of their own instead, each with its registry and its exports.
     """
     fmt = None if file_format == "mixed" else file_format
+    if counties and scale > 1:
+        raise click.UsageError("--counties and --scale cannot be combined")
+    if counties:
+        _generate_counties(counties, months, seed, out, workers, clean, registry_dir, fmt)
+        return
     summary = _generate(months, seed, out, scale, workers, clean, registry_dir, fmt)
     _print_summary(summary, out or config.inbox_dir())
+
+
+def _generate_counties(n, months, seed, out, workers, clean, registry_dir, file_format) -> None:
+    """n counties into out (default data/counties/): <code>/registry/ and <code>/inbox/ each,
+    and counties.csv listing them."""
+    import csv
+
+    from core.months import parse_range
+    from core.registry import RegistryError, load_registry
+    from demo.counties import city_code, make_county, write_county
+    from demo.generate import generate
+
+    try:
+        month_list = parse_range(months)
+        template = load_registry(registry_dir)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--months") from e
+    except RegistryError as e:
+        raise click.ClickException(str(e)) from e
+    out = out or config.data_dir() / "counties"
+    if clean and out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    click.echo(f"Generating {n} counties, {months} (seed {seed}) into {out} …")
+    listed = []
+    for index in range(n):
+        county = make_county(template, index, seed)
+        folder = out / county.county_code
+        reg = write_county(county, folder / "registry")
+        s = generate(
+            folder / "inbox", month_list, seed=seed + index, registry=reg, workers=workers,
+            file_format=file_format,
+        )  # fmt: skip
+        units = reg.counts()
+        listed.append((reg.county_code, reg.county_name, city_code(reg.county_code),
+                       units["institute"], units["station"], s["files"]))  # fmt: skip
+        click.echo(
+            f"  {reg.county_code} {reg.county_name}: {units['institute']} towns, "
+            f"{units['station']} stations, {s['files']:,} files ({s['seconds']:.0f} s)"
+        )
+    with (out / "counties.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["code", "name", "city_code", "towns", "stations", "files"])
+        w.writerows(listed)
+    click.echo(f"Listed in {out / 'counties.csv'}")
 
 
 def _generate(months, seed, out, scale, workers, clean, registry_dir, file_format=None) -> dict:
