@@ -428,13 +428,19 @@ def _no_english_dialog(page) -> None:
     assert "Traceback" not in text
 
 
-def _month_shown(page) -> str:
-    """The sidebar's month (the selectbox shows its value in a text box or as text)."""
+def _month_shown(page, wait_s: float = 15) -> str:
+    """The sidebar's month (the selectbox shows its value in a text box or as text), once
+    it shows one: on a loaded machine the box can be drawn a moment before its value."""
     box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
-    values = [
-        box.locator("input").nth(i).input_value() for i in range(box.locator("input").count())
-    ]
-    return " ".join([box.inner_text(), *values])
+    deadline = time.time() + wait_s
+    while True:
+        values = [
+            box.locator("input").nth(i).input_value() for i in range(box.locator("input").count())
+        ]
+        shown = " ".join([box.inner_text(), *values])
+        if "年" in shown or time.time() > deadline:
+            return shown
+        time.sleep(0.25)
 
 
 def test_a_bookmarked_page_signs_in_lands_there_and_survives_a_reload(site):
