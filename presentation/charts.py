@@ -473,7 +473,8 @@ def _filled(text) -> str:
 # deck.gl's HeatmapLayer aggregated thousands of points in the browser and kept a software-
 # rendered GPU (no graphics card) busy for seconds after the map was drawn.
 DENSITY_CELL_M = 1000
-DENSITY_LOW, DENSITY_HIGH = (253, 190, 120, 35), (217, 72, 1, 120)
+# blue, apart from the units' reds: a disc is never read as a unit
+DENSITY_LOW, DENSITY_HIGH = (158, 202, 225, 45), (33, 113, 181, 130)
 
 
 def county_map(
@@ -603,7 +604,7 @@ def county_map(
             {
                 "lon": r["longitude"],
                 "lat": r["latitude"],
-                # light to deep orange by the square root of the count (a few busy cells
+                # light to deep blue by the square root of the count (a few busy cells
                 # would leave every other one pale on a linear scale)
                 "colour": [
                     round(a + (b - a) * (r["activities"] / most) ** 0.5)
@@ -620,7 +621,7 @@ def county_map(
                 id="density",
                 get_position=["lon", "lat"],
                 get_fill_color="colour",
-                get_radius=DENSITY_CELL_M / 2,
+                get_radius=DENSITY_CELL_M * 0.4,
                 # seen from the whole county a cell is a few pixels: a soft disc at least
                 # this wide, whose overlaps deepen where activities cluster
                 radius_min_pixels=14,

@@ -73,8 +73,9 @@ unit_columns = {"unit_name": "单位", "households_rated": "已评星户", "avg_
                 "required_share": "必评星达标", "households_down": "降星或失去必评星",
                 "rated_month": "最近评定"}  # fmt: skip
 ui.table(units, unit_columns,
-         {"avg_stars": "%.2f", "share_5_plus": "pct", "share_8_plus": "pct",
-          "required_share": "pct", "households_down": "%d"}, key=f"hh-units-{level}")  # fmt: skip
+         {"households_rated": "%d", "avg_stars": "%.2f", "share_5_plus": "pct",
+          "share_8_plus": "pct", "required_share": "pct", "households_down": "%d"},
+         key=f"hh-units-{level}")  # fmt: skip
 
 st.subheader(f"降星或失去必评星的户（{down.height:,}户）")
 down_columns = {"town": "乡镇", "station": "实践站", "household_id": "户编号",

@@ -37,7 +37,7 @@ ui.svg(svg_map.legend(metrics.MAP_METRICS[metric], *charts.metric_range(units, m
                       FORMATS[metric]))  # fmt: skip
 st.caption(
     "圆点：实践站（小）与实践所（大），颜色越深数值越高，灰色表示无数据；"
-    "浅色区域：各乡镇实践站的分布范围（标有乡镇名）；橙色圆斑：约 1 公里范围内本月活动场次，"
+    "浅色区域：各乡镇实践站的分布范围（标有乡镇名）；蓝色圆斑：约 1 公里范围内本月活动场次，"
     "颜色越深活动越多。"
     "视野按所选范围内的站所确定。"
 )
