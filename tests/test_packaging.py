@@ -27,7 +27,9 @@ from core import config
 from core.registry import load_registry, validate
 
 ROOT = config.PROJECT_ROOT
-PACKAGES = ("core", "presentation", "etl", "index", "publish", "dashboard", "demo", "civic")
+PACKAGES = (
+    "core", "presentation", "etl", "index", "publish", "rollup", "dashboard", "demo", "civic"
+)  # fmt: skip
 TOWNS = ("620623203", "620623204")  # 赛拉隆乡 and 毛藏乡: 12 stations, one sub-centre
 MONTH = "2026-09"
 

@@ -2,15 +2,15 @@
 
 The group is declared here and the commands live in one module per area:
 setup (registry, templates), demo (generate, demo), data (ingest, db-path),
-ranking (rank, adjust), publishing (publish, verify, notice, credit), serve
-(dashboard) and users. options holds the options several commands share.
+ranking (rank, adjust), publishing (publish, verify, notice, credit), rollup (package),
+serve (dashboard) and users. options holds the options several commands share.
 """
 
 from __future__ import annotations
 
 import click
 
-from civic.cli import data, demo, publishing, ranking, serve, setup, users
+from civic.cli import data, demo, publishing, ranking, rollup, serve, setup, users
 from civic.cli.options import registry_option, reports_option, store_option
 from civic.cli.serve import theme_options
 
@@ -40,6 +40,7 @@ for command in (
     serve.dashboard_cmd,
     publishing.notice_cmd,
     publishing.credit_cmd,
+    rollup.package_cmd,
     users.users_cmd,
     demo.demo_cmd,
 ):

@@ -1,0 +1,1 @@
+"""City and province roll-ups: what a county sends upward, checked on arrival."""
