@@ -1,0 +1,143 @@
+"""The city or province store: counties' packages as Parquet, partitioned by county and
+month, and one manifest naming the files that are current.
+
+    <store>/tables/<table>/county=<code>/period=<YYYY-MM>/<stamp>.parquet
+    <store>/CURRENT.json   {"version": n, "packages": {"<code>_<YYYY-MM>": {...}}}
+
+A load copies the package's files in under a name of their own (`stamp`), then
+replaces CURRENT.json in one rename: a reader sees the packages before or after a
+load, never half of one, and never waits; a load killed before the rename leaves
+files no manifest names, removed by the next load of that county and month. What
+a load costs grows with its package, not with the store (no database file is
+copied). A corrected package replaces the county's month: the manifest names its
+files; those it replaced stay one load longer, for readers that opened before.
+
+Readers get an in-memory DuckDB connection with a view per table over the current
+files; each view has the partition's columns `county` (its code) and `period` (the
+package's month as YYYY-MM; the tables' own `month` columns stay dates).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from rollup import package
+
+CURRENT = "CURRENT.json"
+
+
+class Refused(ValueError):
+    """A package refused whole: its problems, located."""
+
+    def __init__(self, folder: Path, problems: list[str]):
+        self.folder, self.problems = folder, problems
+        super().__init__(f"{folder.name}：拒收。" + "；".join(problems))
+
+
+def current(store: Path) -> dict:
+    """The manifest of the current files: {"version": n, "packages": {key: entry}}."""
+    try:
+        return json.loads((store / CURRENT).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {"version": 0, "packages": {}}
+
+
+@contextmanager
+def _writer(store: Path) -> Iterator[None]:
+    store.mkdir(parents=True, exist_ok=True)
+    with open(store / ".writer.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _partition(table: str, county: str, month: str) -> Path:
+    return Path("tables") / table / f"county={county}" / f"period={month}"
+
+
+def load(store: Path, folder: Path, received_at: datetime | None = None) -> dict:
+    """Check a package and make it current for its county and month (replacing an earlier
+    one); raise Refused, storing nothing, when it has any problem. Returns its entry."""
+    checked = package.verify(folder)
+    if not checked.ok:
+        raise Refused(folder, checked.problems)
+    m = checked.manifest
+    county, month = m["county_code"], m["month"]
+    key = package.name_of(county, date.fromisoformat(f"{month}-01"))
+    received_at = received_at or datetime.now().replace(microsecond=0)
+    with _writer(store):
+        manifest = current(store)
+        version = manifest["version"] + 1
+        stamp = f"v{version:06d}"
+        files = {}
+        for name, entry in m["tables"].items():
+            target = _partition(name, county, month) / f"{stamp}.parquet"
+            (store / target).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(folder / entry["file"], store / target)
+            files[name] = target.as_posix()
+        entry = {
+            "county_code": county,
+            "county_name": m["county_name"],
+            "month": month,
+            "made_at": m["made_at"],
+            "received_at": received_at.isoformat(),
+            "methodology_id": m["methodology_id"],
+            "rows": {n: e["rows"] for n, e in m["tables"].items()},
+            "sha256": {n: e["sha256"] for n, e in m["tables"].items()},
+            "files": files,
+            "replaces": manifest["packages"].get(key, {}).get("made_at"),
+        }
+        before = manifest["packages"].get(key)
+        manifest = {"version": version, "packages": {**manifest["packages"], key: entry}}
+        tmp = store / f"{CURRENT}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, store / CURRENT)  # the switch: readers see the package from here on
+        _remove_unnamed(store, entry, before)
+    return entry
+
+
+def _remove_unnamed(store: Path, entry: dict, before: dict | None) -> None:
+    """In the package's own partitions, the files neither its entry nor the one it replaced
+    names: what killed loads left, and the package before the one replaced (a reader that
+    opened its views before the switch goes on reading the one replaced)."""
+    named = set(entry["files"].values()) | set((before or {}).get("files", {}).values())
+    for table in package.TABLES:
+        folder = store / _partition(table, entry["county_code"], entry["month"])
+        for path in folder.glob("*.parquet"):
+            if path.relative_to(store).as_posix() not in named:
+                path.unlink()
+
+
+@contextmanager
+def reading(store: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory connection with a view per package table over the current files, with
+    the partition's columns `county` and `period`; a table no package holds has no view."""
+    manifest = current(store)
+    con = duckdb.connect()
+    try:
+        for name in package.TABLES:
+            files = [
+                str(store / e["files"][name])
+                for e in manifest["packages"].values()
+                if name in e["files"]
+            ]
+            if files:
+                listed = ", ".join(f"'{f}'" for f in sorted(files))
+                con.execute(
+                    f"create view {name} as select * from read_parquet([{listed}], "
+                    "hive_partitioning = true, hive_types_autocast = false)"
+                )
+        yield con
+    finally:
+        con.close()
