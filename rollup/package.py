@@ -146,7 +146,10 @@ def make(store: Path, month: date, out: Path, made_at: datetime | None = None) -
     (replacing one there); returns its folder."""
     made_at = made_at or datetime.now().replace(microsecond=0)
     with db_store.reading(store) as con:
-        county = con.sql("select code, name from ref_unit where kind = 'county'").fetchall()
+        county = con.sql(
+            "select u.code, coalesce(s.value, u.name) from ref_unit u left join ref_setting s "
+            "on s.section = 'county' and s.key = 'name' where u.kind = 'county'"
+        ).fetchall()
         if len(county) != 1:
             raise PackageError("数据库中没有县级单位（ref_unit）")
         ((code, county_name),) = county

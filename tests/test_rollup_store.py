@@ -138,3 +138,31 @@ def test_what_a_killed_load_left_is_never_read_and_goes_at_the_next_load(package
     )
     rollup.load(store, folder)
     assert not stray.exists()
+
+
+def test_civic_rollup_ingest_takes_folders_and_zips_and_names_what_it_refuses(packages, tmp_path):
+    import zipfile
+
+    from click.testing import CliRunner
+
+    from civic.cli import main
+
+    first, second = packages.values()
+    sent = package.zip_package(shutil.copytree(second, tmp_path / "sent" / second.name))
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as z:
+        z.writestr("../outside.txt", "x")
+    not_zip = tmp_path / "notes.zip"
+    not_zip.write_text("not an archive", encoding="utf-8")
+    store = tmp_path / "city"
+    result = CliRunner().invoke(
+        main, ["rollup", "ingest", str(first), str(sent), str(evil), str(not_zip),
+               "--store", str(store)],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert result.output.count("已接收") == 2
+    assert f"拒收  {evil}：压缩包应只含一个数据包文件夹" in result.output
+    assert f"拒收  {not_zip}：不是有效的 .zip 文件" in result.output
+    assert "（2 个数据包）" in result.output
+    assert not (tmp_path / "outside.txt").exists()
+    assert len(rollup.current(store)["packages"]) == 2

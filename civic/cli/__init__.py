@@ -41,6 +41,7 @@ for command in (
     publishing.notice_cmd,
     publishing.credit_cmd,
     rollup.package_cmd,
+    rollup.rollup_cmd,
     users.users_cmd,
     demo.demo_cmd,
 ):

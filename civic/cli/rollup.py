@@ -1,4 +1,5 @@
-"""`civic package`: what a county sends upward for a month (rollup/package.py)."""
+"""`civic package` (what a county sends upward for a month) and `civic rollup ingest` (the
+city or province store taking packages in): rollup/."""
 
 from __future__ import annotations
 
@@ -50,3 +51,71 @@ def package_cmd(month_text: str, out: Path | None, as_zip: bool, store: Path | N
         click.echo(f"  {name:<22} {entry['rows']:>9,} 行")
     if as_zip:
         click.echo(f"压缩包：{package.zip_package(folder)}")
+
+
+@click.group("rollup")
+def rollup_cmd() -> None:
+    """The city or province store: counties' packages in (rollup ingest)."""
+
+
+def _unpacked(path: Path, into: Path) -> Path:
+    """A package sent as .zip, extracted into `into`: its one top folder. Entries outside
+    that folder, absolute or with '..', refuse the archive."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            tops = {n.split("/", 1)[0] for n in names}
+            if len(tops) != 1 or any(n.startswith("/") or ".." in n.split("/") for n in names):
+                raise click.ClickException("压缩包应只含一个数据包文件夹")
+            z.extractall(into)
+    except zipfile.BadZipFile as e:
+        raise click.ClickException(f"不是有效的 .zip 文件（{e}）") from e
+    return into / tops.pop()
+
+
+@rollup_cmd.command("ingest")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))  # fmt: skip
+@click.option(
+    "--store",
+    "rollup_store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="The roll-up store (default: data/rollup).",
+)
+def ingest_cmd(paths: tuple[Path, ...], rollup_store: Path | None) -> None:
+    """Load county packages (folders or .zip) into the city or province store.
+
+    Each package is checked first (manifest, schema version, county and month, every
+    file's SHA-256, columns and rows); one with any problem is refused whole, with its
+    problems, and the others load. A package for a county and month already loaded
+    replaces it (a correction). Exits 1 when any package was refused.
+    """
+    import tempfile
+
+    from rollup import store as rollup_store_mod
+
+    target = rollup_store or config.data_dir() / "rollup"
+    refused = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, path in enumerate(paths):
+            try:
+                folder = _unpacked(path, Path(tmp) / str(i)) if path.is_file() else path
+                entry = rollup_store_mod.load(target, folder)
+            except (click.ClickException, rollup_store_mod.Refused) as e:
+                refused += 1
+                message = e.message if isinstance(e, click.ClickException) else str(e)
+                click.echo(f"拒收  {path}：{message}", err=True)
+                continue
+            when = (entry["replaces"] or "").replace("T", " ")[:16]
+            replaced = f"，替换 {when} 制作的数据包" if when else ""
+            click.echo(
+                f"已接收 {entry['county_name']}（{entry['county_code']}）{entry['month']}："
+                f"{sum(entry['rows'].values()):,} 行{replaced}"
+            )
+    click.echo(f"汇总库：{target}（{len(rollup_store_mod.current(target)['packages'])} 个数据包）")
+    if refused:
+        raise SystemExit(1)
