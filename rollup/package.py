@@ -18,7 +18,6 @@ Chinese, located; a package with any problem is refused whole by the roll-up.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import zipfile
@@ -30,6 +29,7 @@ import duckdb
 
 from core import months
 from core import store as db_store
+from publish.manifest import sha256
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
@@ -117,14 +117,6 @@ class PackageError(ValueError):
 
 def name_of(county: str, month: date) -> str:
     return f"{county}_{month:%Y-%m}"
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _select(table: Table, name: str, month: date) -> tuple[str, dict]:

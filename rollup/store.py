@@ -19,7 +19,6 @@ package's month as YYYY-MM; the tables' own `month` columns stay dates).
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from core import store as db_store
 from rollup import package
 
 CURRENT = "CURRENT.json"
@@ -51,17 +51,6 @@ def current(store: Path) -> dict:
         return {"version": 0, "packages": {}}
 
 
-@contextmanager
-def _writer(store: Path) -> Iterator[None]:
-    store.mkdir(parents=True, exist_ok=True)
-    with open(store / ".writer.lock", "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 def _partition(table: str, county: str, month: str) -> Path:
     return Path("tables") / table / f"county={county}" / f"period={month}"
 
@@ -76,7 +65,7 @@ def load(store: Path, folder: Path, received_at: datetime | None = None) -> dict
     county, month = m["county_code"], m["month"]
     key = package.name_of(county, date.fromisoformat(f"{month}-01"))
     received_at = received_at or datetime.now().replace(microsecond=0)
-    with _writer(store):
+    with db_store.writer_lock(store):  # one load at a time, as the county store's
         manifest = current(store)
         version = manifest["version"] + 1
         stamp = f"v{version:06d}"
