@@ -49,6 +49,13 @@ def city_code(code: str) -> str:
     return code[:4]
 
 
+def city_name(code: str, seed: int = 7) -> str:
+    """The name of the city of `code` (a county's or the city's own): two characters and
+    市, the same for every county of the city."""
+    rng = np.random.default_rng([seed, int(city_code(code))])
+    return _names(rng, 1, 2, set())[0] + "市"
+
+
 def _names(rng: np.random.Generator, n: int, length: int, taken: set[str]) -> list[str]:
     """n names of `length` characters none of which is in `taken` (which grows)."""
     out: list[str] = []

@@ -288,14 +288,21 @@ UNSUBMITTED_RULES = {
 }
 
 
-def rules(meth: Methodology, draws: int) -> tuple[tuple[str, str], ...]:
-    """The methodology's rules in plain Chinese: (title, sentence), in the order a reader needs."""
+def rules(meth: Methodology, draws: int, reviewed: bool = True) -> tuple[tuple[str, str], ...]:
+    """The methodology's rules in plain Chinese: (title, sentence), in the order a reader needs.
+
+    reviewed: an office reviews each 数据存疑 value before publishing (the county); False
+    for the roll-up, which publishes the capped value and lists it.
+    """
+    adjusted = bool(meth.adjustment_items) and (meth.bonus_cap > 0 or meth.penalty_cap > 0)
     out = [
         ("计分方法", NORMALISATION_RULES.get(meth.normalisation, meth.normalisation)),
         (
             "加权汇总",
             "各项指标得分按权重加权平均，得出0–100分的基础得分，再加上加分、减去扣分"
-            f"（加分合计不超过{meth.bonus_cap:.1f}分，扣分合计不超过{meth.penalty_cap:.1f}分）。",
+            f"（加分合计不超过{meth.bonus_cap:.1f}分，扣分合计不超过{meth.penalty_cap:.1f}分）。"
+            if adjusted
+            else "各项指标得分按权重加权平均，得出0–100分的得分，不另加分、扣分。",
         ),
         (
             "得分取舍",
@@ -335,8 +342,12 @@ def rules(meth: Methodology, draws: int) -> tuple[tuple[str, str], ...]:
                 "数据核查",
                 f"某单位当月数值同时远高于同组单位（中位数加{sc.threshold:g}倍离散度）和本单位"
                 f"前{sc.history_months}个月的水平（以往不足{sc.min_history}个月的只与同组比较）的，"
-                "计分时按两者中较高的界限封顶，标为“数据存疑”；办公室核查台账后接受原值或维持封顶，"
-                "核查完成前不得发布。",
+                "计分时按两者中较高的界限封顶，标为“数据存疑”；"
+                + (
+                    "办公室核查台账后接受原值或维持封顶，核查完成前不得发布。"
+                    if reviewed
+                    else "本期按封顶值计分，并在“数据存疑”中列出原值，请该单位核实。"
+                ),
             )
         )
     u = meth.uncertainty

@@ -62,10 +62,12 @@ TABLES: dict[str, Table] = {
                           "volunteer_times, volunteer_hours, beneficiaries, stations_active, "
                           "stations_meeting_minimum, orders_taken, orders_completed, "
                           "orders_satisfied, orders_timely, orders_rated, rating_sum, "
+                          "orders_placed, orders_placed_completed, orders_placed_satisfied, "
                           "points_issued, points_redeemed, households_earning, "
                           "households_redeeming, balance_points, standards_reported, "
-                          "standards_compliant, volunteers_active, sheets_owed, sheets_on_time, "
-                          "sheets_late, sheets_missing"),
+                          "standards_compliant, standards_items_owed, standards_items_met, "
+                          "volunteers_active, sheets_owed, sheets_on_time, sheets_late, "
+                          "sheets_missing"),
     "mart_activity_month": _t("mart_activity_month", "unit_code, month, platform, brand_project, "
                               "theme, activities, participants, volunteers, volunteer_hours, "
                               "beneficiaries, ordered_activities, theme_activities, "

@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 from core import store as db_store
-from rollup import package
+from rollup import package, registry
 
 CURRENT = "CURRENT.json"
 
@@ -63,6 +63,11 @@ def load(store: Path, folder: Path, received_at: datetime | None = None) -> dict
         raise Refused(folder, checked.problems)
     m = checked.manifest
     county, month = m["county_code"], m["month"]
+    region = registry.load(store)
+    if region is not None and county not in region.codes:
+        raise Refused(
+            folder, [f"县代码 {county} 不在{region.name}的县名单中（civic rollup counties）"]
+        )
     key = package.name_of(county, date.fromisoformat(f"{month}-01"))
     received_at = received_at or datetime.now().replace(microsecond=0)
     with db_store.writer_lock(store):  # one load at a time, as the county store's
@@ -88,12 +93,18 @@ def load(store: Path, folder: Path, received_at: datetime | None = None) -> dict
             "replaces": manifest["packages"].get(key, {}).get("made_at"),
         }
         before = manifest["packages"].get(key)
-        manifest = {"version": version, "packages": {**manifest["packages"], key: entry}}
-        tmp = store / f"{CURRENT}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, store / CURRENT)  # the switch: readers see the package from here on
+        switch(store, {**manifest, "version": version,
+                       "packages": {**manifest["packages"], key: entry}})  # fmt: skip
         _remove_unnamed(store, entry, before)
     return entry
+
+
+def switch(store: Path, manifest: dict) -> None:
+    """Make `manifest` current in one rename: readers see what it names from here on.
+    Call it holding the store's writer lock, with a manifest read under that lock."""
+    tmp = store / f"{CURRENT}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, store / CURRENT)
 
 
 def _remove_unnamed(store: Path, entry: dict, before: dict | None) -> None:
@@ -115,6 +126,7 @@ def reading(store: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     manifest = current(store)
     con = duckdb.connect()
     try:
+        _describe_store(con, store, manifest)
         for name in package.TABLES:
             files = [
                 str(store / e["files"][name])
@@ -130,3 +142,32 @@ def reading(store: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
+
+
+def _describe_store(con: duckdb.DuckDBPyConnection, store: Path, manifest: dict) -> None:
+    """Tables `rollup_package` (each current package: county, month, when made and
+    received) and `rollup_county` (the registry's counties; none stored: the counties
+    of the packages, without a city)."""
+    con.execute(
+        "create table rollup_package (county varchar, county_name varchar, month date, "
+        "made_at timestamp, received_at timestamp, methodology_id varchar)"
+    )
+    rows = [
+        (e["county_code"], e["county_name"], date.fromisoformat(f"{e['month']}-01"),
+         e["made_at"], e["received_at"], e["methodology_id"])
+        for e in manifest["packages"].values()
+    ]  # fmt: skip
+    if rows:
+        con.executemany("insert into rollup_package values (?, ?, ?, ?, ?, ?)", rows)
+    con.execute(
+        "create table rollup_county (code varchar primary key, name varchar, "
+        "city_code varchar, city_name varchar)"
+    )
+    region = registry.load(store)
+    if region is not None:
+        counties = [(c.code, c.name, c.city_code, c.city_name) for c in region.counties]
+    else:
+        named = {r[0]: r[1] for r in sorted(rows, key=lambda r: r[2])}  # the newest month's name
+        counties = [(code, name, code[:4], "") for code, name in sorted(named.items())]
+    if counties:
+        con.executemany("insert into rollup_county values (?, ?, ?, ?)", counties)

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,43 @@ def small_site(tmp_path_factory, registry) -> tuple[Path, Path]:
     office.review_month(store, date(2026, 10, 1), manifest)
     workflow.publish_month(store, date(2026, 10, 1), "李签发", "王审核", reports=reports)
     return store, reports
+
+
+ROLLUP_MONTHS = (date(2026, 9, 1), date(2026, 10, 1))
+
+
+@pytest.fixture(scope="session")
+def county_stores(ranked_store, tmp_path_factory) -> dict[str, Path]:
+    """The demo county, and a generated county of its own registry (990101) ingested and
+    ranked for 2026-09 and 2026-10: code → store. Do not write to them."""
+    from demo import counties
+    from demo.generate import generate
+    from etl.ingest import ingest
+    from etl.receipt import Receipt
+    from index import run as index_run
+
+    base = tmp_path_factory.mktemp("second_county")
+    reg = counties.write_county(counties.make_county(load_registry(), 0), base / "registry")
+    generate(base / "inbox", list(ROLLUP_MONTHS), seed=11, registry=reg, workers=2)
+    ingest([base / "inbox"], base / "db", reg, workers=2, received=Receipt.from_file_dates())
+    index_run.rank_and_store(base / "db", list(ROLLUP_MONTHS), actor="test", draws=200)
+    return {"620623": ranked_store, reg.county_code: base / "db"}
+
+
+@pytest.fixture(scope="session")
+def month_packages(county_stores, tmp_path_factory) -> dict[tuple[str, date], Path]:
+    """Each county's package of 2026-09 and 2026-10: (code, month) → folder."""
+    from rollup import package
+
+    out = tmp_path_factory.mktemp("packages")
+    return {
+        (code, m): package.make(s, m, out)
+        for code, s in county_stores.items()
+        for m in ROLLUP_MONTHS
+    }
+
+
+@pytest.fixture(scope="session")
+def packages(month_packages) -> dict[str, Path]:
+    """Each county's package of 2026-10: code → folder."""
+    return {code: f for (code, m), f in month_packages.items() if m == ROLLUP_MONTHS[-1]}

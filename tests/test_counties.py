@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from civic.cli import main as cli
 from core.registry import load_registry
 from demo import counties
+from rollup import registry
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +74,11 @@ def test_generate_counties_writes_registries_exports_and_a_list(tmp_path):
     with (tmp_path / "counties.csv").open(encoding="utf-8") as f:
         listed = list(csv.DictReader(f))
     assert [r["code"] for r in listed] == ["990101", "990102"]
+    # one city, named alike on both rows: the list registers as it is above them
+    assert {r["city_name"] for r in listed} == {counties.city_name("990101")}
+    assert counties.city_name("990101").endswith("市")
+    region = registry.region_of(registry.read_csv(tmp_path / "counties.csv"))
+    assert region.level == "city" and region.codes == {"990101", "990102"}
     for r in listed:
         reg = load_registry(tmp_path / r["code"] / "registry")
         assert int(r["stations"]) == reg.counts()["station"]

@@ -11,33 +11,10 @@ from pathlib import Path
 import pytest
 
 from core import store as db_store
-from core.registry import load_registry
-from demo import counties
-from demo.generate import generate
-from etl.ingest import ingest
-from index import run as index_run
 from rollup import package
 from rollup import store as rollup
 
 MONTH = date(2026, 10, 1)
-
-
-@pytest.fixture(scope="module")
-def county_stores(ranked_store, tmp_path_factory) -> dict[str, Path]:
-    """The demo county, and a generated county of its own registry, each ranked for
-    2026-10: code → store."""
-    base = tmp_path_factory.mktemp("second_county")
-    reg = counties.write_county(counties.make_county(load_registry(), 0), base / "registry")
-    generate(base / "inbox", [MONTH], seed=11, registry=reg, workers=1)
-    ingest([base / "inbox"], base / "db", reg, workers=1)
-    index_run.rank_and_store(base / "db", [MONTH], actor="test")
-    return {"620623": ranked_store, reg.county_code: base / "db"}
-
-
-@pytest.fixture(scope="module")
-def packages(county_stores, tmp_path_factory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("packages")
-    return {code: package.make(s, MONTH, out) for code, s in county_stores.items()}
 
 
 def _county_totals(store: Path) -> tuple:

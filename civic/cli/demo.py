@@ -112,7 +112,7 @@ def _generate_counties(n, months, seed, out, workers, clean, registry_dir, file_
 
     from core.months import parse_range
     from core.registry import RegistryError, load_registry
-    from demo.counties import city_code, make_county, write_county
+    from demo.counties import city_code, city_name, make_county, write_county
     from demo.generate import generate
 
     try:
@@ -138,16 +138,19 @@ def _generate_counties(n, months, seed, out, workers, clean, registry_dir, file_
         )  # fmt: skip
         units = reg.counts()
         listed.append((reg.county_code, reg.county_name, city_code(reg.county_code),
-                       units["institute"], units["station"], s["files"]))  # fmt: skip
+                       city_name(reg.county_code, seed), units["institute"], units["station"],
+                       s["files"]))  # fmt: skip
         click.echo(
             f"  {reg.county_code} {reg.county_name}: {units['institute']} towns, "
             f"{units['station']} stations, {s['files']:,} files ({s['seconds']:.0f} s)"
         )
     with (out / "counties.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["code", "name", "city_code", "towns", "stations", "files"])
+        w.writerow(["code", "name", "city_code", "city_name", "towns", "stations", "files"])
         w.writerows(listed)
-    click.echo(f"Listed in {out / 'counties.csv'}")
+    click.echo(
+        f"Listed in {out / 'counties.csv'} (register them above: civic rollup counties FILE)"
+    )
 
 
 def _generate(months, seed, out, scale, workers, clean, registry_dir, file_format=None) -> dict:

@@ -55,7 +55,54 @@ def package_cmd(month_text: str, out: Path | None, as_zip: bool, store: Path | N
 
 @click.group("rollup")
 def rollup_cmd() -> None:
-    """The city or province store: counties' packages in (rollup ingest)."""
+    """The city or province store: its counties, their packages, the ranking, the edition.
+
+    In the order of a month's work: counties (once, and when the list changes), ingest,
+    rank, publish.
+    """
+
+
+def rollup_store_option(f):
+    return click.option(
+        "--store",
+        "rollup_store",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        metavar="DIR",
+        help="The roll-up store (default: data/rollup).",
+    )(f)
+
+
+def _store(rollup_store: Path | None) -> Path:
+    return rollup_store or config.data_dir() / "rollup"
+
+
+@rollup_cmd.command("counties")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", default=None, help="The city's or province's name as printed "
+              "(default: the city's name, when the counties are one city's).")  # fmt: skip
+@rollup_store_option
+def counties_cmd(csv_file: Path, name: str | None, rollup_store: Path | None) -> None:
+    """Register the counties the store expects packages from (a CSV: code, name,
+    city_code, city_name).
+
+    Every problem of the list is named with its row and column, and nothing is stored
+    until there is none. The ranking lists every registered county (one without a
+    package for the month is 未报送); packages of other counties are refused.
+    """
+    from rollup import registry
+
+    target = _store(rollup_store)
+    try:
+        region = registry.region_of(registry.read_csv(csv_file), name)
+    except registry.RegistryError as e:
+        for problem in e.problems:
+            click.echo(f"错误  {problem}", err=True)
+        raise SystemExit(1) from e
+    registry.write(target, region)
+    cities = len({c.city_code for c in region.counties})
+    level = "市" if region.level == "city" else f"省（{cities} 个市）"
+    click.echo(f"已登记 {region.name}：{level}，{len(region.counties)} 个县（区）→ {target}")
 
 
 def _unpacked(path: Path, into: Path) -> Path:
@@ -78,14 +125,7 @@ def _unpacked(path: Path, into: Path) -> Path:
 @rollup_cmd.command("ingest")
 @click.argument("paths", nargs=-1, required=True,
                 type=click.Path(exists=True, path_type=Path))  # fmt: skip
-@click.option(
-    "--store",
-    "rollup_store",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    metavar="DIR",
-    help="The roll-up store (default: data/rollup).",
-)
+@rollup_store_option
 def ingest_cmd(paths: tuple[Path, ...], rollup_store: Path | None) -> None:
     """Load county packages (folders or .zip) into the city or province store.
 
@@ -98,7 +138,7 @@ def ingest_cmd(paths: tuple[Path, ...], rollup_store: Path | None) -> None:
 
     from rollup import store as rollup_store_mod
 
-    target = rollup_store or config.data_dir() / "rollup"
+    target = _store(rollup_store)
     refused = 0
     with tempfile.TemporaryDirectory() as tmp:
         for i, path in enumerate(paths):
@@ -119,3 +159,87 @@ def ingest_cmd(paths: tuple[Path, ...], rollup_store: Path | None) -> None:
     click.echo(f"汇总库：{target}（{len(rollup_store_mod.current(target)['packages'])} 个数据包）")
     if refused:
         raise SystemExit(1)
+
+
+@rollup_cmd.command("rank")
+@click.option("--month", "month_text", required=True, metavar="YYYY-MM",
+              help="The month to rank (packages of months up to it are read).")  # fmt: skip
+@click.option("--methodology", "method_path", default=None, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Another methodology file (default: the newest of "
+              "data/methodology/rollup/).")  # fmt: skip
+@click.option("--draws", type=click.IntRange(10, 100_000), default=None,
+              help="Draws of the uncertainty analysis (default 1,000).")  # fmt: skip
+@rollup_store_option
+def rank_cmd(
+    month_text: str, method_path: Path | None, draws: int | None, rollup_store: Path | None
+) -> None:
+    """Rank the counties for a month and keep the ranking in the store.
+
+    The county index's engine over the counties' packages, with the roll-up's own
+    methodology: size-normalised indicators, screening (数据存疑 values capped), 未报送
+    counties last, each place with its 5–95% interval and ◇ where the order with a
+    neighbour is within the margin. Ranking again replaces the month's ranking.
+    """
+    from index.compute import DEFAULT_DRAWS
+    from index.methodology import MethodologyError
+    from presentation import theme
+    from rollup import rank
+
+    target = _store(rollup_store)
+    month = parse_month(month_text)
+    try:
+        ranked = rank.compute(target, month, method_path, draws or DEFAULT_DRAWS)
+    except (rank.NotRankable, MethodologyError) as e:
+        raise click.ClickException(str(e)) from e
+    entry = rank.store_ranking(target, ranked)
+    scores = ranked.scores.sort("rank", "unit_code")
+    click.echo(f"{entry['methodology_title']} · {month_text} · {entry['snapshot']}")
+    for r in scores.iter_rows(named=True):
+        unsure = r["place_first"] is not None and r["place_first"] != r["place_last"]
+        place = f"{r['rank']}{'◇' if unsure else ''}"
+        span = f"（{r['rank_p05']}–{r['rank_p95']}）" if r["rank_p05"] is not None else ""
+        score = theme.score(r["score"]) if r["is_submitted"] else "未报送"
+        lists = "　红榜" if r["on_red_list"] else "　黑榜" if r["on_black_list"] else ""
+        click.echo(f"  {place + span:<14} {r['unit_name']:<8} {score:>6}  {r['tier']}{lists}")
+    flags = ranked.ranking.flags
+    flags = flags.filter(flags["month"] == month).height if flags.height else 0
+    if flags:
+        click.echo(f"数据存疑：{flags} 个数值按上限计分（见发布稿“数据存疑”）")
+
+
+@rollup_cmd.command("publish")
+@click.option("--month", "month_text", required=True, metavar="YYYY-MM")
+@click.option("--approver", required=True, metavar="NAME", help="Who approves the edition.")
+@click.option("--revise", is_flag=True, help="Publish a 修订版 of a month already published.")
+@click.option("--reason", default="", metavar="TEXT", help="Why the revision (with --revise).")
+@click.option("--reports", type=click.Path(file_okay=False, path_type=Path), default=None,
+              metavar="DIR", help="Where editions go (default: reports/rollup).")  # fmt: skip
+@rollup_store_option
+def publish_cmd(
+    month_text: str,
+    approver: str,
+    revise: bool,
+    reason: str,
+    reports: Path | None,
+    rollup_store: Path | None,
+) -> None:
+    """Publish the month's ranking of counties: article (HTML, PDF), workbook, manifest.
+
+    Into reports/rollup/YYYY-MM/v1/, from the month's current ranking; refused while a
+    package loaded after the ranking makes it out of date. A month already published
+    is refused unless --revise --reason "...", which publishes the next version.
+    """
+    from rollup import edition, rank
+
+    target = _store(rollup_store)
+    try:
+        folder = edition.publish(
+            target, reports or config.reports_dir() / "rollup", parse_month(month_text),
+            approver, revise, reason,
+        )  # fmt: skip
+    except (edition.NotPublishable, rank.NotRankable) as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"已发布：{folder}")
+    for path in sorted(folder.iterdir()):
+        click.echo(f"  {path.name:<28} {path.stat().st_size / 1024:>8.0f} KB")
