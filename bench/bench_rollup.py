@@ -24,6 +24,7 @@ corrected package < 10 s.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import shutil
 import statistics
@@ -60,8 +61,12 @@ def _county(index: int, seed: int) -> tuple[str, str, str, str, float]:
     package.make(base / "db", MONTH, OUT / "packages", made_at=datetime(2026, 11, 6, 9, 0))
     shutil.rmtree(base / "inbox")
     code = reg.county_code
-    return code, reg.county_name, counties.city_code(code), counties.city_name(code, seed), (
-        time.perf_counter() - t
+    return (
+        code,
+        reg.county_name,
+        counties.city_code(code),
+        counties.city_name(code, seed),
+        (time.perf_counter() - t),
     )
 
 
@@ -94,10 +99,8 @@ class Peak:
         while not self._stop.is_set():
             total = 0
             for p in [me, *me.children(recursive=True)]:
-                try:
+                with contextlib.suppress(psutil.Error):  # a child may exit meanwhile
                     total += p.memory_info().rss
-                except psutil.Error:
-                    pass
             self.mb = max(self.mb, total / 2**20)
             self._stop.wait(0.05)
 

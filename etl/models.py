@@ -42,6 +42,12 @@ class Model:
     checks: list[tuple[str, str]] = field(default_factory=list)
     reads: frozenset[str] = frozenset()
 
+    @property
+    def unique_key(self) -> list[str] | None:
+        """The columns of the first `unique:` check: what identifies a row."""
+        key = next((arg for kind, arg in self.checks if kind == "unique"), None)
+        return [c.strip() for c in key.split(",")] if key else None
+
 
 def discover() -> dict[str, Model]:
     found: dict[str, Model] = {}
@@ -54,12 +60,14 @@ def discover() -> dict[str, Model]:
             found[path.stem] = Model(path.stem, layer, sql, grain, checks)
     names = set(found) | set(rules.MODELS)
     return {
-        n: Model(m.name, m.layer, m.sql, m.grain, m.checks, frozenset(_reads(m.sql) & names - {n}))
+        n: Model(
+            m.name, m.layer, m.sql, m.grain, m.checks, frozenset(referenced(m.sql) & names - {n})
+        )
         for n, m in found.items()
     }
 
 
-def _reads(sql: str) -> set[str]:
+def referenced(sql: str) -> set[str]:
     body = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
     return {m.lower() for m in _REF.findall(body)}
 

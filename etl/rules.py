@@ -93,24 +93,88 @@ def _balances(ev: pl.DataFrame) -> pl.DataFrame:
     ).drop("_s")
 
 
-_EVENTS = """
+EVENTS = """
     select unit_code, household_id, entry_date as event_date,
            cast(case when category = '清零' then 1 else 0 end as tinyint) as event_order,
            entry_id, category, points, file_id, sheet_name, source_row
     from stg_points
-    where status = '核发' and not is_duplicate and unit_code in (select unnest($units))
+    where status = '核发' and not is_duplicate
     union all
     select unit_code, household_id, redeemed_date, cast(2 as tinyint), entry_id,
            null, points, file_id, sheet_name, source_row
     from stg_redemptions
-    where not is_duplicate and unit_code in (select unnest($units))
+    where not is_duplicate
     union all
     select unit_code, household_id, cleared_date, cast(1 as tinyint),
            'QL-' || clearing_id, '清零', 0, null, null, null
     from office_clearing
-    where voided_at is null and unit_code in (select unnest($units))
+    where voided_at is null
 """
+_EVENTS_OF_UNITS = f"select * from ({EVENTS}) where unit_code in (select unnest($units))"
+
 CHUNK_EVENTS = 500_000  # events per pass; households never span two units, so units chunk
+
+
+LEDGER_COLUMNS = {
+    "unit_code": pl.String, "household_id": pl.String, "event_date": pl.Date,
+    "event_kind": pl.String, "entry_id": pl.String, "category": pl.String,
+    "points": pl.Int64, "points_applied": pl.Int64, "balance_before": pl.Int64,
+    "balance_after": pl.Int64, "is_counted": pl.Boolean, "is_overdrawn": pl.Boolean,
+    "event_seq": pl.Int64, "file_id": pl.Int32, "sheet_name": pl.String, "source_row": pl.Int32,
+}  # fmt: skip
+
+
+def ledger_rows(events: pl.DataFrame, seq_base: int = 0) -> pl.DataFrame:
+    """The rows of int_household_ledger for `events` (EVENTS rows of whole units), in
+    the ledger's order, numbered from `seq_base` (pure: both engines call it).
+
+    The ledger's order is units, households, days, then points before a clearing
+    before redemptions, then entry, file, sheet and row: event_seq numbers it, and
+    a balance at a time is arg_max(balance_after, event_seq) over the events up to then.
+    """
+    events = events.sort(
+        "unit_code",
+        "household_id",
+        "event_date",
+        "event_order",
+        "entry_id",
+        "file_id",
+        "sheet_name",
+        "source_row",
+    )
+    new_household = (
+        (pl.col("unit_code") != pl.col("unit_code").shift())
+        | (pl.col("household_id") != pl.col("household_id").shift())
+    ).fill_null(True)
+    events = events.with_columns(
+        household=new_household.cum_sum(), seq=pl.int_range(pl.len(), dtype=pl.Int64)
+    )
+    ledger = household_ledger(events.select(*LEDGER_SCHEMA).cast(LEDGER_SCHEMA)).sort("seq")
+    return events.select(
+        "unit_code",
+        "household_id",
+        "event_date",
+        pl.when(pl.col("event_order") == _CLEAR)
+        .then(pl.lit("clear"))
+        .when(pl.col("event_order") == _REDEEM)
+        .then(pl.lit("redeem"))
+        .when(pl.col("points") < 0)
+        .then(pl.lit("deduct"))
+        .otherwise(pl.lit("issue"))
+        .alias("event_kind"),
+        "entry_id",
+        "category",
+        "points",
+        ledger["points_applied"],
+        ledger["balance_before"],
+        ledger["balance_after"],
+        ledger["is_counted"],
+        ledger["is_overdrawn"],
+        (pl.col("seq") + seq_base).alias("event_seq"),
+        "file_id",
+        "sheet_name",
+        "source_row",
+    ).cast(LEDGER_COLUMNS)
 
 
 def build_household_ledger(con) -> dict[str, int]:
@@ -143,57 +207,10 @@ def build_household_ledger(con) -> dict[str, int]:
     ).fetchall()
     overdrawn = seq_base = 0
     for units in _chunks(sizes, CHUNK_EVENTS):
-        events = (
-            con.sql(_EVENTS, params={"units": units})
-            .pl()
-            .sort(
-                "unit_code",
-                "household_id",
-                "event_date",
-                "event_order",
-                "entry_id",
-                "file_id",
-                "sheet_name",
-                "source_row",
-            )
-        )
-        new_household = (
-            (pl.col("unit_code") != pl.col("unit_code").shift())
-            | (pl.col("household_id") != pl.col("household_id").shift())
-        ).fill_null(True)
-        events = events.with_columns(
-            household=new_household.cum_sum(), seq=pl.int_range(pl.len(), dtype=pl.Int64)
-        )
-        ledger = household_ledger(events.select(*LEDGER_SCHEMA).cast(LEDGER_SCHEMA)).sort("seq")
-        overdrawn += int(ledger["is_overdrawn"].sum())
-        rows = events.select(
-            "unit_code",
-            "household_id",
-            "event_date",
-            pl.when(pl.col("event_order") == _CLEAR)
-            .then(pl.lit("clear"))
-            .when(pl.col("event_order") == _REDEEM)
-            .then(pl.lit("redeem"))
-            .when(pl.col("points") < 0)
-            .then(pl.lit("deduct"))
-            .otherwise(pl.lit("issue"))
-            .alias("event_kind"),
-            "entry_id",
-            "category",
-            "points",
-            ledger["points_applied"],
-            ledger["balance_before"],
-            ledger["balance_after"],
-            ledger["is_counted"],
-            ledger["is_overdrawn"],
-            # the ledger's order within a household: balance at a time = arg_max(balance_after,
-            # event_seq) over the events up to then
-            (pl.col("seq") + seq_base).alias("event_seq"),
-            "file_id",
-            "sheet_name",
-            "source_row",
-        )
-        seq_base += events.height
+        events = con.sql(_EVENTS_OF_UNITS, params={"units": units}).pl()
+        rows = ledger_rows(events, seq_base)
+        overdrawn += int(rows["is_overdrawn"].sum())
+        seq_base += rows.height
         con.register("_ledger", rows)
         try:
             con.execute("insert into int_household_ledger by name select * from _ledger")

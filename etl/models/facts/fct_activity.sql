@@ -29,7 +29,9 @@ final as (
         a.activity_name,
         a.platform,
         nullif(trim(a.brand_project), '') as brand_project,
-        a.brand_project in (select name from brands) as is_registered_brand,
+        -- no brand named: unknown (NULL), whatever the engine makes of NULL IN (…)
+        case when a.brand_project is not null
+             then a.brand_project in (select name from brands) end as is_registered_brand,
         a.theme,
         a.theme is not null and a.theme = t.theme as is_month_theme,
         a.participants,

@@ -51,7 +51,7 @@ ranged as (
         case when list_contains(c.season_months, month(i.entry_date)) then c.season_max
              else c.max_points end as allowed_max
     from issued as i
-    left join catalogue as c using (item)
+    left join catalogue as c on c.item = i.item  -- not USING: it would move item first
 ),
 
 out_of_range as (
@@ -84,7 +84,9 @@ same_day as (
         '同一户同一天记分 ' || d.entries || ' 次（上限 ' || (select same_day_max from settings)
         || ' 次），共 ' || d.day_points || ' 分' as detail
     from issued as i
-    inner join same_day_counts as d using (unit_code, household_id, entry_date)
+    inner join same_day_counts as d  -- not USING, which moves its columns first in Spark
+        on d.unit_code = i.unit_code and d.household_id = i.household_id
+        and d.entry_date = i.entry_date
 ),
 
 station_month as (
@@ -124,7 +126,7 @@ peer_outlier as (
         || ' 个有积分站点中位数（' || round(o.median_per_household, 1) || ' 分）的 '
         || round(o.per_household / o.median_per_household, 1) || ' 倍' as detail
     from issued as i
-    inner join outliers as o using (unit_code, month)
+    inner join outliers as o on o.unit_code = i.unit_code and o.month = i.month
     where i.points > 0
 ),
 
@@ -139,10 +141,11 @@ no_publicity as (
 ),
 
 points_flags as (
+    -- by position: each rule lists rule, flag_key, the entry's columns, detail
     select * from out_of_range
-    union all by name select * from same_day
-    union all by name select * from peer_outlier
-    union all by name select * from no_publicity
+    union all select * from same_day
+    union all select * from peer_outlier
+    union all select * from no_publicity
 ),
 
 overdrawn as (
@@ -172,7 +175,7 @@ overdrawn as (
 
 final as (
     select *, '积分' as kind, cast(null as bigint) as balance_before from points_flags
-    union all by name
+    union all  -- by position, as overdrawn lists its columns
     select * from overdrawn
 )
 

@@ -146,18 +146,19 @@ people as (
 
 rated as (
     -- the latest rating sent by the year's end; a month whose sheet left the
-    -- stars blank does not erase an earlier rating
+    -- stars blank does not erase an earlier rating (ratings: one per household and month)
     select
         k.unit_code,
         k.household_id,
         k.year,
-        r.stars,
-        r.required_stars_met,
-        r.submitted_month as rated_month
+        arg_max(r.stars, r.submitted_month) as stars,
+        arg_max(r.required_stars_met, r.submitted_month) as required_stars_met,
+        max(r.submitted_month) as rated_month
     from kept as k
-    asof left join ratings as r
+    left join ratings as r
         on r.unit_code = k.unit_code and r.household_id = k.household_id
-        and k.year_end >= r.submitted_month
+        and r.submitted_month <= k.year_end
+    group by k.unit_code, k.household_id, k.year
 ),
 
 cleared as (

@@ -11,16 +11,20 @@ settings as (
     select deadline_day from stg_settings
 ),
 
-months as (
-    select cast(unnest(generate_series(first_month, last_month, interval 1 month)) as date) as month
+series as (
+    select unnest(generate_series(first_month, last_month, interval 1 month)) as first_day
     from bounds
     where first_month is not null
+),
+
+months as (
+    select cast(first_day as date) as month from series
 ),
 
 final as (
     select
         m.month,
-        cast(m.month + interval 1 month + to_days(s.deadline_day - 1) as date) as deadline_date
+        cast(m.month + interval 1 month + (s.deadline_day - 1) * interval 1 day as date) as deadline_date
     from months as m
     cross join settings as s
 )
