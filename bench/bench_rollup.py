@@ -5,6 +5,7 @@ Run:
     uv run python bench/bench_rollup.py prepare            # 100 counties' packages, once
     uv run python bench/bench_rollup.py run                # the measured province month
     uv run python bench/bench_rollup.py run --runs 3
+    uv run python bench/bench_rollup.py engines --counties 10   # the models, DuckDB vs Spark
 
 `prepare` makes each county as a county office would: its own registry
 (`demo.counties`, distinct codes, towns and populations), its month of exports
@@ -19,6 +20,11 @@ county (made again from its store) loaded into the 100-county store. Peak memory
 the resident memory of this process and its children (Chromium), sampled every 50 ms.
 Targets (issue 20): package load to published ranking < 60 s, peak < 4 GB, one
 corrected package < 10 s.
+
+`engines` builds the first N counties' staging, fact and mart models from their
+stores' inputs on DuckDB (in memory, one county after another) and on Spark local[2]
+(one application, one county after another), times both, and compares every table row
+by row (etl/engines/compare.py).
 """
 
 from __future__ import annotations
@@ -153,6 +159,52 @@ def one_run(run: int) -> dict[str, float]:
     return laps
 
 
+def engines(n: int) -> None:
+    from etl.engines import compare, on_duckdb, on_spark, parquet
+    from etl.models import discover
+
+    stores = sorted((OUT / "counties").glob("*/db"))[:n]
+    out = OUT / "engines"
+    shutil.rmtree(out, ignore_errors=True)
+    t = time.perf_counter()
+    codes = [parquet.export_inputs(s, out / "inputs") for s in stores]
+    exported = time.perf_counter() - t
+    t = time.perf_counter()
+    for code in codes:
+        on_duckdb.build(out / "inputs", out / "duckdb", code)
+    duck = time.perf_counter() - t
+    with Peak() as peak:
+        t = time.perf_counter()
+        with on_spark.session("local[2]", memory="3g") as spark:
+            started = time.perf_counter() - t
+            t = time.perf_counter()
+            for i, code in enumerate(codes, 1):
+                c = time.perf_counter()
+                on_spark.build(spark, out / "inputs", out / "spark", code)
+                print(f"  spark {i}/{len(codes)} {code} {time.perf_counter() - c:.1f} s", flush=True)
+            spark_s = time.perf_counter() - t
+    found = discover()
+    problems = []
+    for code in codes:
+        for name in on_duckdb.model_names():
+            problems += compare.differences(
+                f"{code}/{name}",
+                parquet.read_table(out / "duckdb", name, code),
+                parquet.read_table(out / "spark", name, code),
+                found[name].unique_key if name in found else None,
+            )
+    rows = sum(parquet.read_table(out / "duckdb", "fct_points_entry", c).height for c in codes)
+    print(
+        f"{len(codes)} counties ({rows:,} points entries) · export {exported:.1f} s · "
+        f"DuckDB {duck:.1f} s ({duck / len(codes):.1f} s a county) · Spark start {started:.1f} s, "
+        f"models {spark_s:.1f} s ({spark_s / len(codes):.1f} s a county) · "
+        f"peak (Spark and this process) {peak.mb:,.0f} MB · "
+        f"{'identical' if not problems else f'{len(problems)} differences'}"
+    )
+    for p in problems[:20]:
+        print("  ", p)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="command", required=True)
@@ -162,9 +214,14 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=2)
     r = sub.add_parser("run")
     r.add_argument("--runs", type=int, default=1)
+    e = sub.add_parser("engines")
+    e.add_argument("--counties", type=int, default=10)
     args = ap.parse_args()
     if args.command == "prepare":
         prepare(args.counties, args.seed, args.workers)
+        return
+    if args.command == "engines":
+        engines(args.counties)
         return
     results = []
     for run in range(1, args.runs + 1):
