@@ -181,7 +181,8 @@ def engines(n: int) -> None:
             for i, code in enumerate(codes, 1):
                 c = time.perf_counter()
                 on_spark.build(spark, out / "inputs", out / "spark", code)
-                print(f"  spark {i}/{len(codes)} {code} {time.perf_counter() - c:.1f} s", flush=True)
+                took = time.perf_counter() - c
+                print(f"  spark {i}/{len(codes)} {code} {took:.1f} s", flush=True)
             spark_s = time.perf_counter() - t
     found = discover()
     problems = []

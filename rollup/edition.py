@@ -472,36 +472,40 @@ def publish(
     region = registry.load(store)
     if region is None:
         raise NotPublishable("汇总库还没有县名单（civic rollup counties）")
-    stored = rank.read(store, month)
-    if not stored.is_current:
-        raise NotPublishable(
-            f"{month_math.label(month)}的排名计算后又接收了数据包：请重新计算（civic rollup rank）"
-        )
-    earlier = editions(store, month)
-    if earlier and not revise:
-        raise NotPublishable(
-            f"{month_math.label(month)}已发布第{earlier[-1]['number']}版；"
-            "如需修订，请加 --revise 并用 --reason 写明修订原因"
-        )
-    if revise and not earlier:
-        raise NotPublishable(f"{month_math.label(month)}还没有发布过，不能修订")
-    if revise and not reason.strip():
-        raise NotPublishable("修订版须用 --reason 写明修订原因")
     published_at = published_at or datetime.now().replace(microsecond=0)
     parent = Path(reports) / f"{month:%Y-%m}"
     parent.mkdir(parents=True, exist_ok=True)
-    on_disk = [int(m.group(1)) for p in parent.iterdir() if (m := re.match(r"^v(\d+)$", p.name))]
-    number = max([0, *on_disk, *(x["number"] for x in earlier)]) + 1
-    edition = build(stored, region, number, approver.strip(), published_at, reason.strip())
-    final = parent / f"v{number}"
-    staging = folders.staging_dir(final)
-    staging.mkdir()
-    files = render(edition, staging)
-    for f in files:
-        os.chmod(f, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # a published file is not edited
-    folders.sync(staging)
-    folders.reveal(staging, final)
+    # one writer at a time, from the checks to the edition recorded: two publishes never
+    # take the same number, and no package or ranking lands in between
     with db_store.writer_lock(store):
+        stored = rank.read(store, month)
+        if not stored.is_current:
+            raise NotPublishable(
+                f"{month_math.label(month)}的排名计算后又接收了数据包："
+                "请重新计算（civic rollup rank）"
+            )
+        earlier = editions(store, month)
+        if earlier and not revise:
+            raise NotPublishable(
+                f"{month_math.label(month)}已发布第{earlier[-1]['number']}版；"
+                "如需修订，请加 --revise 并用 --reason 写明修订原因"
+            )
+        if revise and not earlier:
+            raise NotPublishable(f"{month_math.label(month)}还没有发布过，不能修订")
+        if revise and not reason.strip():
+            raise NotPublishable("修订版须用 --reason 写明修订原因")
+        on_disk = [int(m.group(1)) for p in parent.iterdir()
+                   if (m := re.match(r"^v(\d+)$", p.name))]  # fmt: skip
+        number = max([0, *on_disk, *(x["number"] for x in earlier)]) + 1
+        edition = build(stored, region, number, approver.strip(), published_at, reason.strip())
+        final = parent / f"v{number}"
+        staging = folders.staging_dir(final)
+        staging.mkdir()
+        files = render(edition, staging)
+        for f in files:
+            os.chmod(f, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # published: not edited
+        folders.sync(staging)
+        folders.reveal(staging, final)
         manifest = rollup_store.current(store)
         recorded = dict(manifest.get(EDITIONS, {}))
         recorded[f"{month:%Y-%m}"] = [

@@ -37,6 +37,7 @@ from core import months as month_math
 from core import store as db_store
 from index import compute as index_compute
 from index import methodology
+from rollup import registry
 from rollup import store as rollup_store
 
 MODEL = Path(__file__).parent / "models" / "rollup_county_month.sql"
@@ -102,8 +103,7 @@ def compute(
     with rollup_store.reading(store) as con:
         if con.sql("select count(*) from rollup_package").fetchall()[0][0] == 0:
             raise NotRankable(f"汇总库 {store} 中还没有数据包（civic rollup ingest）")
-        registered = con.sql("select count(*) from rollup_county where city_name <> ''")
-        if registered.fetchall()[0][0] == 0:
+        if registry.load(store) is None:
             raise NotRankable("汇总库还没有县名单：先用 civic rollup counties 登记应报送的县")
         counties = county_month(con).filter(pl.col("month") <= month)
     if counties.filter(pl.col("month") == month).is_empty():
