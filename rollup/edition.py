@@ -37,7 +37,7 @@ from index import methodology
 from presentation import theme
 from publish import browser, folders, reasons, render_html
 from publish.manifest import sha256
-from publish.render_xlsx import LANDSCAPE, ONE_PAGE, Sheets, Strong
+from publish.render_xlsx import LANDSCAPE, ONE_PAGE, PORTRAIT, Sheets, Strong
 from rollup import rank, registry
 from rollup import store as rollup_store
 
@@ -339,19 +339,27 @@ def _workbook(e: Edition, path: Path) -> None:
     s = Sheets(path, as_shown=True)
     s.table(
         "县级排名",
-        [("名次（区间）", "centre", 12), ("变化", "centre", 7), ("县（区）", "text", 16),
+        [("名次（区间）", "centre", 12), ("变化", "centre", 7), ("县（区）", "text", 18),
          ("所属市", "text", 12), ("得分", "score", 8), ("档次", "centre", 7),
-         ("备注", "text", 8), *((f"{n}（{u}）", "text", 12) for n, u in e.indicators)],
+         ("备注", "text", 8)],
         (
             [r.rank_text, r.change_label, r.name, r.city_name, r.score, r.tier,
              "未报送" if not r.is_submitted else "红榜" if r.on_red_list else
-             "黑榜" if r.on_black_list else "", *r.values]
+             "黑榜" if r.on_black_list else ""]
             for r in e.rows
         ),
-        page=LANDSCAPE,
+        page=PORTRAIT,
         legend=[reasons.rank_legend(e.draws) + "。"],
         title=e.title,
     )  # fmt: skip
+    s.table(
+        "各县指标",
+        [("县（区）", "text", 16), *((f"{n}（{u}）", "text", 12) for n, u in e.indicators)],
+        ([r.name, *r.values] for r in e.rows),
+        page=LANDSCAPE,
+        legend=["按名次排列；“—”：未报送数据包；“不适用”：当月没有需求（如无人点单）。"],
+        title=f"{e.region_name}{e.month_label}各县（区）指标",
+    )
     totals = [
         [t.name, t.city_name, t.population, t.activities, t.volunteer_hours, t.volunteers,
          t.points_issued, t.points_redeemed, t.households_earning]

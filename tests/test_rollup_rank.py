@@ -285,7 +285,8 @@ def test_the_edition_prints_the_ranking_totals_and_rules_and_its_files_are_seale
                           text=True, check=True).stdout  # fmt: skip
     assert "示例省2026年10月县级考评" in text and "天祝藏族自治县" in text
     book = openpyxl.load_workbook(v1 / f"{stem}.xlsx")
-    assert book.sheetnames == ["县级排名", "各县数据", "各县得分说明", "数据存疑", "考评办法"]
+    assert book.sheetnames == [
+        "县级排名", "各县指标", "各县数据", "各县得分说明", "数据存疑", "考评办法"]  # fmt: skip
     ranking = book["县级排名"]
     assert [ranking.cell(row, 3).value for row in (2, 3, 4)][-1] == "坪康县"
     assert (ranking.cell(4, 5).value, ranking.cell(4, 7).value) == (None, "未报送")
