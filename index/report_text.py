@@ -22,18 +22,18 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
-def tables(ranking: Ranking, month: date) -> str:
-    """The three main rankings of a month, as aligned text."""
+def tables(ranking: Ranking, month: date, groups: tuple[str, ...] = MAIN_GROUPS) -> str:
+    """The rankings of `groups` (the county's three main ones) in a month, as aligned text."""
     meth = ranking.methodology
     lines = [f"{months.label(month)} 考评指数（方法 {meth.id}）"]
-    for key in MAIN_GROUPS:
+    for key in groups:
         if key not in meth.groups:
             continue
         rows = ranking.scores.filter((pl.col("month") == month) & (pl.col("group_key") == key))
         lines.append("")
         lines.append(f"【{meth.groups[key].label}】")
         lines.append(
-            f"  {_pad('名次', 6)}{_pad('变化', 6)}{_pad('单位', 30)}{_pad('得分', 8)}"
+            f"  {_pad('名次', 6)}{_pad('变化', 8)}{_pad('单位', 30)}{_pad('得分', 8)}"
             f"{_pad('档次', 6)}{_pad('5–95%名次区间', 16)}差距在误差内的名次"
         )
         for r in rows.sort("rank", "unit_code").iter_rows(named=True):
@@ -44,7 +44,7 @@ def tables(ranking: Ranking, month: date) -> str:
             if r.get("place_first") is not None and r["place_first"] != r["place_last"]:
                 tied = f"第{r['place_first']}–{r['place_last']}名"
             lines.append(
-                f"  {_pad(str(r['rank']), 6)}{_pad(r['change_label'], 6)}"
+                f"  {_pad(str(r['rank']), 6)}{_pad(r['change_label'], 8)}"
                 f"{_pad(r['unit_name'], 30)}{_pad(score, 8)}{_pad(r['tier'], 6)}"
                 f"{_pad(interval, 16)}{_pad(tied, 14)}{mark}"
             )

@@ -181,9 +181,9 @@ def rank_cmd(
     counties last, each place with its 5–95% interval and ◇ where the order with a
     neighbour is within the margin. Ranking again replaces the month's ranking.
     """
+    from index import report_text
     from index.compute import DEFAULT_DRAWS
     from index.methodology import MethodologyError
-    from presentation import theme
     from rollup import rank
 
     target = _store(rollup_store)
@@ -193,15 +193,8 @@ def rank_cmd(
     except (rank.NotRankable, MethodologyError) as e:
         raise click.ClickException(str(e)) from e
     entry = rank.store_ranking(target, ranked)
-    scores = ranked.scores.sort("rank", "unit_code")
-    click.echo(f"{entry['methodology_title']} · {month_text} · {entry['snapshot']}")
-    for r in scores.iter_rows(named=True):
-        unsure = r["place_first"] is not None and r["place_first"] != r["place_last"]
-        place = f"{r['rank']}{'◇' if unsure else ''}"
-        span = f"（{r['rank_p05']}–{r['rank_p95']}）" if r["rank_p05"] is not None else ""
-        score = theme.score(r["score"]) if r["is_submitted"] else "未报送"
-        lists = "　红榜" if r["on_red_list"] else "　黑榜" if r["on_black_list"] else ""
-        click.echo(f"  {place + span:<14} {r['unit_name']:<8} {score:>6}  {r['tier']}{lists}")
+    click.echo(f"{entry['methodology_title']} · 数据：{entry['snapshot']}")
+    click.echo(report_text.tables(ranked.ranking, month, ("county",)))
     flags = ranked.ranking.flags
     flags = flags.filter(flags["month"] == month).height if flags.height else 0
     if flags:
