@@ -338,3 +338,29 @@ def test_edition_model_marks_places_within_the_margin(province):
             raise AssertionError("a county within the margin is named alone on the red list")
     assert e.not_submitted == ("坪康县",) and e.registered == 3 and e.submitted == 2
     assert "2 个报送了数据包" in e.lead and "坪康县未报送数据包" in e.lead
+
+
+def test_civic_rollup_status_says_who_sent_what_and_whether_the_ranking_is_current(
+    province, county_stores, tmp_path
+):
+    import shutil
+
+    store = Path(shutil.copytree(province, tmp_path / "store"))
+    result = _run("rollup", "status", "--store", str(store))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"示例省 · 汇总库 {store}"
+    october = next(line for line in lines if line.startswith("2026-10"))
+    assert "已接收 2/3，未报送：坪康县" in october and "排名 " in october
+    assert "需重新计算" not in october and october.endswith("未发布")
+    assert "未计算排名" in next(line for line in lines if line.startswith("2026-09"))
+    # a correction arrives: the month says its ranking is out of date, and whose package
+    corrected = package.make(county_stores[SECOND], OCT, tmp_path / "again",
+                             made_at=datetime(2026, 11, 29, 8, 30))  # fmt: skip
+    rollup.load(store, corrected)
+    detail = _run("rollup", "status", "--month", "2026-10", "--store", str(store)).output
+    assert "其后又接收了数据包，需重新计算" in detail
+    assert f"  {SECOND} 寨月县 云泉市：数据包 2026-11-29 08:30 制作" in detail
+    assert "（替换 " in detail and f"  {SILENT} 坪康县 云泉市：未报送" in detail
+    missing = _run("rollup", "status", "--month", "2025-01", "--store", str(store))
+    assert missing.exit_code == 1 and "没有 2025-01 的数据包" in missing.output

@@ -307,3 +307,44 @@ def models_cmd(stores: tuple[Path, ...], engine: str, out: Path | None, master: 
     if problems:
         raise SystemExit(1)
     click.echo(f"DuckDB 与 Spark：{len(codes)} 个县的 {tables} 张表逐行一致")
+
+
+@rollup_cmd.command("status")
+@click.option("--month", "month_text", default=None, metavar="YYYY-MM",
+              help="One month, county by county (default: each month on a line).")  # fmt: skip
+@rollup_store_option
+def status_cmd(month_text: str | None, rollup_store: Path | None) -> None:
+    """Where each month stands: packages received and missing, the ranking, the editions.
+
+    One line per month: how many registered counties sent their package and which did
+    not, when the ranking was computed (and whether a package came after it), the
+    editions published. With --month, that month county by county: when each package
+    was made and received, and the earlier one it replaced.
+    """
+    from rollup import status
+
+    target = _store(rollup_store)
+    region, lines = status.months(target)
+    title = region.name if region else "（未登记县名单：civic rollup counties）"
+    click.echo(f"{title} · 汇总库 {target}")
+    if month_text:
+        wanted = f"{parse_month(month_text):%Y-%m}"
+        lines = [m for m in lines if m.month == wanted]
+        if not lines:
+            raise click.ClickException(f"汇总库中没有 {wanted} 的数据包")
+    for m in lines:
+        stale = "" if m.ranking_current else "（其后又接收了数据包，需重新计算）"
+        ranked = f"排名 {m.ranked_at}{stale}" if m.ranked_at else "未计算排名"
+        missing = f"，未报送：{'、'.join(m.missing)}" if m.missing else ""
+        editions = "；".join(m.editions) or "未发布"
+        click.echo(
+            f"{m.month}  已接收 {m.received}/{m.registered}{missing} · {ranked} · {editions}"
+        )
+        if month_text:
+            for c in m.counties:
+                sent = (
+                    f"数据包 {c.made_at} 制作，{c.received_at} 接收"
+                    + (f"（替换 {c.replaced} 制作的）" if c.replaced else "")
+                    if c.made_at else "未报送"
+                )  # fmt: skip
+                click.echo(f"  {c.code} {c.name} {c.city_name}：{sent}")
