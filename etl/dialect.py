@@ -17,6 +17,8 @@ corrected here before it is written, each rule with its reason:
 - `date_diff('minute', a, b)`: DuckDB counts the minute boundaries crossed, Spark the
   whole minutes elapsed (10:00:59 → 10:01:00 is 1 and 0); both ends are truncated to
   the unit first, which makes Spark count boundaries too.
+- `arg_max(x, v)`: DuckDB skips the rows where x is NULL, Spark's max_by returns
+  the NULL of the row with the largest v; v is taken only where x is not NULL.
 - `x / 60.0`: DuckDB divides by a decimal literal in double precision, Spark in
   DECIMAL (six places); the literal is cast to DOUBLE.
 - `list(x order by k)`: Spark's collect_list has no order; the list is collected as
@@ -80,6 +82,17 @@ def _boundaries(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _args_not_null(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, (exp.ArgMax, exp.ArgMin)):
+        value = node.this
+        order = node.expression
+        guarded = exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=value.copy(),
+                                                                 expression=exp.Null())),
+                                       true=order.copy())])  # fmt: skip
+        node.set("expression", guarded)
+    return node
+
+
 def _double_division(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Div):
         for side in ("this", "expression"):
@@ -120,6 +133,7 @@ def to_spark(sql: str, name: str = "") -> str:
         tree = tree.transform(_ordered_list)
         tree = tree.transform(_double_division)
         tree = tree.transform(_boundaries)
+        tree = tree.transform(_args_not_null)
         return tree.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
     except (sqlglot.errors.SqlglotError, Untranslatable) as e:
         raise Untranslatable(f"{name or 'SQL'}: {e}") from e

@@ -107,7 +107,7 @@ class Readers:
             try:
                 result = future.result()
             except BrokenProcessPool:
-                self._executor.shutdown(wait=True, cancel_futures=True)
+                _let_go(self._executor)
                 for index, part, _, _ in tasks[i:]:
                     _drop_spool(spool_dir, index)  # a batch killed while it spooled
                     yield from self._isolated(part, ctx, spool_dir)
@@ -125,6 +125,7 @@ class Readers:
             result = self._submit(one, extract_task, (index, part, ctx, spool_dir)).result()
         except BrokenProcessPool:
             result = None
+            _let_go(one)
         finally:
             one.shutdown(wait=True, cancel_futures=True)
         if result is not None:
@@ -140,6 +141,21 @@ class Readers:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+
+
+def _let_go(executor: ProcessPoolExecutor) -> None:
+    """Shut a broken pool down without hanging.
+
+    When a reader dies, CPython's pool terminates the workers it knows and waits for
+    its queue's feeder thread; a worker it started while breaking (a submit racing the
+    break) keeps the task pipe open, the feeder blocks writing into it, and the wait
+    never ends (seen under load: the ingest hung in shutdown). Every worker the pool
+    has is killed first, so no process holds the pipe; all tasks were submitted before
+    any result is awaited, so none can start after this.
+    """
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        process.kill()
+    executor.shutdown(wait=True, cancel_futures=True)
 
 
 def extract_task(task) -> spool.Spooled:

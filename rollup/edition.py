@@ -186,6 +186,7 @@ def build(
     approver: str,
     published_at: datetime,
     reason: str = "",
+    is_revision: bool = False,
 ) -> Edition:
     """The edition's model from the stored ranking (pure: frames in, words out)."""
     f = stored.frames
@@ -283,7 +284,7 @@ def build(
         region.level,
         month,
         number,
-        number > 1,
+        is_revision,
         reason,
         approver,
         published_at,
@@ -505,7 +506,9 @@ def publish(
         on_disk = [int(m.group(1)) for p in parent.iterdir()
                    if (m := re.match(r"^v(\d+)$", p.name))]  # fmt: skip
         number = max([0, *on_disk, *(x["number"] for x in earlier)]) + 1
-        edition = build(stored, region, number, approver.strip(), published_at, reason.strip())
+        edition = build(
+            stored, region, number, approver.strip(), published_at, reason.strip(), bool(earlier)
+        )
         final = parent / f"v{number}"
         staging = folders.staging_dir(final)
         staging.mkdir()

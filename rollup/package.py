@@ -19,6 +19,7 @@ Chinese, located; a package with any problem is refused whole by the roll-up.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import zipfile
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from core import months
 from core import store as db_store
 from publish.manifest import sha256
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: mart_unit_month with orders placed and standards items (2026-11)
 MANIFEST = "manifest.json"
 
 
@@ -117,6 +118,11 @@ class PackageError(ValueError):
     """A package could not be made (nothing ranked for the month …)."""
 
 
+def table_file(name: str) -> str:
+    """Where a package keeps a table (the only place a manifest may name)."""
+    return f"tables/{name}.parquet"
+
+
 def name_of(county: str, month: date) -> str:
     return f"{county}_{month:%Y-%m}"
 
@@ -165,7 +171,7 @@ def make(store: Path, month: date, out: Path, made_at: datetime | None = None) -
             rel.write_parquet(str(path), compression="zstd")
             rows = duckdb.sql(f"select count(*) from read_parquet('{path}')").fetchall()[0][0]
             tables[name] = {
-                "file": f"tables/{name}.parquet",
+                "file": table_file(name),
                 "rows": rows,
                 "columns": list(table.columns),
                 "sha256": sha256(path),
@@ -234,6 +240,17 @@ def verify(folder: Path, county: str | None = None, month: date | None = None) -
         )
         return Checked(folder, manifest, problems)
     code, stated = str(manifest.get("county_code", "")), str(manifest.get("month", ""))
+    if not re.fullmatch(r"\d{6}", code):
+        problems.append(f"{where}/{MANIFEST}：县代码应为 6 位数字，而不是 {code!r}")
+    for field, kind in (("county_name", str), ("methodology_id", str), ("made_at", str)):
+        if not isinstance(manifest.get(field), kind) or not manifest.get(field):
+            problems.append(f"{where}/{MANIFEST}：缺少 {field}")
+    try:
+        datetime.fromisoformat(str(manifest.get("made_at")))
+    except ValueError:
+        problems.append(f"{where}/{MANIFEST}：制作时间 {manifest.get('made_at')!r} 无效")
+    if problems:
+        return Checked(folder, manifest, problems)
     if county is not None and code != county:
         problems.append(f"{where}/{MANIFEST}：县代码为 {code}，应为 {county}")
     try:
@@ -256,8 +273,11 @@ def verify(folder: Path, county: str | None = None, month: date | None = None) -
         problems.append(f"{where}/{extra}：清单之外的文件")
     for name, table in TABLES.items():
         entry = listed.get(name)
-        path = folder / "tables" / f"{name}.parquet"
+        path = folder / table_file(name)
         if entry is None:
+            continue
+        if entry.get("file") != table_file(name):
+            problems.append(f"{where}/{MANIFEST}：{name} 的文件应为 {table_file(name)}")
             continue
         if not path.is_file():
             problems.append(f"{where}/tables/{name}.parquet：文件缺失")

@@ -68,15 +68,21 @@ def county_month(con) -> pl.DataFrame:
     return con.sql(MODEL.read_text(encoding="utf-8")).pl()
 
 
-def snapshot(manifest: dict, month: date) -> str:
-    """Which packages a ranking of `month` reads: every current one of months up to it."""
+def snapshot(manifest: dict, month: date, region: registry.Region | None) -> str:
+    """What a ranking of `month` reads: every current package of months up to it, and
+    the list of counties."""
     keys = sorted(
         f"{e['county_code']}_{e['month']}@{e['made_at']}"
         for e in manifest["packages"].values()
         if e["month"] <= f"{month:%Y-%m}"
     )
+    keys.append(f"registry@{registry.digest(region)}")
     digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:12]
-    return f"{len(keys)} 个数据包 · {digest}"
+    return f"{len(keys) - 1} 个数据包 · {digest}"
+
+
+def current_snapshot(store: Path, month: date) -> str:
+    return snapshot(rollup_store.current(store), month, registry.load(store))
 
 
 @dataclass
@@ -99,7 +105,7 @@ def compute(
     seed: int = index_compute.DEFAULT_SEED,
 ) -> CountyRanking:
     """Rank the counties for `month` from the store's current packages (reads only)."""
-    manifest = rollup_store.current(store)
+    taken = current_snapshot(store, month)
     with rollup_store.reading(store) as con:
         if con.sql("select count(*) from rollup_package").fetchall()[0][0] == 0:
             raise NotRankable(f"汇总库 {store} 中还没有数据包（civic rollup ingest）")
@@ -120,7 +126,7 @@ def compute(
         months,
         draws,
         seed,
-        snapshot(manifest, month),
+        taken,
     )
     return CountyRanking(month, ranking, counties, ranking.data_snapshot)
 
@@ -145,6 +151,10 @@ def store_ranking(store: Path, ranked: CountyRanking, computed_at: datetime | No
         "county_month": ranked.counties.filter(in_month),
     }  # fmt: skip
     with db_store.writer_lock(store):
+        if current_snapshot(store, ranked.month) != ranked.snapshot:
+            raise NotRankable(
+                "计算期间又接收了数据包或更新了县名单：请重新计算（civic rollup rank）"
+            )
         manifest = rollup_store.current(store)
         version = manifest["version"] + 1
         folder = Path(RANKINGS) / f"period={period}" / f"v{version:06d}"
@@ -199,4 +209,4 @@ def read(store: Path, month: date) -> Stored:
     frames = {name: pl.read_parquet(store / entry["files"][name]) for name in FRAMES}
     path = store / entry["files"]["methodology"]
     meth = methodology.parse(path.read_bytes(), Path(entry["methodology_file"]))
-    return Stored(entry, frames, meth, entry["snapshot"] == snapshot(manifest, month))
+    return Stored(entry, frames, meth, entry["snapshot"] == current_snapshot(store, month))

@@ -142,17 +142,33 @@ def region_of(counties: list[County], name: str | None = None) -> Region:
 
 
 def write(store: Path, region: Region) -> Path:
-    """Store the registry in the store (one rename: readers see the old or the new)."""
+    """Store the registry in the store (one rename: readers see the old or the new),
+    under the store's writer lock (no ranking or edition is half-way meanwhile)."""
+    from core.store import writer_lock
+
     store.mkdir(parents=True, exist_ok=True)
-    doc = {
+    with writer_lock(store):
+        tmp = store / f"{REGISTRY}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(_doc(region), ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, store / REGISTRY)
+    return store / REGISTRY
+
+
+def _doc(region: Region) -> dict:
+    return {
         "name": region.name,
         "level": region.level,
         "counties": [asdict(c) for c in region.counties],
     }
-    tmp = store / f"{REGISTRY}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, store / REGISTRY)
-    return store / REGISTRY
+
+
+def digest(region: Region | None) -> str:
+    """A fingerprint of the list (name, level, every county): a ranking made with another
+    list is out of date."""
+    import hashlib
+
+    text = json.dumps(_doc(region) if region else None, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def load(store: Path) -> Region | None:

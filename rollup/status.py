@@ -63,7 +63,7 @@ def months(store: Path) -> tuple[registry.Region | None, list[MonthLine]]:
         ]  # fmt: skip
         entry = rankings.get(period)
         first_day = date.fromisoformat(f"{period}-01")
-        current = bool(entry) and entry["snapshot"] == rank.snapshot(manifest, first_day)
+        current = bool(entry) and entry["snapshot"] == rank.snapshot(manifest, first_day, region)
         out.append(
             MonthLine(
                 period,

@@ -75,10 +75,10 @@ def load(store: Path, folder: Path, received_at: datetime | None = None) -> dict
         version = manifest["version"] + 1
         stamp = f"v{version:06d}"
         files = {}
-        for name, entry in m["tables"].items():
+        for name in m["tables"]:
             target = _partition(name, county, month) / f"{stamp}.parquet"
             (store / target).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(folder / entry["file"], store / target)
+            shutil.copyfile(folder / package.table_file(name), store / target)  # as checked
             files[name] = target.as_posix()
         entry = {
             "county_code": county,
@@ -134,10 +134,10 @@ def reading(store: Path) -> Iterator[duckdb.DuckDBPyConnection]:
                 if name in e["files"]
             ]
             if files:
-                listed = ", ".join(f"'{f}'" for f in sorted(files))
+                listed = ", ".join("'" + f.replace("'", "''") + "'" for f in sorted(files))
                 con.execute(
                     f"create view {name} as select * from read_parquet([{listed}], "
-                    "hive_partitioning = true, hive_types_autocast = false)"
+                    "hive_partitioning = true, hive_types_autocast = false, union_by_name = true)"
                 )
         yield con
     finally:

@@ -51,6 +51,9 @@ def test_every_model_transpiles_to_spark_sql():
         # a whole row as JSON text, null fields kept
         "select to_json(t) as x from (select 1 as a, cast(null as varchar) as b, "
         "timestamp '2026-09-02 10:20:00' as c) as t",
+        # arg_max passes over the rows whose value is NULL
+        "select arg_max(s, m) as x from (values (1, 1), (null, 2)) t(s, m)",
+        "select arg_min(s, m) as x from (values (null, 1), (7, 2)) t(s, m)",
         # the months between two dates, both ends included
         "select list(cast(m as date) order by m) as x from (select unnest(generate_series("
         "date '2026-01-01', date '2026-03-01', interval 1 month)) as m)",
@@ -157,3 +160,23 @@ def test_civic_rollup_models_builds_on_both_engines_and_says_they_agree(county_s
     tables = len(on_duckdb.model_names())
     assert f"DuckDB 与 Spark：1 个县的 {tables} 张表逐行一致" in result.output
     assert (tmp_path / "inputs" / "raw_activities" / "county=990101").is_dir()
+
+
+def test_an_empty_table_is_one_file_that_carries_its_columns_on_both_engines(spark, tmp_path):
+    """A county without a sheet's rows (no 民事直说) has empty tables; each engine still
+    writes a file with the columns, which reads back as an empty table."""
+    from pyspark.sql import functions as F
+
+    empty = spark.range(0).select(F.lit("x").alias("unit_code"), F.current_date().alias("month"))
+    folder = tmp_path / "spark" / "fct_matter" / "county=990101"
+    on_spark._write(empty, folder)
+    assert on_spark._read(spark, folder).count() == 0
+    from_spark = parquet.read_table(tmp_path / "spark", "fct_matter", "990101")
+    assert from_spark.height == 0 and from_spark.columns == ["unit_code", "month"]
+    con = duckdb.connect()
+    con.execute("create table fct_matter as select 'x' as unit_code, current_date as month limit 0")
+    written = on_duckdb.write_table(con, "fct_matter", tmp_path / "duckdb" / folder.relative_to(
+        tmp_path / "spark"))  # fmt: skip
+    assert written == 0
+    from_duckdb = parquet.read_table(tmp_path / "duckdb", "fct_matter", "990101")
+    assert compare.differences("fct_matter", from_duckdb, from_spark) == []

@@ -104,10 +104,10 @@ def test_a_mislabelled_package_is_refused(made, tmp_path):
 def test_a_package_of_another_schema_is_refused(made, tmp_path):
     bad = _copy(made, tmp_path)
     manifest = json.loads((bad / package.MANIFEST).read_text(encoding="utf-8"))
-    (bad / package.MANIFEST).write_text(json.dumps({**manifest, "schema_version": 2}),
+    (bad / package.MANIFEST).write_text(json.dumps({**manifest, "schema_version": 1}),
                                         encoding="utf-8")  # fmt: skip
     assert package.verify(bad).problems == [
-        "620623_2026-10/manifest.json：数据包格式版本为 2，本系统接收版本 1"
+        "620623_2026-10/manifest.json：数据包格式版本为 1，本系统接收版本 2"
     ]
     # a table whose columns differ, its hash made to match: refused for its columns
     bad2 = _copy(made, tmp_path / "b")
@@ -160,3 +160,25 @@ def test_civic_package_writes_checks_and_zips_the_package(ranked_store, tmp_path
     refused = CliRunner().invoke(main, ["package", "--month", "2030-01", "--db",
                                         str(ranked_store), "--out", str(out)])  # fmt: skip
     assert refused.exit_code == 1 and "还没有计算考评指数" in refused.output
+
+
+def test_a_manifest_names_only_its_own_files_and_a_county_code(made, tmp_path):
+    """The store copies what was checked: a manifest pointing a table at another file
+    (another county's, or outside the package) is refused, as is a code that is not one."""
+    bad = _copy(made, tmp_path)
+    manifest = json.loads((bad / package.MANIFEST).read_text(encoding="utf-8"))
+    manifest["tables"]["mart_unit_month"]["file"] = (
+        "../330103_2026-10/tables/mart_unit_month.parquet"
+    )
+    (bad / package.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    assert package.verify(bad).problems == [
+        "620623_2026-10/manifest.json：mart_unit_month 的文件应为 tables/mart_unit_month.parquet"
+    ]
+    odd = _copy(made, tmp_path / "odd")
+    manifest = json.loads((odd / package.MANIFEST).read_text(encoding="utf-8"))
+    manifest["county_code"] = "62'623"
+    del manifest["made_at"]
+    (odd / package.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    problems = package.verify(odd).problems
+    assert '620623_2026-10/manifest.json：县代码应为 6 位数字，而不是 "62\'623"' in problems
+    assert "620623_2026-10/manifest.json：缺少 made_at" in problems

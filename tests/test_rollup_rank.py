@@ -364,3 +364,33 @@ def test_civic_rollup_status_says_who_sent_what_and_whether_the_ranking_is_curre
     assert "（替换 " in detail and f"  {SILENT} 坪康县 云泉市：未报送" in detail
     missing = _run("rollup", "status", "--month", "2025-01", "--store", str(store))
     assert missing.exit_code == 1 and "没有 2025-01 的数据包" in missing.output
+
+
+def test_a_new_list_of_counties_makes_the_ranking_out_of_date(province, tmp_path):
+    import shutil
+
+    store = Path(shutil.copytree(province, tmp_path / "store"))
+    assert rank.read(store, OCT).is_current
+    region = registry.load(store)
+    added = registry.County("990103", "松双县", "9901", "云泉市")
+    more = registry.Region(region.name, region.level, (*region.counties, added))
+    registry.write(store, more)
+    assert not rank.read(store, OCT).is_current
+    with pytest.raises(edition.NotPublishable, match="请重新计算"):
+        edition.publish(store, tmp_path / "reports", OCT, "王主任")
+    rank.store_ranking(store, rank.compute(store, OCT, draws=50))
+    assert rank.read(store, OCT).frames["score"].height == 4  # the new county: 未报送
+
+
+def test_a_ranking_computed_before_a_new_package_is_not_stored(province, county_stores, tmp_path):
+    import shutil
+
+    store = Path(shutil.copytree(province, tmp_path / "store"))
+    ranked = rank.compute(store, OCT, draws=50)  # a slow ranking, begun before …
+    corrected = package.make(county_stores[DEMO], OCT, tmp_path / "again",
+                             made_at=datetime(2026, 11, 29, 8, 0))  # fmt: skip
+    rollup.load(store, corrected)  # … a correction arrived
+    before = rollup.current(store)["rankings"]["2026-10"]
+    with pytest.raises(rank.NotRankable, match="计算期间又接收了数据包"):
+        rank.store_ranking(store, ranked)
+    assert rollup.current(store)["rankings"]["2026-10"] == before

@@ -31,29 +31,33 @@ def build(inputs: Path, out: Path, county: str) -> dict[str, int]:
                 "hive_partitioning = false)"
             )
         models.run(con)
-        rows = {}
-        for name in model_names():
-            folder = Path(out) / name / f"county={county}"
-            parquet.clear(folder)
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            described = con.sql(f"describe {name}").fetchall()
-            # Parquet has no 128-bit integer: DuckDB would write HUGEINT sums as DOUBLE
-            listed = ", ".join(
-                f"cast({c} as bigint) as {c}" if kind == "HUGEINT" else c
-                for c, kind, *_ in described
-            )
-            if "month" in {c for c, *_ in described}:
-                con.execute(
-                    f"copy (select {listed}, strftime(month, '%Y-%m') as period from {name}) "
-                    f"to '{folder}' (format parquet, partition_by (period))"
-                )
-            else:
-                folder.mkdir()
-                con.execute(
-                    f"copy (select {listed} from {name}) to '{folder / 'part-0.parquet'}' "
-                    "(format parquet)"
-                )
-            rows[name] = con.sql(f"select count(*) from {name}").fetchall()[0][0]
-        return rows
+        return {
+            name: write_table(con, name, Path(out) / name / f"county={county}")
+            for name in model_names()
+        }
     finally:
         con.close()
+
+
+def write_table(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> int:
+    """A table into its county's partition folder, by month (period) when it has one and
+    rows; returns its rows."""
+    parquet.clear(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    described = con.sql(f"describe {name}").fetchall()
+    # Parquet has no 128-bit integer: DuckDB would write HUGEINT sums as DOUBLE
+    listed = ", ".join(
+        f"cast({c} as bigint) as {c}" if kind == "HUGEINT" else c for c, kind, *_ in described
+    )
+    rows = con.sql(f"select count(*) from {name}").fetchall()[0][0]
+    if "month" in {c for c, *_ in described} and rows:
+        con.execute(
+            f"copy (select {listed}, strftime(month, '%Y-%m') as period from {name}) "
+            f"to '{folder}' (format parquet, partition_by (period))"
+        )
+    else:  # no month, or no rows (one file still, that carries the columns)
+        folder.mkdir()
+        con.execute(
+            f"copy (select {listed} from {name}) to '{folder / 'part-0.parquet'}' (format parquet)"
+        )
+    return rows

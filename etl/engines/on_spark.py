@@ -94,12 +94,13 @@ def _write(df, folder: Path) -> None:
     (parquet.layout: the same folders as the DuckDB run)."""
     from pyspark.sql import functions as F
 
-    writer = df
     if "month" in df.columns:
-        writer = df.withColumn("period", F.date_format("month", "yyyy-MM"))
-        writer.write.mode("overwrite").partitionBy("period").parquet(str(folder))
-    else:
-        writer.write.mode("overwrite").parquet(str(folder))
+        by_month = df.withColumn("period", F.date_format("month", "yyyy-MM"))
+        by_month.write.mode("overwrite").partitionBy("period").parquet(str(folder))
+        if any(Path(folder).rglob("*.parquet")):
+            return
+    # no month, or no rows (Spark wrote no file): one file that carries the columns
+    df.coalesce(1).write.mode("overwrite").parquet(str(folder))
 
 
 def _read(spark, folder: Path):

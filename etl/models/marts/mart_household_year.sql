@@ -151,8 +151,11 @@ rated as (
         k.unit_code,
         k.household_id,
         k.year,
-        arg_max(r.stars, r.submitted_month) as stars,
-        arg_max(r.required_stars_met, r.submitted_month) as required_stars_met,
+        -- both of the latest rating's row (a blank 必创星 is not filled from an earlier one)
+        arg_max({'stars': r.stars, 'met': r.required_stars_met}, r.submitted_month).stars
+            as stars,
+        arg_max({'stars': r.stars, 'met': r.required_stars_met}, r.submitted_month).met
+            as required_stars_met,
         max(r.submitted_month) as rated_month
     from kept as k
     left join ratings as r
