@@ -83,6 +83,12 @@ def db_memory_limit() -> str:
     return _get("CIVIC_DB_MEMORY") or "1GB"
 
 
+def spark_master() -> str:
+    """CIVIC_SPARK_MASTER, default local[2]: where `--engine spark` runs the models (a
+    master URL such as spark://host:7077, or a Spark Connect address sc://host:15002)."""
+    return _get("CIVIC_SPARK_MASTER") or "local[2]"
+
+
 def accounts_db() -> Path:
     """CIVIC_ACCOUNTS_DB, default data/accounts.sqlite: accounts, sessions and the access log."""
     return Path(_get("CIVIC_ACCOUNTS_DB") or data_dir() / "accounts.sqlite")

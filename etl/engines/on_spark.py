@@ -26,7 +26,6 @@ installed with the development group; Spark needs Java 17.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +34,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
+from core.config import spark_master
 from etl import dialect, models, rules
 from etl.engines import parquet
 
@@ -55,7 +55,7 @@ def session(master: str | None = None, memory: str = "2g") -> Iterator:
         _functions(active)
         yield active
         return
-    master = master or os.environ.get("CIVIC_SPARK_MASTER") or "local[2]"
+    master = master or spark_master()
     builder = SparkSession.builder.appName("civic")
     builder = builder.remote(master) if master.startswith("sc://") else builder.master(master)
     spark = (
