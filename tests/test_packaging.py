@@ -150,9 +150,9 @@ def test_the_wheel_holds_every_package_its_files_and_the_default_county(wheel):
     assert "civic/cli/__main__.py" in names and "dashboard/app.py" in names
     assert any(n.endswith(".sql") for n in names) and any(n.endswith(".j2") for n in names)
     with zipfile.ZipFile(wheel) as z:
-        for folder in ("registry", "methodology"):
-            for source in sorted((ROOT / "data" / folder).iterdir()):
-                inside = f"core/defaults/{folder}/{source.name}"
+        for folder in ("registry", "methodology"):  # the roll-up's methodology in its folder
+            for source in sorted(p for p in (ROOT / "data" / folder).rglob("*") if p.is_file()):
+                inside = f"core/defaults/{folder}/{source.relative_to(ROOT / 'data' / folder)}"
                 assert z.read(inside) == source.read_bytes(), f"{inside} differs from {source}"
 
 
