@@ -161,7 +161,6 @@ def one_run(run: int) -> dict[str, float]:
 
 def engines(n: int) -> None:
     from etl.engines import compare, on_duckdb, on_spark, parquet
-    from etl.models import discover
 
     stores = sorted((OUT / "counties").glob("*/db"))[:n]
     out = OUT / "engines"
@@ -184,16 +183,7 @@ def engines(n: int) -> None:
                 took = time.perf_counter() - c
                 print(f"  spark {i}/{len(codes)} {code} {took:.1f} s", flush=True)
             spark_s = time.perf_counter() - t
-    found = discover()
-    problems = []
-    for code in codes:
-        for name in on_duckdb.model_names():
-            problems += compare.differences(
-                f"{code}/{name}",
-                parquet.read_table(out / "duckdb", name, code),
-                parquet.read_table(out / "spark", name, code),
-                found[name].unique_key if name in found else None,
-            )
+    problems = compare.of_runs(out, codes)
     rows = sum(parquet.read_table(out / "duckdb", "fct_points_entry", c).height for c in codes)
     print(
         f"{len(codes)} counties ({rows:,} points entries) · export {exported:.1f} s · "

@@ -262,7 +262,6 @@ def models_cmd(stores: tuple[Path, ...], engine: str, out: Path | None, master: 
     import time
 
     from etl.engines import compare, on_duckdb, parquet
-    from etl.models import discover
 
     out = out or config.data_dir() / "models"
     codes = []
@@ -291,16 +290,7 @@ def models_cmd(stores: tuple[Path, ...], engine: str, out: Path | None, master: 
                 click.echo(f"Spark   {code}：{len(rows)} 张表，{time.perf_counter() - t:.1f} 秒")
     if engine != "both":
         return
-    found = discover()
-    problems = []
-    for code in codes:
-        for name in on_duckdb.model_names():
-            problems += compare.differences(
-                f"{code}/{name}",
-                parquet.read_table(out / "duckdb", name, code),
-                parquet.read_table(out / "spark", name, code),
-                found[name].unique_key if name in found else None,
-            )
+    problems = compare.of_runs(out, codes)
     for p in problems:
         click.echo(f"不一致  {p}", err=True)
     tables = len(on_duckdb.model_names()) * len(codes)

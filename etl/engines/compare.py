@@ -1,4 +1,5 @@
-"""Two runs of the models, table by table and row by row (pure: frames in, words out).
+"""Two runs of the models, table by table and row by row (`differences`: frames in, words
+out; `of_runs`: every table of two runs on disk).
 
 Engines agree on values, not on physical types: DuckDB sums integers into HUGEINT
 where Spark keeps BIGINT, Spark writes timestamps with their time zone (UTC here) and
@@ -13,6 +14,7 @@ ORDER BY.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import polars as pl
 
@@ -111,4 +113,23 @@ def differences(
             problems.append(f"{name}: {rows.height} rows only in {side}, e.g. {example}")
     if not problems:
         problems.append(f"{name}: the same rows, repeated a different number of times")
+    return problems
+
+
+def of_runs(out: Path, codes: list[str], left: str = "duckdb", right: str = "spark") -> list[str]:
+    """Every difference between two runs in out/<left>/ and out/<right>/ (parquet.py's
+    layout), every model of every county, rows paired on each model's unique key."""
+    from etl import models
+    from etl.engines import on_duckdb, parquet
+
+    found = models.discover()
+    problems = []
+    for code in codes:
+        for name in on_duckdb.model_names():
+            problems += differences(
+                f"{code}/{name}",
+                parquet.read_table(out / left, name, code),
+                parquet.read_table(out / right, name, code),
+                found[name].unique_key if name in found else None,
+            )
     return problems
